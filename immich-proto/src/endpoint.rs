@@ -1,0 +1,351 @@
+//! The shape every operation shares, and the one place that reads a response's status.
+//!
+//! An operation is a plain value implementing [`Endpoint`]: it builds its request from a
+//! [`Server`] and parses a *successful* answer. [`parse_response`] is the only code that looks
+//! at the status: non-2xx answers become [`Error::Api`] through [`error_from_response`].
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::{response, Method, Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{excerpt, ApiError, DecodeError, ValidationDetail};
+use crate::{Error, Server};
+
+/// The largest JSON answer a transport should buffer (a 1,000-asset search page is ~3 MiB).
+pub const MAX_JSON_BODY: u64 = 64 * 1024 * 1024;
+
+/// The most of an error body a transport needs to read for [`error_from_response`].
+pub const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// One Immich operation: how to ask, and how to read a successful answer.
+pub trait Endpoint {
+    /// What a successful answer decodes to.
+    type Output;
+
+    /// The server's operationId, as in the OpenAPI document (`getAlbumInfo`).
+    const OPERATION_ID: &'static str;
+    /// The API-key permission the operation needs (`x-immich-permission`), if any.
+    const PERMISSION: Option<&'static str>;
+
+    /// Builds the request. Pure: call it again to retry or to page.
+    fn request(&self, server: &Server) -> Result<Request<Bytes>, Error>;
+
+    /// Reads a successful (2xx) answer. Only [`parse_response`] calls it.
+    fn parse(&self, head: &response::Parts, body: Bytes) -> Result<Self::Output, Error>;
+}
+
+/// Turns a whole response into the endpoint's output or a typed error.
+pub fn parse_response<E: Endpoint + ?Sized>(
+    endpoint: &E,
+    response: Response<Bytes>,
+) -> Result<E::Output, Error> {
+    let (head, body) = response.into_parts();
+    if head.status == StatusCode::NOT_MODIFIED {
+        return Err(Error::UnexpectedNotModified {
+            operation: E::OPERATION_ID,
+        });
+    }
+    if !head.status.is_success() {
+        return Err(error_from_response(&head, &body));
+    }
+    endpoint.parse(&head, body)
+}
+
+/// Reads any non-success answer into [`Error::Api`], whatever its body looks like.
+pub fn error_from_response(head: &response::Parts, body: &[u8]) -> Error {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        path: Option<Vec<serde_json::Value>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        #[serde(default)]
+        message: Option<OneOrMany>,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        status_code: Option<u16>,
+        #[serde(default)]
+        correlation_id: Option<String>,
+        #[serde(default)]
+        errors: Option<Vec<Detail>>,
+    }
+
+    let header_cid = ["x-correlation-id", "x-immich-cid"]
+        .iter()
+        .find_map(|name| head.headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut api = ApiError {
+        status: head.status,
+        message: String::new(),
+        messages: Vec::new(),
+        error: None,
+        status_code: None,
+        correlation_id: header_cid,
+        details: Vec::new(),
+        excerpt: None,
+    };
+    match serde_json::from_slice::<Body>(body) {
+        Ok(parsed) => {
+            api.messages = match parsed.message {
+                Some(OneOrMany::One(m)) => vec![m],
+                Some(OneOrMany::Many(ms)) => ms,
+                None => Vec::new(),
+            };
+            api.message = api.messages.join("; ");
+            api.error = parsed.error;
+            api.status_code = parsed.status_code;
+            if parsed.correlation_id.is_some() {
+                api.correlation_id = parsed.correlation_id;
+            }
+            api.details = parsed
+                .errors
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| ValidationDetail {
+                    message: d.message.unwrap_or_default(),
+                    path: d
+                        .path
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|seg| match seg {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            if api.message.is_empty() {
+                api.message = api.error.clone().unwrap_or_default();
+            }
+        }
+        Err(_) => {
+            let text = excerpt(body, 200);
+            if !text.trim().is_empty() {
+                api.excerpt = Some(text);
+            }
+        }
+    }
+    Error::Api(api)
+}
+
+/// Decodes a JSON body, naming the operation and the JSON path on failure.
+pub fn decode_json<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
+    let decode_error = |path: String, message: String| {
+        Error::Decode(DecodeError {
+            operation,
+            path,
+            message,
+            excerpt: excerpt(body, 200),
+        })
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| decode_error(e.path().to_string(), e.inner().to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| decode_error(".".to_owned(), e.to_string()))?;
+    Ok(value)
+}
+
+/// A request with no body.
+pub fn empty_request(
+    server: &Server,
+    method: Method,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Request<Bytes>, Error> {
+    server
+        .request_builder(method, path, query)?
+        .body(Bytes::new())
+        .map_err(|e| Error::invalid_input("request", e.to_string()))
+}
+
+/// A request with a JSON body.
+pub fn json_request<T: Serialize + ?Sized>(
+    server: &Server,
+    method: Method,
+    path: &str,
+    query: Option<&str>,
+    body: &T,
+) -> Result<Request<Bytes>, Error> {
+    let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+    server
+        .request_builder(method, path, query)?
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .body(Bytes::from(bytes))
+        .map_err(|e| Error::invalid_input("request", e.to_string()))
+}
+
+/// Builds a query string from pairs, percent-encoding keys and values (`None` values are skipped).
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<String>)>) -> String {
+    let mut out = String::new();
+    for (key, value) in pairs {
+        let Some(value) = value else { continue };
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.extend(percent_encoding::utf8_percent_encode(key, QUERY));
+        out.push('=');
+        out.extend(percent_encoding::utf8_percent_encode(&value, QUERY));
+    }
+    out
+}
+
+/// Characters escaped in a query key or value: everything but RFC 3986 unreserved.
+const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// One step of a multi-request operation: send this, or here is the result.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// Send the request and pass its whole response to the next [`Flow::step`].
+    Send(Request<Bytes>),
+    /// The operation is complete.
+    Done(T),
+}
+
+/// An operation that takes several round trips (listing albums on an old server, collecting
+/// every page, ...). The core decides each request from the previous answer; a transport only
+/// loops:
+///
+/// ```text
+/// let mut last = None;
+/// loop {
+///     match flow.step(&server, last.take())? {
+///         Step::Send(request) => last = Some(send(request)),
+///         Step::Done(output) => break output,
+///     }
+/// }
+/// ```
+pub trait Flow {
+    /// The final result.
+    type Output;
+    /// Advances: `response` is the answer to the previous `Step::Send` (`None` on the first call).
+    fn step(
+        &mut self,
+        server: &Server,
+        response: Option<Response<Bytes>>,
+    ) -> Result<Step<Self::Output>, Error>;
+}
+
+/// Any single endpoint as a one-step [`Flow`].
+#[derive(Debug, Clone)]
+pub struct Single<E>(pub E);
+
+impl<E: Endpoint> Flow for Single<E> {
+    type Output = E::Output;
+    fn step(
+        &mut self,
+        server: &Server,
+        response: Option<Response<Bytes>>,
+    ) -> Result<Step<E::Output>, Error> {
+        match response {
+            None => Ok(Step::Send(self.0.request(server)?)),
+            Some(response) => parse_response(&self.0, response).map(Step::Done),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16, headers: &[(&str, &str)]) -> response::Parts {
+        let mut builder = Response::builder().status(status);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    fn api(err: Error) -> ApiError {
+        match err {
+            Error::Api(api) => api,
+            other => panic!("not an API error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn v2_error_with_message_array() {
+        let body = br#"{"message":["ids must be an array","ids should not be empty"],"error":"Bad Request","statusCode":400,"correlationId":"abc123"}"#;
+        let e = api(error_from_response(&head(400, &[]), body));
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.messages.len(), 2);
+        assert_eq!(e.message, "ids must be an array; ids should not be empty");
+        assert_eq!(e.error.as_deref(), Some("Bad Request"));
+        assert_eq!(e.status_code, Some(400));
+        assert_eq!(e.correlation_id.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn v3_validation_error_and_header_cid() {
+        let body = br#"{"message":"Validation failed","errors":[{"message":"Invalid uuid","path":["body","ids",0]}]}"#;
+        let e = api(error_from_response(&head(400, &[("x-correlation-id", "cid-9")]), body));
+        assert_eq!(e.details, vec![ValidationDetail { message: "Invalid uuid".into(), path: vec!["body".into(), "ids".into(), "0".into()] }]);
+        assert_eq!(e.correlation_id.as_deref(), Some("cid-9"));
+        let e = api(error_from_response(&head(404, &[("x-immich-cid", "old-cid")]), b"{}"));
+        assert_eq!(e.correlation_id.as_deref(), Some("old-cid"));
+    }
+
+    #[test]
+    fn permission_and_auth_errors() {
+        let body = br#"{"message":"Missing required permission: asset.upload","error":"Forbidden","statusCode":403}"#;
+        let e = api(error_from_response(&head(403, &[]), body));
+        assert_eq!(e.missing_permission(), Some("asset.upload"));
+        assert!(e.to_string().contains("asset.upload"));
+        let e = api(error_from_response(&head(401, &[]), br#"{"message":"Invalid API key"}"#));
+        assert_eq!(e.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(e.missing_permission(), None);
+    }
+
+    #[test]
+    fn html_and_empty_bodies_are_still_typed() {
+        let e = api(error_from_response(&head(502, &[]), b"<html><body><h1>502 Bad Gateway</h1></body></html>"));
+        assert_eq!(e.status, StatusCode::BAD_GATEWAY);
+        assert!(e.excerpt.as_deref().unwrap().starts_with("<html>"));
+        let e = api(error_from_response(&head(413, &[]), b""));
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(e.excerpt, None);
+        assert_eq!(e.to_string(), "server answered 413 Payload Too Large");
+    }
+
+    #[test]
+    fn decode_names_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Outer { #[allow(dead_code)] items: Vec<Inner> }
+        #[derive(serde::Deserialize, Debug)]
+        struct Inner { #[allow(dead_code)] n: u32 }
+        let err = decode_json::<Outer>("op", br#"{"items":[{"n":1},{"n":"x"}]}"#).unwrap_err();
+        match err {
+            Error::Decode(d) => {
+                assert_eq!(d.operation, "op");
+                assert_eq!(d.path, "items[1].n");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(decode_json::<Outer>("op", br#"{"items":[]} trailing"#).is_err());
+    }
+
+    #[test]
+    fn query_strings_are_encoded() {
+        let q = query_string([("name", Some("Ann & Bob".to_owned())), ("skip", None), ("size", Some("10".into()))]);
+        assert_eq!(q, "name=Ann%20%26%20Bob&size=10");
+    }
+}

@@ -1,0 +1,241 @@
+//! One error type for everything the core can refuse or fail to read.
+//!
+//! Building a request (`InvalidUrl`, `InvalidId`, `InvalidInput`, `VersionRequired`) and
+//! reading a response (`Api`, `Decode`, `BodyTooLarge`, `UnexpectedNotModified`) share one
+//! enum so a transport lifts it with a single `From`. No variant ever holds the API key.
+
+use std::fmt;
+
+use http::StatusCode;
+
+/// Everything the protocol core can report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The base URL given to [`Server::new`](crate::Server::new) is not usable.
+    InvalidUrl {
+        /// The URL as given (URLs hold no secrets here: the key travels in a header).
+        url: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// An id is not a UUID (or not a version-4 UUID where the server requires one).
+    InvalidId {
+        /// What the id names, e.g. `"asset"`.
+        kind: &'static str,
+        /// The offending value, shortened to 64 characters.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// Some other argument cannot be sent as given.
+    InvalidInput {
+        /// Which argument.
+        what: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The API key contains bytes that cannot go into an HTTP header. The key itself is not shown.
+    InvalidApiKey,
+    /// The operation's wire form depends on the server version, which is not known yet.
+    /// Call the transport's `setup` (or [`Server::set_version`](crate::Server::set_version)) first.
+    VersionRequired {
+        /// The operation that needs it.
+        operation: &'static str,
+    },
+    /// The server answered with a non-success status.
+    Api(ApiError),
+    /// A success body did not decode into the expected model.
+    Decode(DecodeError),
+    /// A response body is larger than the limit the caller or the core set.
+    BodyTooLarge {
+        /// The operation whose answer was too big.
+        operation: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The server answered `304 Not Modified` but nothing is cached for that request.
+    UnexpectedNotModified {
+        /// The operation.
+        operation: &'static str,
+    },
+    /// A file to upload changed size between planning the body and sending it.
+    FileSizeChanged {
+        /// The length announced in `Content-Length`.
+        expected: u64,
+        /// The length actually found.
+        actual: u64,
+    },
+    /// A paged listing went wrong on the server's side (e.g. it repeated a page token forever).
+    Paging {
+        /// The operation.
+        operation: &'static str,
+        /// What happened.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the server answered with an error.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_input(what: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidUrl { url, reason } => write!(f, "invalid server URL {url:?}: {reason}"),
+            Error::InvalidId {
+                kind,
+                value,
+                reason,
+            } => write!(f, "invalid {kind} id {value:?}: {reason}"),
+            Error::InvalidInput { what, reason } => write!(f, "invalid {what}: {reason}"),
+            Error::InvalidApiKey => {
+                f.write_str("the API key contains characters that cannot be sent in a header")
+            }
+            Error::VersionRequired { operation } => write!(
+                f,
+                "{operation} depends on the server version, which is not known yet: call setup first"
+            ),
+            Error::Api(api) => api.fmt(f),
+            Error::Decode(decode) => decode.fmt(f),
+            Error::BodyTooLarge { operation, limit } => {
+                write!(f, "{operation}: response body is larger than {limit} bytes")
+            }
+            Error::UnexpectedNotModified { operation } => write!(
+                f,
+                "{operation}: server answered 304 Not Modified but nothing is cached"
+            ),
+            Error::FileSizeChanged { expected, actual } => write!(
+                f,
+                "the file changed during the upload: expected {expected} bytes, found {actual}"
+            ),
+            Error::Paging { operation, reason } => write!(f, "{operation}: paging failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A non-success answer from the server, in any of the shapes Immich has used.
+///
+/// v1/v2 send `{"message": "..." | ["..."], "error": "Bad Request", "statusCode": 400,
+/// "correlationId": "..."}`; v3 sends `{"message": "...", "errors": [{"message", "path"}]}`.
+/// Anything else (an HTML page from a proxy, an empty body) keeps the status and a short excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The message, all messages joined by `"; "` when the server sent several.
+    pub message: String,
+    /// Each message as sent (v2 may send an array).
+    pub messages: Vec<String>,
+    /// The v2 `error` field (the status's reason phrase).
+    pub error: Option<String>,
+    /// The v2 `statusCode` field.
+    pub status_code: Option<u16>,
+    /// The correlation id from the body, `X-Correlation-ID` or `x-immich-cid`.
+    pub correlation_id: Option<String>,
+    /// v3 validation details.
+    pub details: Vec<ValidationDetail>,
+    /// The start of a body that was not an Immich error JSON (at most 200 characters).
+    pub excerpt: Option<String>,
+}
+
+/// One v3 validation failure: what is wrong and where in the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationDetail {
+    /// What is wrong.
+    pub message: String,
+    /// Where, as path segments (e.g. `["body", "ids", "0"]`).
+    pub path: Vec<String>,
+}
+
+impl ApiError {
+    /// The permission named by a `403` "Missing required permission: X" answer.
+    pub fn missing_permission(&self) -> Option<&str> {
+        const PREFIX: &str = "Missing required permission: ";
+        self.messages
+            .iter()
+            .chain(std::iter::once(&self.message))
+            .find_map(|m| m.trim().strip_prefix(PREFIX))
+            .map(|p| p.trim().trim_end_matches('.'))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "server answered {}", self.status)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        } else if let Some(excerpt) = &self.excerpt {
+            write!(f, ": {excerpt:?}")?;
+        }
+        for detail in &self.details {
+            write!(f, "; {} at {}", detail.message, detail.path.join("."))?;
+        }
+        if let Some(permission) = self.missing_permission() {
+            write!(f, " (grant the API key the permission `{permission}`)")?;
+        }
+        if let Some(cid) = &self.correlation_id {
+            write!(f, " [correlation id {cid}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// A success body that did not decode: which operation, where in the JSON, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operationId whose answer failed.
+    pub operation: &'static str,
+    /// The JSON path that failed, e.g. `assets.items[3].exifInfo.fNumber`.
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+    /// The start of the body (at most 200 characters).
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: cannot decode the answer at `{}`: {}",
+            self.operation, self.path, self.message
+        )
+    }
+}
+
+/// The first `max` characters of a body, lossily decoded, for messages.
+pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
+    let head = &body[..body.len().min(max * 4)];
+    let text = String::from_utf8_lossy(head);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max || body.len() > head.len() {
+        out.push('…');
+    }
+    out
+}

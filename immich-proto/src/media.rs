@@ -1,0 +1,191 @@
+//! Media answers (thumbnails, video, originals): the core reads the head, the transport moves
+//! the body. Nothing here buffers the body.
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
+use http::{response, HeaderValue, Request, StatusCode};
+
+use crate::endpoint::error_from_response;
+use crate::{Error, Server};
+
+/// One operation whose successful answer is a byte stream.
+pub trait MediaEndpoint {
+    /// The server's operationId.
+    const OPERATION_ID: &'static str;
+    /// The API-key permission it needs.
+    const PERMISSION: Option<&'static str>;
+    /// Builds the request (with `Range` when asked).
+    fn request(&self, server: &Server) -> Result<Request<Bytes>, Error>;
+}
+
+/// A byte range to ask for: `start..` or `start..=end` (inclusive, as in HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: u64,
+    /// Last byte, inclusive; `None` for "to the end".
+    pub end: Option<u64>,
+}
+
+impl ByteRange {
+    /// From `start` to the end (to resume a download).
+    pub fn from(start: u64) -> Self {
+        ByteRange { start, end: None }
+    }
+
+    /// `start..=end`, or an error when `end < start`.
+    pub fn inclusive(start: u64, end: u64) -> Result<Self, Error> {
+        if end < start {
+            return Err(Error::InvalidInput {
+                what: "range",
+                reason: format!("end {end} is before start {start}"),
+            });
+        }
+        Ok(ByteRange { start, end: Some(end) })
+    }
+
+    /// The `Range` header value.
+    pub fn header_value(&self) -> HeaderValue {
+        let text = match self.end {
+            Some(end) => format!("bytes={}-{end}", self.start),
+            None => format!("bytes={}-", self.start),
+        };
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("bytes=0-"))
+    }
+
+    /// Adds the `Range` header to `request`.
+    pub fn apply<B>(range: Option<&ByteRange>, request: &mut Request<B>) {
+        if let Some(range) = range {
+            request.headers_mut().insert(RANGE, range.header_value());
+        }
+    }
+}
+
+/// What the response head says about the media that follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MediaHead {
+    /// `200 OK` or `206 Partial Content`.
+    pub status: StatusCode,
+    /// The `Content-Type`, e.g. `image/webp`.
+    pub content_type: Option<String>,
+    /// The body's length (`Content-Length`), when known.
+    pub content_length: Option<u64>,
+    /// The `ETag`, when sent.
+    pub etag: Option<String>,
+    /// `Last-Modified`, as sent.
+    pub last_modified: Option<String>,
+    /// For `206`: the range the body covers, and the whole size when known.
+    pub content_range: Option<ContentRange>,
+}
+
+/// A parsed `Content-Range: bytes start-end/total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentRange {
+    /// First byte of the body.
+    pub start: u64,
+    /// Last byte of the body, inclusive.
+    pub end: u64,
+    /// The size of the whole resource, when the server knows it.
+    pub total: Option<u64>,
+}
+
+impl ContentRange {
+    /// Parses `bytes 0-99/1000` or `bytes 0-99/*`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.trim().strip_prefix("bytes ")?;
+        let (range, total) = rest.split_once('/')?;
+        let (start, end) = range.split_once('-')?;
+        let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+        let total = match total.trim() {
+            "*" => None,
+            t => Some(t.parse().ok()?),
+        };
+        (start <= end).then_some(ContentRange { start, end, total })
+    }
+}
+
+/// What the transport should do with a media response's body.
+#[derive(Debug)]
+pub enum MediaOutcome {
+    /// Success: stream the body.
+    Stream(MediaHead),
+    /// An error status: read up to [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes and pass them to
+    /// [`media_error`].
+    ReadError,
+}
+
+/// Reads a media response head. The body is untouched.
+pub fn media_head(operation: &'static str, head: &response::Parts) -> Result<MediaOutcome, Error> {
+    if head.status == StatusCode::NOT_MODIFIED {
+        return Err(Error::UnexpectedNotModified { operation });
+    }
+    if !head.status.is_success() {
+        return Ok(MediaOutcome::ReadError);
+    }
+    let text = |name| head.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let content_range = match text(CONTENT_RANGE) {
+        Some(value) => Some(ContentRange::parse(&value).ok_or_else(|| Error::InvalidInput {
+            what: "Content-Range header from the server",
+            reason: format!("cannot read {value:?}"),
+        })?),
+        None => None,
+    };
+    if head.status == StatusCode::PARTIAL_CONTENT && content_range.is_none() {
+        return Err(Error::InvalidInput {
+            what: "206 answer from the server",
+            reason: "it has no Content-Range".to_owned(),
+        });
+    }
+    Ok(MediaOutcome::Stream(MediaHead {
+        status: head.status,
+        content_type: text(CONTENT_TYPE),
+        content_length: text(CONTENT_LENGTH).and_then(|v| v.trim().parse().ok()),
+        etag: text(ETAG),
+        last_modified: text(LAST_MODIFIED),
+        content_range,
+    }))
+}
+
+/// The typed error for a media response with an error status and its (bounded) body.
+pub fn media_error(head: &response::Parts, body: &[u8]) -> Error {
+    error_from_response(head, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16, headers: &[(&str, &str)]) -> response::Parts {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn reads_partial_heads() {
+        let h = head(206, &[("content-type", "video/mp4"), ("content-length", "100"), ("content-range", "bytes 100-199/1000"), ("etag", "\"e1\"")]);
+        match media_head("playAssetVideo", &h).unwrap() {
+            MediaOutcome::Stream(m) => {
+                assert_eq!(m.content_length, Some(100));
+                assert_eq!(m.content_range, Some(ContentRange { start: 100, end: 199, total: Some(1000) }));
+                assert_eq!(m.content_type.as_deref(), Some("video/mp4"));
+                assert_eq!(m.etag.as_deref(), Some("\"e1\""));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(media_head("x", &head(206, &[])).is_err());
+        assert!(matches!(media_head("x", &head(404, &[])).unwrap(), MediaOutcome::ReadError));
+        assert_eq!(ContentRange::parse("bytes 0-0/*"), Some(ContentRange { start: 0, end: 0, total: None }));
+        assert_eq!(ContentRange::parse("bytes 5-1/9"), None);
+    }
+
+    #[test]
+    fn range_headers() {
+        assert_eq!(ByteRange::from(10).header_value(), "bytes=10-");
+        assert_eq!(ByteRange::inclusive(0, 99).unwrap().header_value(), "bytes=0-99");
+        assert!(ByteRange::inclusive(5, 4).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Multipart upload body without I/O: TODO(helper).

@@ -1,0 +1,54 @@
+//! A [`Server`] plus the optional ETag cache: the state a transport keeps between requests.
+
+use bytes::Bytes;
+use http::{Request, Response};
+
+use crate::cache::{CacheTicket, EtagCache};
+use crate::Server;
+
+/// The shared state of one client: settings, learned version, ETag cache.
+///
+/// A transport sends every request through [`prepare`](Self::prepare) and every answer through
+/// [`finish`](Self::finish); that is all it needs for caching.
+#[derive(Debug)]
+pub struct Session {
+    server: Server,
+    cache: Option<EtagCache>,
+}
+
+impl Session {
+    /// A session without a cache.
+    pub fn new(server: Server) -> Self {
+        Session { server, cache: None }
+    }
+
+    /// Turns on the ETag cache.
+    pub fn with_etag_cache(mut self, cache: EtagCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The server settings.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The cache, if on.
+    pub fn cache(&self) -> Option<&EtagCache> {
+        self.cache.as_ref()
+    }
+
+    /// Call before sending: may add `If-None-Match`.
+    pub fn prepare(&self, mut request: Request<Bytes>) -> (Request<Bytes>, Option<CacheTicket>) {
+        let ticket = self.cache.as_ref().map(|c| c.prepare(&mut request));
+        (request, ticket)
+    }
+
+    /// Call on the answer: a 304 becomes the cached answer; a 200 refreshes the cache.
+    pub fn finish(&self, ticket: Option<CacheTicket>, response: Response<Bytes>) -> Response<Bytes> {
+        match (&self.cache, ticket) {
+            (Some(cache), Some(ticket)) => cache.finish(ticket, response),
+            _ => response,
+        }
+    }
+}
