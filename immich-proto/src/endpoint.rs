@@ -182,7 +182,8 @@ pub fn json_request<T: Serialize + ?Sized>(
     query: Option<&str>,
     body: &T,
 ) -> Result<Request<Bytes>, Error> {
-    let bytes = serde_json::to_vec(body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
     server
         .request_builder(method, path, query)?
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
@@ -297,10 +298,22 @@ mod tests {
     #[test]
     fn v3_validation_error_and_header_cid() {
         let body = br#"{"message":"Validation failed","errors":[{"message":"Invalid uuid","path":["body","ids",0]}]}"#;
-        let e = api(error_from_response(&head(400, &[("x-correlation-id", "cid-9")]), body));
-        assert_eq!(e.details, vec![ValidationDetail { message: "Invalid uuid".into(), path: vec!["body".into(), "ids".into(), "0".into()] }]);
+        let e = api(error_from_response(
+            &head(400, &[("x-correlation-id", "cid-9")]),
+            body,
+        ));
+        assert_eq!(
+            e.details,
+            vec![ValidationDetail {
+                message: "Invalid uuid".into(),
+                path: vec!["body".into(), "ids".into(), "0".into()]
+            }]
+        );
         assert_eq!(e.correlation_id.as_deref(), Some("cid-9"));
-        let e = api(error_from_response(&head(404, &[("x-immich-cid", "old-cid")]), b"{}"));
+        let e = api(error_from_response(
+            &head(404, &[("x-immich-cid", "old-cid")]),
+            b"{}",
+        ));
         assert_eq!(e.correlation_id.as_deref(), Some("old-cid"));
     }
 
@@ -310,14 +323,20 @@ mod tests {
         let e = api(error_from_response(&head(403, &[]), body));
         assert_eq!(e.missing_permission(), Some("asset.upload"));
         assert!(e.to_string().contains("asset.upload"));
-        let e = api(error_from_response(&head(401, &[]), br#"{"message":"Invalid API key"}"#));
+        let e = api(error_from_response(
+            &head(401, &[]),
+            br#"{"message":"Invalid API key"}"#,
+        ));
         assert_eq!(e.status, StatusCode::UNAUTHORIZED);
         assert_eq!(e.missing_permission(), None);
     }
 
     #[test]
     fn html_and_empty_bodies_are_still_typed() {
-        let e = api(error_from_response(&head(502, &[]), b"<html><body><h1>502 Bad Gateway</h1></body></html>"));
+        let e = api(error_from_response(
+            &head(502, &[]),
+            b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+        ));
         assert_eq!(e.status, StatusCode::BAD_GATEWAY);
         assert!(e.excerpt.as_deref().unwrap().starts_with("<html>"));
         let e = api(error_from_response(&head(413, &[]), b""));
@@ -329,9 +348,15 @@ mod tests {
     #[test]
     fn decode_names_the_path() {
         #[derive(serde::Deserialize, Debug)]
-        struct Outer { #[allow(dead_code)] items: Vec<Inner> }
+        struct Outer {
+            #[allow(dead_code)]
+            items: Vec<Inner>,
+        }
         #[derive(serde::Deserialize, Debug)]
-        struct Inner { #[allow(dead_code)] n: u32 }
+        struct Inner {
+            #[allow(dead_code)]
+            n: u32,
+        }
         let err = decode_json::<Outer>("op", br#"{"items":[{"n":1},{"n":"x"}]}"#).unwrap_err();
         match err {
             Error::Decode(d) => {
@@ -345,7 +370,11 @@ mod tests {
 
     #[test]
     fn query_strings_are_encoded() {
-        let q = query_string([("name", Some("Ann & Bob".to_owned())), ("skip", None), ("size", Some("10".into()))]);
+        let q = query_string([
+            ("name", Some("Ann & Bob".to_owned())),
+            ("skip", None),
+            ("size", Some("10".into())),
+        ]);
         assert_eq!(q, "name=Ann%20%26%20Bob&size=10");
     }
 }

@@ -12,7 +12,9 @@ use crate::{Error, Server};
 pub fn check_uuid(value: &str, v4: bool) -> Result<(), &'static str> {
     let bytes = value.as_bytes();
     if bytes.len() != 36 {
-        return Err("not a UUID (expected 36 characters like 7f3c0a52-1b2d-4c3e-9f00-0123456789ab)");
+        return Err(
+            "not a UUID (expected 36 characters like 7f3c0a52-1b2d-4c3e-9f00-0123456789ab)",
+        );
     }
     for (i, b) in bytes.iter().enumerate() {
         let dash = matches!(i, 8 | 13 | 18 | 23);
@@ -139,19 +141,35 @@ mod tests {
     #[test]
     fn parse_checks_shape() {
         assert!(AssetId::parse(V4).is_ok());
-        for bad in ["", "../admin", "7f3c0a52-1b2d-4c3e-9f00-0123456789a", "7f3c0a52x1b2d-4c3e-9f00-0123456789ab", "7f3c0a52-1b2d-4c3e-9f00-0123456789a/"] {
+        for bad in [
+            "",
+            "../admin",
+            "7f3c0a52-1b2d-4c3e-9f00-0123456789a",
+            "7f3c0a52x1b2d-4c3e-9f00-0123456789ab",
+            "7f3c0a52-1b2d-4c3e-9f00-0123456789a/",
+        ] {
             let err = AssetId::parse(bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidId { kind: "asset", .. }), "{bad}: {err:?}");
+            assert!(
+                matches!(err, Error::InvalidId { kind: "asset", .. }),
+                "{bad}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn v3_paths_need_v4() {
-        let v3 = Server::new("http://h").unwrap().with_version(ServerVersion::new(3, 0, 0));
-        let v1 = Server::new("http://h").unwrap().with_version(ServerVersion::new(1, 118, 0));
+        let v3 = Server::new("http://h")
+            .unwrap()
+            .with_version(ServerVersion::new(3, 0, 0));
+        let v1 = Server::new("http://h")
+            .unwrap()
+            .with_version(ServerVersion::new(1, 118, 0));
         let id = AlbumId::parse(V7).unwrap();
         assert!(id.path(&v3, "/albums", "").is_err());
-        assert_eq!(id.path(&v1, "/albums", "/assets").unwrap(), format!("/albums/{V7}/assets"));
+        assert_eq!(
+            id.path(&v1, "/albums", "/assets").unwrap(),
+            format!("/albums/{V7}/assets")
+        );
         let unchecked = AlbumId::new_unchecked("../admin");
         assert!(unchecked.path(&v1, "/albums", "").is_err());
     }

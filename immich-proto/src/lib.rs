@@ -33,6 +33,7 @@ pub mod id;
 pub mod media;
 pub mod multipart;
 pub mod paging;
+pub mod session;
 pub mod settings;
 pub mod time;
 pub mod version;
@@ -45,14 +46,20 @@ pub mod server;
 pub mod tags;
 pub mod users;
 
+pub use cache::{CacheTicket, EtagCache};
 pub use endpoint::{
     decode_json, error_from_response, parse_response, Endpoint, Flow, Single, Step, MAX_ERROR_BODY,
     MAX_JSON_BODY,
 };
 pub use error::{ApiError, DecodeError, Error, ValidationDetail};
-pub use id::{AlbumId, ApiKeyId, AssetId, LibraryId, MemoryId, PersonId, SharedLinkId, StackId, TagId, UserId};
-pub use media::{media_error, media_head, ByteRange, ContentRange, MediaEndpoint, MediaHead, MediaOutcome};
+pub use id::{
+    AlbumId, ApiKeyId, AssetId, LibraryId, MemoryId, PersonId, SharedLinkId, StackId, TagId, UserId,
+};
+pub use media::{
+    media_error, media_head, ByteRange, ContentRange, MediaEndpoint, MediaHead, MediaOutcome,
+};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
+pub use session::Session;
 pub use settings::{ApiKey, Server, API_KEY_HEADER};
 pub use time::{Date, DateTime};
 pub use version::ServerVersion;

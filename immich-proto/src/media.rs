@@ -41,7 +41,10 @@ impl ByteRange {
                 reason: format!("end {end} is before start {start}"),
             });
         }
-        Ok(ByteRange { start, end: Some(end) })
+        Ok(ByteRange {
+            start,
+            end: Some(end),
+        })
     }
 
     /// The `Range` header value.
@@ -123,12 +126,19 @@ pub fn media_head(operation: &'static str, head: &response::Parts) -> Result<Med
     if !head.status.is_success() {
         return Ok(MediaOutcome::ReadError);
     }
-    let text = |name| head.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let text = |name| {
+        head.headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let content_range = match text(CONTENT_RANGE) {
-        Some(value) => Some(ContentRange::parse(&value).ok_or_else(|| Error::InvalidInput {
-            what: "Content-Range header from the server",
-            reason: format!("cannot read {value:?}"),
-        })?),
+        Some(value) => Some(
+            ContentRange::parse(&value).ok_or_else(|| Error::InvalidInput {
+                what: "Content-Range header from the server",
+                reason: format!("cannot read {value:?}"),
+            })?,
+        ),
         None => None,
     };
     if head.status == StatusCode::PARTIAL_CONTENT && content_range.is_none() {
@@ -166,26 +176,54 @@ mod tests {
 
     #[test]
     fn reads_partial_heads() {
-        let h = head(206, &[("content-type", "video/mp4"), ("content-length", "100"), ("content-range", "bytes 100-199/1000"), ("etag", "\"e1\"")]);
+        let h = head(
+            206,
+            &[
+                ("content-type", "video/mp4"),
+                ("content-length", "100"),
+                ("content-range", "bytes 100-199/1000"),
+                ("etag", "\"e1\""),
+            ],
+        );
         match media_head("playAssetVideo", &h).unwrap() {
             MediaOutcome::Stream(m) => {
                 assert_eq!(m.content_length, Some(100));
-                assert_eq!(m.content_range, Some(ContentRange { start: 100, end: 199, total: Some(1000) }));
+                assert_eq!(
+                    m.content_range,
+                    Some(ContentRange {
+                        start: 100,
+                        end: 199,
+                        total: Some(1000)
+                    })
+                );
                 assert_eq!(m.content_type.as_deref(), Some("video/mp4"));
                 assert_eq!(m.etag.as_deref(), Some("\"e1\""));
             }
             other => panic!("{other:?}"),
         }
         assert!(media_head("x", &head(206, &[])).is_err());
-        assert!(matches!(media_head("x", &head(404, &[])).unwrap(), MediaOutcome::ReadError));
-        assert_eq!(ContentRange::parse("bytes 0-0/*"), Some(ContentRange { start: 0, end: 0, total: None }));
+        assert!(matches!(
+            media_head("x", &head(404, &[])).unwrap(),
+            MediaOutcome::ReadError
+        ));
+        assert_eq!(
+            ContentRange::parse("bytes 0-0/*"),
+            Some(ContentRange {
+                start: 0,
+                end: 0,
+                total: None
+            })
+        );
         assert_eq!(ContentRange::parse("bytes 5-1/9"), None);
     }
 
     #[test]
     fn range_headers() {
         assert_eq!(ByteRange::from(10).header_value(), "bytes=10-");
-        assert_eq!(ByteRange::inclusive(0, 99).unwrap().header_value(), "bytes=0-99");
+        assert_eq!(
+            ByteRange::inclusive(0, 99).unwrap().header_value(),
+            "bytes=0-99"
+        );
         assert!(ByteRange::inclusive(5, 4).is_err());
     }
 }

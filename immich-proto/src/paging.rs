@@ -94,7 +94,8 @@ impl<P: Paged> Pager<P> {
         if let Some(limit) = self.limit {
             items.truncate(limit.saturating_sub(self.yielded));
         }
-        if items.is_empty() && self.current.is_some() && self.limit.is_none_or(|l| self.yielded < l) {
+        if items.is_empty() && self.current.is_some() && self.limit.is_none_or(|l| self.yielded < l)
+        {
             // A page with nothing on it that still promises more would loop forever.
             self.current = None;
             return Err(Error::Paging {
@@ -109,7 +110,11 @@ impl<P: Paged> Pager<P> {
 
 impl<P: Paged> Flow for Pager<P> {
     type Output = Vec<P::Item>;
-    fn step(&mut self, server: &Server, response: Option<Response<Bytes>>) -> Result<Step<Self::Output>, Error> {
+    fn step(
+        &mut self,
+        server: &Server,
+        response: Option<Response<Bytes>>,
+    ) -> Result<Step<Self::Output>, Error> {
         if let Some(response) = response {
             let items = self.handle_response(response)?;
             self.collected.extend(items);

@@ -19,7 +19,10 @@ pub struct Session {
 impl Session {
     /// A session without a cache.
     pub fn new(server: Server) -> Self {
-        Session { server, cache: None }
+        Session {
+            server,
+            cache: None,
+        }
     }
 
     /// Turns on the ETag cache.
@@ -45,7 +48,11 @@ impl Session {
     }
 
     /// Call on the answer: a 304 becomes the cached answer; a 200 refreshes the cache.
-    pub fn finish(&self, ticket: Option<CacheTicket>, response: Response<Bytes>) -> Response<Bytes> {
+    pub fn finish(
+        &self,
+        ticket: Option<CacheTicket>,
+        response: Response<Bytes>,
+    ) -> Response<Bytes> {
         match (&self.cache, ticket) {
             (Some(cache), Some(ticket)) => cache.finish(ticket, response),
             _ => response,

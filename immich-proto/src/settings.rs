@@ -141,8 +141,7 @@ impl Server {
 
     /// The server version, or [`Error::VersionRequired`] naming `operation`.
     pub fn require_version(&self, operation: &'static str) -> Result<ServerVersion, Error> {
-        self.version()
-            .ok_or(Error::VersionRequired { operation })
+        self.version().ok_or(Error::VersionRequired { operation })
     }
 
     /// `true` for `https://` servers.
@@ -225,7 +224,10 @@ impl Server {
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
-            .field("base", &format_args!("{}://{}{}", self.scheme, self.authority, self.api_path))
+            .field(
+                "base",
+                &format_args!("{}://{}{}", self.scheme, self.authority, self.api_path),
+            )
             .field("api_key", &self.api_key)
             .field("device_id", &self.device_id)
             .field("version", &self.version())
@@ -242,34 +244,62 @@ mod tests {
         let cases = [
             ("http://127.0.0.1:2283", "http://127.0.0.1:2283/api/albums"),
             ("http://127.0.0.1:2283/", "http://127.0.0.1:2283/api/albums"),
-            ("https://photos.example.com/immich", "https://photos.example.com/immich/api/albums"),
-            ("https://photos.example.com/immich/api/", "https://photos.example.com/immich/api/albums"),
+            (
+                "https://photos.example.com/immich",
+                "https://photos.example.com/immich/api/albums",
+            ),
+            (
+                "https://photos.example.com/immich/api/",
+                "https://photos.example.com/immich/api/albums",
+            ),
             ("https://[::1]:8443/api", "https://[::1]:8443/api/albums"),
         ];
         for (base, want) in cases {
             let server = Server::new(base).unwrap();
-            assert_eq!(server.uri("/albums", None).unwrap().to_string(), want, "{base}");
+            assert_eq!(
+                server.uri("/albums", None).unwrap().to_string(),
+                want,
+                "{base}"
+            );
         }
         assert_eq!(Server::new("https://x.test").unwrap().port(), 443);
     }
 
     #[test]
     fn bad_urls_are_refused() {
-        for bad in ["", "photos.example.com", "ftp://x/", "http://u:p@x/", "http://x/?a=1"] {
-            assert!(matches!(Server::new(bad), Err(Error::InvalidUrl { .. })), "{bad}");
+        for bad in [
+            "",
+            "photos.example.com",
+            "ftp://x/",
+            "http://u:p@x/",
+            "http://x/?a=1",
+        ] {
+            assert!(
+                matches!(Server::new(bad), Err(Error::InvalidUrl { .. })),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn key_never_shows() {
-        let server = Server::new("http://h").unwrap().with_api_key("s3cr3t-key").unwrap();
+        let server = Server::new("http://h")
+            .unwrap()
+            .with_api_key("s3cr3t-key")
+            .unwrap();
         let debug = format!("{server:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert!(debug.contains("ApiKey(***)"));
-        let bad = Server::new("http://h").unwrap().with_api_key("bad\nkey-s3cr3t");
+        let bad = Server::new("http://h")
+            .unwrap()
+            .with_api_key("bad\nkey-s3cr3t");
         let err = bad.err().unwrap();
         assert!(!format!("{err} {err:?}").contains("s3cr3t"));
-        let req = server.request_builder(Method::GET, "/x", None).unwrap().body(()).unwrap();
+        let req = server
+            .request_builder(Method::GET, "/x", None)
+            .unwrap()
+            .body(())
+            .unwrap();
         assert!(req.headers()[API_KEY_HEADER].is_sensitive());
     }
 
@@ -277,7 +307,10 @@ mod tests {
     fn clones_share_the_version() {
         let server = Server::new("http://h").unwrap();
         let clone = server.clone();
-        assert_eq!(clone.require_version("op"), Err(Error::VersionRequired { operation: "op" }));
+        assert_eq!(
+            clone.require_version("op"),
+            Err(Error::VersionRequired { operation: "op" })
+        );
         server.set_version(ServerVersion::new(3, 0, 0));
         assert_eq!(clone.version(), Some(ServerVersion::new(3, 0, 0)));
     }

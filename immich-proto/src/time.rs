@@ -83,7 +83,13 @@ impl DateTime {
     /// Parses RFC 3339: `2024-01-01T10:00:00Z`, `2024-01-01T10:00:00.123456+02:00`.
     pub fn parse(text: &str) -> Option<Self> {
         let b = text.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         let num = |range: std::ops::Range<usize>| -> Option<u32> {
@@ -131,7 +137,11 @@ impl DateTime {
                     return None;
                 }
                 let total = hours * 60 + minutes;
-                if *sign == b'-' { -total } else { total }
+                if *sign == b'-' {
+                    -total
+                } else {
+                    total
+                }
             }
             _ => return None,
         };
@@ -168,7 +178,11 @@ impl PartialOrd for DateTime {
 impl Ord for DateTime {
     /// Orders by instant; the written offset only breaks ties.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.unix_seconds, self.nanos, self.offset_minutes).cmp(&(other.unix_seconds, other.nanos, other.offset_minutes))
+        (self.unix_seconds, self.nanos, self.offset_minutes).cmp(&(
+            other.unix_seconds,
+            other.nanos,
+            other.offset_minutes,
+        ))
     }
 }
 
@@ -193,7 +207,8 @@ impl Serialize for DateTime {
 impl<'de> Deserialize<'de> for DateTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        DateTime::parse(&text).ok_or_else(|| serde::de::Error::custom(format_args!("invalid date-time {text:?}")))
+        DateTime::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("invalid date-time {text:?}")))
     }
 }
 
@@ -208,7 +223,9 @@ impl Date {
             2 => 28,
             _ => return None,
         };
-        (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
     }
 
     /// Parses `YYYY-MM-DD`; a full date-time is accepted too (old servers sent one).
@@ -220,7 +237,12 @@ impl Date {
         if b.len() > 10 {
             DateTime::parse(text)?;
         }
-        let num = |r: std::ops::Range<usize>| text.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit()))?.parse::<u32>().ok();
+        let num = |r: std::ops::Range<usize>| {
+            text.get(r)
+                .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))?
+                .parse::<u32>()
+                .ok()
+        };
         Date::new(num(0..4)? as i32, num(5..7)? as u8, num(8..10)? as u8)
     }
 }
@@ -246,7 +268,8 @@ impl Serialize for Date {
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Date::parse(&text).ok_or_else(|| serde::de::Error::custom(format_args!("invalid date {text:?}")))
+        Date::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("invalid date {text:?}")))
     }
 }
 
@@ -282,7 +305,11 @@ mod tests {
     fn parses_every_form_the_server_sends() {
         let z = DateTime::parse("2024-01-01T00:00:00Z").unwrap();
         assert_eq!(z.unix_seconds(), 1_704_067_200);
-        for text in ["2024-01-01T02:00:00+02:00", "2023-12-31T23:00:00.000-01:00", "2024-01-01T00:00:00.000000Z"] {
+        for text in [
+            "2024-01-01T02:00:00+02:00",
+            "2023-12-31T23:00:00.000-01:00",
+            "2024-01-01T00:00:00.000000Z",
+        ] {
             let t = DateTime::parse(text).unwrap();
             assert_eq!(t.unix_seconds(), 1_704_067_200, "{text}");
             assert_eq!(t.nanos(), 0);
@@ -291,29 +318,56 @@ mod tests {
         assert_eq!(frac.nanos(), 123_456_000);
         assert_eq!(frac.offset_minutes(), 330);
         assert_eq!(frac.to_utc_string(), "2024-02-29T07:04:56.123Z");
-        assert_eq!(DateTime::parse("2024-01-01T00:00:00.5Z").unwrap().nanos(), 500_000_000);
-        for bad in ["2024-01-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+2:00", "x024-01-01T00:00:00Z"] {
+        assert_eq!(
+            DateTime::parse("2024-01-01T00:00:00.5Z").unwrap().nanos(),
+            500_000_000
+        );
+        for bad in [
+            "2024-01-01",
+            "2024-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.Z",
+            "2024-01-01T00:00:00+2:00",
+            "x024-01-01T00:00:00Z",
+        ] {
             assert_eq!(DateTime::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn formats_utc_with_z() {
-        assert_eq!(DateTime::from_unix(0, 0).to_utc_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(DateTime::from_unix(-1, 999_000_000).to_utc_string(), "1969-12-31T23:59:59.999Z");
-        assert_eq!(DateTime::from_unix(951_782_400, 7_000_000).to_utc_string(), "2000-02-29T00:00:00.007Z");
+        assert_eq!(
+            DateTime::from_unix(0, 0).to_utc_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            DateTime::from_unix(-1, 999_000_000).to_utc_string(),
+            "1969-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            DateTime::from_unix(951_782_400, 7_000_000).to_utc_string(),
+            "2000-02-29T00:00:00.007Z"
+        );
         let before = DateTime::from_system_time(Err(std::time::Duration::from_millis(1500)));
         assert_eq!(before.to_utc_string(), "1969-12-31T23:59:58.500Z");
-        let json = serde_json::to_string(&DateTime::parse("2024-06-01T12:00:00+02:00").unwrap()).unwrap();
+        let json =
+            serde_json::to_string(&DateTime::parse("2024-06-01T12:00:00+02:00").unwrap()).unwrap();
         assert_eq!(json, "\"2024-06-01T10:00:00.000Z\"");
     }
 
     #[test]
     fn dates() {
         assert_eq!(Date::parse("1990-05-17"), Date::new(1990, 5, 17));
-        assert_eq!(Date::parse("1990-05-17T00:00:00.000Z"), Date::new(1990, 5, 17));
+        assert_eq!(
+            Date::parse("1990-05-17T00:00:00.000Z"),
+            Date::new(1990, 5, 17)
+        );
         assert_eq!(Date::parse("1990-02-30"), None);
-        assert_eq!(serde_json::to_string(&Date::new(2001, 1, 2).unwrap()).unwrap(), "\"2001-01-02\"");
+        assert_eq!(
+            serde_json::to_string(&Date::new(2001, 1, 2).unwrap()).unwrap(),
+            "\"2001-01-02\""
+        );
     }
 
     #[test]
