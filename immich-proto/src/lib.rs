@@ -27,6 +27,7 @@ pub use bytes;
 pub use http;
 
 pub mod cache;
+mod enums;
 pub mod endpoint;
 pub mod error;
 pub mod id;
@@ -63,3 +64,8 @@ pub use session::Session;
 pub use settings::{ApiKey, Server, API_KEY_HEADER};
 pub use time::{Date, DateTime};
 pub use version::ServerVersion;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

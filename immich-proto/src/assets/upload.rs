@@ -1,0 +1,1 @@
+//! `POST /assets`: `uploadAsset` (TODO upload helper).
