@@ -1,4 +1,8 @@
 //! One integration binary for the cross-crate tests (see each module).
 
+mod blocking_transport;
 mod conformance;
+mod memory;
 mod table;
+mod tls;
+mod tokio_transport;
