@@ -1,1 +1,66 @@
-//! Blocking transport (TODO)
+//! # immich-blocking: a blocking Immich client on ureq 3
+//!
+//! A thin transport for [`immich_proto`]: the core builds every request and reads every
+//! answer; this crate moves the bytes with a pooled [`ureq::Agent`], over HTTPS (rustls, bundled
+//! roots, optional extra root CA) or plain HTTP. For scripts and command-line tools; async
+//! applications use `immich-tokio`, which has the same method names.
+//!
+//! ```no_run
+//! use immich_blocking::{Client, UploadOptions};
+//!
+//! # fn main() -> Result<(), immich_blocking::Error> {
+//! let client = Client::builder("https://photos.example.com")
+//!     .api_key("secret-key")
+//!     .build()?;
+//! let version = client.setup()?; // reads the server version once
+//! println!("Immich {version}");
+//!
+//! for album in client.albums_named("summer")? {
+//!     println!("{} ({} assets)", album.album_name, album.asset_count);
+//! }
+//!
+//! // Streams the file with an exact Content-Length; memory stays small whatever its size.
+//! let result = client.upload_path("IMG_0001.jpg", UploadOptions::new().checksum(true))?;
+//! println!("{:?} {}", result.status, result.id);
+//!
+//! // Pages are fetched lazily, one request per page as the iterator advances.
+//! let pager = immich_blocking::Pager::new(immich_blocking::search::SearchAssets::new(
+//!     immich_blocking::search::MetadataSearch::favorites(),
+//! ));
+//! for asset in client.pages(pager).take(10) {
+//!     println!("{}", asset?.original_file_name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Timeouts.** A connect timeout, and a read timeout that means "no bytes moved for that
+//! long": a long upload or download that keeps moving is never cut off.
+//!
+//! **Logging** goes through the [`log`](https://docs.rs/log) facade: method, path, status and
+//! duration at `debug`; bodies at `trace`, cut to 1 KiB. The API key is never logged.
+//!
+//! **Errors** are one [`Error`]; [`Error::kind`] tells a timeout, a refused connection, a TLS
+//! failure and an error status apart.
+
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+mod transport;
+mod upload;
+
+pub use client::{
+    Client, ClientBuilder, Media, MediaBody, Pages, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_THUMBNAIL_BODY,
+};
+pub use error::{Error, ErrorKind};
+pub use upload::UploadOptions;
+
+pub use immich_proto as proto;
+pub use immich_proto::{
+    albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange,
+    ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId,
+    Server, ServerVersion, Session, TagId, UserId,
+};
+pub use ureq;

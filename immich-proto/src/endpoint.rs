@@ -1,8 +1,9 @@
 //! The shape every operation shares, and the one place that reads a response's status.
 //!
 //! An operation is a plain value implementing [`Endpoint`]: it builds its request from a
-//! [`Server`] and parses a *successful* answer. [`parse_response`] is the only code that looks
-//! at the status: non-2xx answers become [`Error::Api`] through [`error_from_response`].
+//! [`Server`] and parses a *successful* answer. [`check_status`] (called by [`parse_response`], and
+//! by the upload, whose request is not an [`Endpoint`]) is the only code that looks at the
+//! status: non-2xx answers become [`Error::Api`] through [`error_from_response`].
 
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -42,15 +43,25 @@ pub fn parse_response<E: Endpoint + ?Sized>(
     response: Response<Bytes>,
 ) -> Result<E::Output, Error> {
     let (head, body) = response.into_parts();
+    check_status(E::OPERATION_ID, &head, &body)?;
+    endpoint.parse(&head, body)
+}
+
+/// The status check behind [`parse_response`], for operations whose request is not an
+/// [`Endpoint`] (the multipart upload): `Ok` for 2xx, [`Error::UnexpectedNotModified`] for a
+/// 304 the cache did not answer, [`Error::Api`] for anything else.
+pub fn check_status(
+    operation: &'static str,
+    head: &response::Parts,
+    body: &[u8],
+) -> Result<(), Error> {
     if head.status == StatusCode::NOT_MODIFIED {
-        return Err(Error::UnexpectedNotModified {
-            operation: E::OPERATION_ID,
-        });
+        return Err(Error::UnexpectedNotModified { operation });
     }
     if !head.status.is_success() {
-        return Err(error_from_response(&head, &body));
+        return Err(error_from_response(head, body));
     }
-    endpoint.parse(&head, body)
+    Ok(())
 }
 
 /// Reads any non-success answer into [`Error::Api`], whatever its body looks like.
@@ -139,7 +150,7 @@ pub fn error_from_response(head: &response::Parts, body: &[u8]) -> Error {
             }
         }
     }
-    Error::Api(api)
+    Error::Api(Box::new(api))
 }
 
 /// Decodes a JSON body, naming the operation and the JSON path on failure.
@@ -214,6 +225,8 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~');
 
 /// One step of a multi-request operation: send this, or here is the result.
+// A step is handed straight to the transport and consumed; boxing the request would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Step<T> {
     /// Send the request and pass its whole response to the next [`Flow::step`].
@@ -278,7 +291,7 @@ mod tests {
 
     fn api(err: Error) -> ApiError {
         match err {
-            Error::Api(api) => api,
+            Error::Api(api) => *api,
             other => panic!("not an API error: {other:?}"),
         }
     }

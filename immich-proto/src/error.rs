@@ -44,7 +44,7 @@ pub enum Error {
         operation: &'static str,
     },
     /// The server answered with a non-success status.
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// A success body did not decode into the expected model.
     Decode(DecodeError),
     /// A response body is larger than the limit the caller or the core set.
@@ -87,7 +87,7 @@ impl Error {
     /// The API error, when the server answered with an error.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(api) => Some(api),
+            Error::Api(api) => Some(api.as_ref()),
             _ => None,
         }
     }

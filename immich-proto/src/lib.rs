@@ -27,6 +27,8 @@ pub use bytes;
 pub use http;
 
 pub mod cache;
+pub mod checksum;
+pub mod common;
 mod enums;
 pub mod endpoint;
 pub mod error;
@@ -48,6 +50,9 @@ pub mod tags;
 pub mod users;
 
 pub use cache::{CacheTicket, EtagCache};
+pub use checksum::{Sha1Checksum, Sha1Digest};
+pub use endpoint::check_status;
+pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use endpoint::{
     decode_json, error_from_response, parse_response, Endpoint, Flow, Single, Step, MAX_ERROR_BODY,
     MAX_JSON_BODY,

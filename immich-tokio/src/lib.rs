@@ -1,1 +1,66 @@
-//! Async transport (TODO)
+//! # immich-tokio: an async Immich client on hyper and tokio
+//!
+//! A thin transport over [`immich_proto`], the sans-IO core: the core builds every request and
+//! reads every answer; this crate moves the bytes. It adds a pooled HTTP client (hyper-util),
+//! HTTPS on rustls (ring, with bundled and system roots), a connect timeout and a read timeout,
+//! streamed uploads from a path, streamed downloads, and paged listings as lazy streams.
+//! The core is re-exported, so an app depends on this one crate.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use immich_tokio::{assets::AssetMediaSize, search::{MetadataSearch, SearchAssets}, Client, Pager, UploadOptions};
+//!
+//! # async fn demo() -> Result<(), immich_tokio::Error> {
+//! let client = Client::builder("https://photos.example.com")
+//!     .api_key("secret")
+//!     .build()?;
+//! client.setup().await?; // reads the server version once
+//!
+//! for album in client.albums_named("summer").await? {
+//!     println!("{} ({} assets)", album.album_name, album.asset_count);
+//! }
+//!
+//! // Every favorite, one page at a time as the stream is read.
+//! let mut favorites = client.pages(Pager::new(SearchAssets::new(MetadataSearch::favorites())));
+//! while let Some(asset) = favorites.next().await {
+//!     let asset = asset?;
+//!     let thumb = client.thumbnail(asset.id.clone(), AssetMediaSize::Thumbnail).await?;
+//!     println!("{}: {} bytes", asset.original_file_name, thumb.body.len());
+//! }
+//!
+//! let uploaded = client.upload_path("IMG_0001.jpg", UploadOptions::default().checksum(true)).await?;
+//! println!("{} duplicate={}", uploaded.id, uploaded.is_duplicate());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **Errors** are one [`Error`]: [`Error::kind`] tells a status from the server, a timeout, a
+//! refused connection, a TLS failure and a local file error apart.
+//!
+//! **Logging** goes through the `log` facade (tracing users bridge it with `tracing-log`):
+//! method, path, status and duration at `debug`; JSON bodies, cut to 512 bytes, at `trace`.
+//! Headers, and so the API key, are never logged.
+
+#![warn(missing_docs)]
+// The size of `Error` is the size of the core's error (its `ApiError` is inline).
+#![allow(clippy::result_large_err)]
+
+mod body;
+mod client;
+mod error;
+mod ops;
+mod tls;
+
+pub use body::{MediaBody, RequestBody};
+pub use client::{
+    Client, ClientBuilder, Connector, HttpClient, Media, UploadOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_THUMBNAIL_BODY,
+};
+pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
+
+/// The protocol core, for everything not re-exported at the top.
+pub use immich_proto as proto;
+pub use immich_proto::{
+    albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange, Date, DateTime,
+    Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId, Server, ServerVersion, Session, TagId, UserId,
+};

@@ -1,1 +1,14 @@
-//! TODO
+//! Search: assets by metadata or by meaning (smart search), and people by name.
+//!
+//! Asset searches are paged by the answer's `assets.nextPage`; run them with a
+//! [`Pager`](crate::Pager) to get every match.
+
+mod model;
+pub(crate) mod search_assets;
+mod search_person;
+mod search_smart;
+
+pub use model::{MetadataSearch, SearchAlbumsPage, SearchAssetsPage, SearchPage, SmartSearch};
+pub use search_assets::SearchAssets;
+pub use search_person::SearchPerson;
+pub use search_smart::SearchSmart;

@@ -1,1 +1,7 @@
-//! TODO
+//! Users: the caller's own account (OpenAPI tag `Users`).
+
+mod get_my_user;
+mod model;
+
+pub use get_my_user::GetMyUser;
+pub use model::{User, UserAvatarColor, UserLicense, UserStatus, UserSummary};

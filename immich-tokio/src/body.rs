@@ -1,0 +1,401 @@
+//! Bodies in both directions, and the read timeout that watches them.
+//!
+//! - [`RequestBody`]: what the client sends, either bytes the core built or an upload streamed
+//!   from files in bounded chunks, with an exact size hint.
+//! - [`MediaBody`]: a media answer as a `Stream` of `Bytes` and as an `AsyncRead`.
+//! - `Activity` + `with_read_timeout`: the read timeout means "no bytes moved in either
+//!   direction for N seconds", so every chunk sent or received pushes the deadline back.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use immich_proto::{FileRole, Segment};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use crate::error::{Error, TimeoutPhase};
+
+/// How much of a file one frame carries: bounded memory whatever the file's size.
+pub(crate) const CHUNK: usize = 256 * 1024;
+
+/// The body type of the hyper client: bytes built by the core, or a streamed upload.
+///
+/// Build your own `hyper_util` client with this body type to share it (see
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)); `RequestBody::from(bytes)`
+/// sends plain bytes through the same client.
+pub struct RequestBody {
+    inner: Inner,
+}
+
+enum Inner {
+    Full(Option<Bytes>),
+    Upload {
+        frames: Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>,
+        remaining: u64,
+    },
+}
+
+impl RequestBody {
+    /// An empty body.
+    pub fn empty() -> Self {
+        RequestBody::from(Bytes::new())
+    }
+}
+
+impl From<Bytes> for RequestBody {
+    fn from(bytes: Bytes) -> Self {
+        RequestBody {
+            inner: Inner::Full((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.inner {
+            Inner::Full(bytes) => write!(f, "RequestBody::Full({} bytes)", bytes.as_ref().map_or(0, Bytes::len)),
+            Inner::Upload { remaining, .. } => write!(f, "RequestBody::Upload({remaining} bytes left)"),
+        }
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match &mut self.inner {
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Inner::Upload { frames, remaining } => {
+                let next = ready!(frames.as_mut().poll_next(cx));
+                if let Some(Ok(chunk)) = &next {
+                    *remaining = remaining.saturating_sub(chunk.len() as u64);
+                }
+                Poll::Ready(next.map(|r| r.map(Frame::data)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.inner {
+            Inner::Full(bytes) => bytes.is_none(),
+            Inner::Upload { remaining, .. } => *remaining == 0,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Inner::Upload { remaining, .. } => SizeHint::with_exact(*remaining),
+        }
+    }
+}
+
+/// Where an upload's placeholders come from.
+pub(crate) struct UploadFiles {
+    pub asset: PathBuf,
+    pub sidecar: Option<PathBuf>,
+}
+
+/// Where an upload body leaves the reason it stopped, since hyper only reports "body error".
+pub(crate) type FailureSlot = Arc<Mutex<Option<Error>>>;
+
+/// Streams the core's segments, reading each file in [`CHUNK`]s. A file that is shorter or
+/// longer than its placeholder stops the body with `FileSizeChanged` before the last byte is
+/// handed to hyper, so the server never receives a complete body with the wrong contents.
+pub(crate) fn upload_body(
+    segments: Vec<Segment>,
+    content_length: u64,
+    files: UploadFiles,
+    activity: Activity,
+    failure: FailureSlot,
+) -> RequestBody {
+    struct State {
+        segments: VecDeque<Segment>,
+        files: UploadFiles,
+        /// The file being streamed, its announced length and how much of it is left.
+        current: Option<(tokio::fs::File, u64, u64)>,
+        activity: Activity,
+        failure: FailureSlot,
+    }
+    let state = State {
+        segments: segments.into(),
+        files,
+        current: None,
+        activity,
+        failure,
+    };
+    let frames = futures_util::stream::try_unfold(state, |mut st| async move {
+        // hyper asks for the next frame once the previous one is written: progress.
+        st.activity.touch();
+        let result = next_chunk(&mut st.segments, &mut st.current, &st.files).await;
+        match result {
+            Ok(Some(chunk)) => Ok(Some((chunk, st))),
+            Ok(None) => Ok(None),
+            Err(error) => {
+                let message = error.to_string();
+                let kind = match &error {
+                    Error::Io(io) => io.kind(),
+                    _ => io::ErrorKind::InvalidData,
+                };
+                if let Ok(mut slot) = st.failure.lock() {
+                    slot.get_or_insert(error);
+                }
+                Err(io::Error::new(kind, message))
+            }
+        }
+    });
+    RequestBody {
+        inner: Inner::Upload {
+            frames: Box::pin(frames),
+            remaining: content_length,
+        },
+    }
+}
+
+async fn next_chunk(
+    segments: &mut VecDeque<Segment>,
+    current: &mut Option<(tokio::fs::File, u64, u64)>,
+    files: &UploadFiles,
+) -> Result<Option<Bytes>, Error> {
+    let changed = |expected, actual| Error::Proto(immich_proto::Error::FileSizeChanged { expected, actual });
+    loop {
+        if let Some((file, expected, remaining)) = current.as_mut() {
+            let expected = *expected;
+            let want = CHUNK.min(usize::try_from(*remaining).unwrap_or(CHUNK));
+            let mut buffer = BytesMut::zeroed(want);
+            let mut filled = 0;
+            while filled < want {
+                match file.read(&mut buffer[filled..]).await? {
+                    0 => return Err(changed(expected, expected - *remaining + filled as u64)),
+                    n => filled += n,
+                }
+            }
+            *remaining -= want as u64;
+            if *remaining == 0 {
+                // Check for growth before the last chunk leaves, so the body never completes.
+                if file.read(&mut [0u8; 1]).await? > 0 {
+                    let found = file.metadata().await.map_or(0, |m| m.len());
+                    return Err(changed(expected, found.max(expected + 1)));
+                }
+                *current = None;
+            }
+            if want > 0 {
+                return Ok(Some(buffer.freeze()));
+            }
+            continue;
+        }
+        match segments.pop_front() {
+            None => return Ok(None),
+            Some(Segment::Bytes(bytes)) if bytes.is_empty() => continue,
+            Some(Segment::Bytes(bytes)) => return Ok(Some(bytes)),
+            Some(Segment::File(part)) => {
+                let path = match part.role {
+                    FileRole::Asset => Some(&files.asset),
+                    FileRole::Sidecar => files.sidecar.as_ref(),
+                };
+                let Some(path) = path else {
+                    let reason = "the upload body has a sidecar part but no sidecar file".into();
+                    return Err(immich_proto::Error::InvalidInput { what: "sidecar", reason }.into());
+                };
+                let file = tokio::fs::File::open(path).await?;
+                *current = Some((file, part.len, part.len));
+            }
+        }
+    }
+}
+
+/// When bytes last moved for one request; shared by the request body, the response reader and
+/// the timer.
+#[derive(Clone, Debug)]
+pub(crate) struct Activity(Arc<Mutex<Instant>>);
+
+impl Activity {
+    pub(crate) fn new() -> Self {
+        Activity(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    pub(crate) fn touch(&self) {
+        if let Ok(mut last) = self.0.lock() {
+            *last = Instant::now();
+        }
+    }
+
+    fn last(&self) -> Instant {
+        self.0.lock().map_or_else(|_| Instant::now(), |last| *last)
+    }
+}
+
+/// Runs `work`, failing with a read timeout once `activity` has not moved for `limit`.
+pub(crate) async fn with_read_timeout<T>(
+    activity: &Activity,
+    limit: Duration,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let mut work = std::pin::pin!(work);
+    loop {
+        let deadline = activity.last() + limit;
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep_until(deadline) => {
+                if activity.last() + limit <= Instant::now() {
+                    return Err(Error::Timeout(TimeoutPhase::Read));
+                }
+            }
+        }
+    }
+}
+
+/// Reads a whole body into memory, failing once it passes `limit` bytes.
+/// With `truncate`, stops quietly at the limit instead (for error bodies).
+pub(crate) async fn collect(
+    mut body: Incoming,
+    limit: u64,
+    operation: &'static str,
+    activity: &Activity,
+    truncate: bool,
+) -> Result<Bytes, Error> {
+    let too_large = || Error::Proto(immich_proto::Error::BodyTooLarge { operation, limit });
+    if !truncate && body.size_hint().lower() > limit {
+        return Err(too_large());
+    }
+    let mut out = BytesMut::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        activity.touch();
+        let Ok(data) = frame.map_err(Error::from_body)?.into_data() else { continue };
+        let room = usize::try_from(limit.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
+        if data.len() > room {
+            if truncate {
+                out.extend_from_slice(&data[..room]);
+                break;
+            }
+            return Err(too_large());
+        }
+        out.extend_from_slice(&data);
+    }
+    Ok(out.freeze())
+}
+
+/// The body of a media answer (thumbnail, video), read as it arrives.
+///
+/// It is a [`Stream`] of `Result<Bytes, Error>` and an [`AsyncRead`]. The read timeout applies
+/// while you wait on it: no bytes for that long while polling ends it with a timeout error.
+/// A connection dropped before the announced end is an error, never a silent short read.
+pub struct MediaBody {
+    incoming: Incoming,
+    operation: &'static str,
+    read_timeout: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+    leftover: Bytes,
+    done: bool,
+}
+
+impl MediaBody {
+    pub(crate) fn new(incoming: Incoming, operation: &'static str, read_timeout: Duration) -> Self {
+        MediaBody {
+            incoming,
+            operation,
+            read_timeout,
+            timer: None,
+            leftover: Bytes::new(),
+            done: false,
+        }
+    }
+
+    /// Reads the rest into memory; fails with `BodyTooLarge` past `limit` bytes.
+    pub async fn bytes(mut self, limit: u64) -> Result<Bytes, Error> {
+        let too_large = immich_proto::Error::BodyTooLarge { operation: self.operation, limit };
+        if self.incoming.size_hint().lower() > limit {
+            return Err(too_large.into());
+        }
+        let mut out = BytesMut::new();
+        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
+            let chunk = chunk?;
+            if out.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large.into());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+}
+
+impl std::fmt::Debug for MediaBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaBody")
+            .field("operation", &self.operation)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for MediaBody {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if !this.leftover.is_empty() {
+            return Poll::Ready(Some(Ok(std::mem::take(&mut this.leftover))));
+        }
+        while !this.done {
+            match Pin::new(&mut this.incoming).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    this.timer = None;
+                    match frame.into_data() {
+                        Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                        _ => continue, // trailers or an empty frame
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::from_body(e))));
+                }
+                Poll::Ready(None) => this.done = true,
+                Poll::Pending => {
+                    let limit = this.read_timeout;
+                    let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                    ready!(timer.as_mut().poll(cx));
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Timeout(TimeoutPhase::Read))));
+                }
+            }
+        }
+        Poll::Ready(None)
+    }
+}
+
+impl AsyncRead for MediaBody {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.leftover.is_empty() {
+            match ready!(self.as_mut().poll_next(cx)) {
+                Some(Ok(chunk)) => self.leftover = chunk,
+                Some(Err(Error::Timeout(_))) => {
+                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out")))
+                }
+                Some(Err(e)) => return Poll::Ready(Err(io::Error::other(e))),
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+        let n = buf.remaining().min(self.leftover.len());
+        let chunk = self.leftover.split_to(n);
+        buf.put_slice(&chunk);
+        Poll::Ready(Ok(()))
+    }
+}

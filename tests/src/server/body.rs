@@ -1,0 +1,142 @@
+//! The response body: stored bytes or a repeated buffer (sink mode), a window of it (`Range`),
+//! and the faults that cut or stall it in the middle.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+
+/// What happens part-way through a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// The whole body is sent.
+    None,
+    /// After `at` bytes the connection is dropped (hyper aborts it on a body error).
+    Drop { at: u64 },
+    /// After `at` bytes nothing more is ever sent.
+    Stall { at: u64 },
+}
+
+/// Frames of at most this many bytes.
+const FRAME: u64 = 256 * 1024;
+
+/// A response body, see the module doc.
+#[derive(Debug)]
+pub struct ReplyBody {
+    source: Source,
+    pos: u64,
+    end: u64,
+    cut: Cut,
+}
+
+#[derive(Debug)]
+enum Source {
+    Bytes(Bytes),
+    /// A buffer repeated forever; byte `n` of the body is `chunk[n % chunk.len()]`.
+    Repeat(Bytes),
+}
+
+impl ReplyBody {
+    pub(crate) fn empty() -> Self {
+        Self::bytes(Bytes::new())
+    }
+
+    pub(crate) fn bytes(bytes: Bytes) -> Self {
+        let end = bytes.len() as u64;
+        ReplyBody {
+            source: Source::Bytes(bytes),
+            pos: 0,
+            end,
+            cut: Cut::None,
+        }
+    }
+
+    /// `len` bytes of `chunk` repeated, starting at offset `start` of the virtual body.
+    pub(crate) fn repeat(chunk: Bytes, start: u64, end: u64) -> Self {
+        ReplyBody {
+            source: Source::Repeat(chunk),
+            pos: start,
+            end,
+            cut: Cut::None,
+        }
+    }
+
+    /// Only `start..end` of the body (a satisfied `Range`).
+    pub(crate) fn window(mut self, start: u64, end: u64) -> Self {
+        self.pos = start;
+        self.end = end;
+        self
+    }
+
+    /// The number of bytes this body will announce.
+    pub(crate) fn len(&self) -> u64 {
+        self.end - self.pos
+    }
+
+    /// Cuts the body `fraction` of the way through (at least one byte in, one byte short).
+    pub(crate) fn cut(mut self, kind: CutKind) -> Self {
+        let len = self.len();
+        let at = self.pos + (len / 2).clamp(len.min(1), len.saturating_sub(1).max(1));
+        self.cut = match kind {
+            CutKind::Drop => Cut::Drop { at },
+            CutKind::Stall => Cut::Stall { at },
+        };
+        self
+    }
+}
+
+/// Which fault [`ReplyBody::cut`] injects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CutKind {
+    Drop,
+    Stall,
+}
+
+impl Body for ReplyBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        let this = &mut *self;
+        let mut limit = this.end;
+        match this.cut {
+            Cut::Drop { at } if this.pos >= at => {
+                return Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "test server: connection dropped mid-body (fault injection)",
+                ))));
+            }
+            // Never woken again: the connection task is cancelled when the server stops.
+            Cut::Stall { at } if this.pos >= at => return Poll::Pending,
+            Cut::Drop { at } | Cut::Stall { at } => limit = limit.min(at),
+            Cut::None => {}
+        }
+        if this.pos >= limit {
+            return Poll::Ready(None);
+        }
+        let want = (limit - this.pos).min(FRAME);
+        let data = match &this.source {
+            Source::Bytes(bytes) => bytes.slice(this.pos as usize..(this.pos + want) as usize),
+            Source::Repeat(chunk) => {
+                let len = chunk.len() as u64;
+                let offset = this.pos % len;
+                let take = want.min(len - offset);
+                chunk.slice(offset as usize..(offset + take) as usize)
+            }
+        };
+        this.pos += data.len() as u64;
+        Poll::Ready(Some(Ok(Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.cut == Cut::None && self.pos >= self.end
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.end - self.pos)
+    }
+}

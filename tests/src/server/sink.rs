@@ -1,0 +1,197 @@
+//! Sink mode, for benchmarks: no state, no log, nothing computed per request that can be
+//! computed once. Uploads are counted and discarded; every asset's video is a repeated buffer.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, RANGE};
+use http::{HeaderValue, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use serde_json::json;
+
+use super::body::ReplyBody;
+use super::routes::{apply_range, Reply};
+use super::store::{self, Asset, Kind, Store};
+use super::{Shared, Version};
+
+/// What sink mode precomputes on first use.
+pub(crate) struct Cache {
+    about: Bytes,
+    version: Bytes,
+    video_chunk: Bytes,
+    thumbnail: Bytes,
+    /// One body per page of `POST /search/metadata`.
+    search_pages: Vec<Bytes>,
+}
+
+impl Cache {
+    fn build(shared: &Shared) -> Self {
+        let options = &shared.options;
+        let version = options.version;
+        let video_chunk: Bytes = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let thumbnail: Bytes = (0..options.sink_thumbnail_len as u32)
+            .map(|i| (i % 241) as u8)
+            .collect();
+        let (pages, per_page) = options.sink_search;
+        let store = Store::seeded(0, 0);
+        let template = Asset {
+            id: String::new(),
+            owner: store::fixtures::me(),
+            checksum: [7; 20],
+            bytes: Bytes::from_static(b"sink"),
+            file_name: String::new(),
+            content_type: "image/jpeg".to_owned(),
+            kind: Kind::Image,
+            favorite: false,
+            created: "2024-05-01T10:00:00.000Z".to_owned(),
+            modified: "2024-05-01T10:00:00.000Z".to_owned(),
+            uploaded: "2024-05-01T10:00:00.000Z".to_owned(),
+            device_asset_id: Some("sink".to_owned()),
+            device_id: Some("sink".to_owned()),
+            visibility: "timeline".to_owned(),
+            tags: Vec::new(),
+            people: Vec::new(),
+        };
+        let search_pages = (1..=pages)
+            .map(|page| {
+                let items: Vec<_> = (0..per_page)
+                    .map(|i| {
+                        let n = ((page - 1) * per_page + i) as u64;
+                        let asset = Asset {
+                            id: super::util::uuid(0x51c, n),
+                            file_name: format!("IMG_{n:06}.jpg"),
+                            ..template.clone()
+                        };
+                        store::asset_json(&asset, version, &store, true)
+                    })
+                    .collect();
+                let next = (page < pages).then(|| (page + 1).to_string());
+                Bytes::from(
+                    json!({
+                        "albums": { "total": 0, "count": 0, "items": [], "facets": [] },
+                        "assets": { "total": pages * per_page, "count": items.len(),
+                                    "items": items, "facets": [], "nextPage": next },
+                    })
+                    .to_string(),
+                )
+            })
+            .collect();
+        Cache {
+            about: Bytes::from(store::about_json(version).to_string()),
+            version: Bytes::from(
+                json!({ "major": version.major, "minor": version.minor, "patch": version.patch })
+                    .to_string(),
+            ),
+            video_chunk,
+            thumbnail,
+            search_pages,
+        }
+    }
+}
+
+fn ok_json(bytes: &Bytes) -> Reply {
+    Reply::json_bytes(StatusCode::OK, bytes.clone())
+}
+
+fn status(status: StatusCode, message: &str, version: Version) -> Reply {
+    let body = if version.is_v3() {
+        json!({ "message": message })
+    } else {
+        json!({ "message": message, "error": status.canonical_reason(), "statusCode": status.as_u16() })
+    };
+    Reply::json(status, &body)
+}
+
+pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Reply {
+    let cache = shared.sink_cache.get_or_init(|| Cache::build(shared));
+    let version = shared.options.version;
+    let (head, body) = request.into_parts();
+    let path = head.uri.path();
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    if path == "/server/version" {
+        return ok_json(&cache.version);
+    }
+    let key_ok = head
+        .headers
+        .get("x-api-key")
+        .is_some_and(|k| k.as_bytes() == shared.options.api_key.as_bytes());
+    if !key_ok {
+        return status(StatusCode::UNAUTHORIZED, "Invalid API key", version);
+    }
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (&head.method, segments.as_slice()) {
+        (&Method::GET, ["server", "about"]) => ok_json(&cache.about),
+        (&Method::POST, ["assets"]) => {
+            let announced = head
+                .headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let mut body = body;
+            let mut received = 0u64;
+            while let Some(frame) = body.frame().await {
+                match frame {
+                    Ok(frame) => {
+                        if let Some(data) = frame.data_ref() {
+                            received += data.len() as u64;
+                        }
+                    }
+                    Err(_) => {
+                        return status(StatusCode::BAD_REQUEST, "upload body broke off", version)
+                    }
+                }
+            }
+            shared.sink_bytes.fetch_add(received, Ordering::Relaxed);
+            if announced.is_some_and(|n| n != received) {
+                return status(StatusCode::BAD_REQUEST, "body length differs", version);
+            }
+            let n = shared.sink_uploads.fetch_add(1, Ordering::Relaxed);
+            Reply::json(
+                StatusCode::CREATED,
+                &json!({ "id": super::util::uuid(0x51c, n), "status": "created" }),
+            )
+        }
+        (&Method::GET, ["assets", _, "video", "playback"]) => {
+            let total = shared.options.sink_video_len;
+            let mut reply = Reply::new(
+                StatusCode::OK,
+                "video/mp4",
+                ReplyBody::repeat(cache.video_chunk.clone(), 0, total),
+            );
+            reply
+                .headers
+                .insert(ETAG, HeaderValue::from_static("\"sink-video\""));
+            apply_range(head.headers.get(RANGE), total, reply)
+        }
+        (&Method::GET, ["assets", _, "thumbnail"]) => {
+            let mut reply = Reply::new(
+                StatusCode::OK,
+                "image/jpeg",
+                ReplyBody::bytes(cache.thumbnail.clone()),
+            );
+            reply
+                .headers
+                .insert(ETAG, HeaderValue::from_static("\"sink-thumbnail\""));
+            reply
+        }
+        (&Method::POST, ["search", "metadata"]) => {
+            let Ok(collected) = http_body_util::Limited::new(body, 1 << 20).collect().await else {
+                return status(StatusCode::BAD_REQUEST, "cannot read the body", version);
+            };
+            let json_body = head
+                .headers
+                .get(CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+            let page = serde_json::from_slice::<serde_json::Value>(&collected.to_bytes())
+                .ok()
+                .filter(|_| json_body)
+                .map(|v| v.get("page").and_then(|p| p.as_u64()).unwrap_or(1));
+            match page.and_then(|p| cache.search_pages.get((p as usize).wrapping_sub(1))) {
+                Some(bytes) => ok_json(bytes),
+                None => status(StatusCode::BAD_REQUEST, "no such page", version),
+            }
+        }
+        _ => status(StatusCode::NOT_FOUND, "not in sink mode", version),
+    }
+}
