@@ -29,8 +29,8 @@ pub use http;
 pub mod cache;
 pub mod checksum;
 pub mod common;
-mod enums;
 pub mod endpoint;
+mod enums;
 pub mod error;
 pub mod id;
 pub mod media;
@@ -52,7 +52,6 @@ pub mod users;
 pub use cache::{CacheTicket, EtagCache};
 pub use checksum::{Sha1Checksum, Sha1Digest};
 pub use endpoint::check_status;
-pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use endpoint::{
     decode_json, error_from_response, parse_response, Endpoint, Flow, Single, Step, MAX_ERROR_BODY,
     MAX_JSON_BODY,
@@ -64,6 +63,7 @@ pub use id::{
 pub use media::{
     media_error, media_head, ByteRange, ContentRange, MediaEndpoint, MediaHead, MediaOutcome,
 };
+pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
 pub use session::Session;
 pub use settings::{ApiKey, Server, API_KEY_HEADER};

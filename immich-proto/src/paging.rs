@@ -19,6 +19,13 @@ pub trait Paged: Endpoint + Sized {
     fn next_page(&self, output: &Self::Output) -> Option<Self>;
     /// The page's items.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
+    /// How many items the server put on the page before any filtering in `parse`, when that
+    /// differs from what [`into_items`](Self::into_items) returns. A page the server sent empty
+    /// while promising more is an error; a page emptied by our own filter is not.
+    fn raw_len(output: &Self::Output) -> Option<usize> {
+        let _ = output;
+        None
+    }
 }
 
 /// Walks a [`Paged`] endpoint page by page.
@@ -90,11 +97,15 @@ impl<P: Paged> Pager<P> {
         let output = parse_response(&endpoint, response)?;
         self.pages += 1;
         self.current = endpoint.next_page(&output);
+        let raw_len = P::raw_len(&output);
         let mut items = P::into_items(output);
+        let server_sent_nothing = raw_len.map_or(items.is_empty(), |n| n == 0);
         if let Some(limit) = self.limit {
             items.truncate(limit.saturating_sub(self.yielded));
         }
-        if items.is_empty() && self.current.is_some() && self.limit.is_none_or(|l| self.yielded < l)
+        if server_sent_nothing
+            && self.current.is_some()
+            && self.limit.is_none_or(|l| self.yielded < l)
         {
             // A page with nothing on it that still promises more would loop forever.
             self.current = None;

@@ -304,3 +304,26 @@ fn filter_by_name_ignores_case_and_matches_inside() {
     assert_eq!(filter_people_by_name(&page.people, "o").len(), 2);
     assert!(filter_people_by_name(&page.people, "zed").is_empty());
 }
+
+#[test]
+fn a_page_of_only_unnamed_people_does_not_end_the_listing() {
+    let page = |n: u32, name: &str, more: bool| {
+        ok(format!(
+            r#"{{"total":2,"hidden":0,"hasNextPage":{more},"people":[{{"id":"9e0f0000-0000-4000-8000-00000000004{n}","name":"{name}","birthDate":null,"thumbnailPath":"","isHidden":false}}]}}"#
+        ))
+    };
+    let first = GetAllPeople::new().size(1).unwrap();
+    let transcript = vec![
+        (
+            get("http://immich.test:2283/api/people?page=1&size=1"),
+            page(1, "", true),
+        ),
+        (
+            get("http://immich.test:2283/api/people?page=2&size=1"),
+            page(2, "Zoe", false),
+        ),
+    ];
+    let named = run_flow(&mut Pager::new(first), &v3(), transcript).unwrap();
+    let names: Vec<_> = named.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Zoe"]);
+}

@@ -387,24 +387,71 @@ fn smart_search_pages_the_same_way() {
     );
 }
 
+/// A v3 search answer with one asset and `nextPage` set to `next` (a JSON value).
+fn one_asset_page(n: u32, next: &str) -> http::Response<bytes::Bytes> {
+    let page = String::from_utf8(support::fixture("search/searchSmart.v3.json").to_vec())
+        .unwrap()
+        .replace("000000000006", &format!("00000000000{n}"))
+        .replace(r#""nextPage": null"#, &format!(r#""nextPage": {next}"#));
+    ok(page)
+}
+
 #[test]
-fn a_next_page_that_is_not_a_later_page_number_is_an_error() {
-    let endpoint = metadata(MetadataSearch::all());
-    let body = r#"{"albums":{"total":0,"count":0,"items":[],"facets":[]},
-        "assets":{"total":1,"count":0,"items":[],"facets":[],"nextPage":"cursor-abc"}}"#;
-    match parse_response(&endpoint, ok(body)).unwrap_err() {
-        Error::Decode(e) => {
-            assert_eq!(e.operation, "searchAssets");
-            assert_eq!(e.path, "assets.nextPage");
+fn a_next_page_token_that_is_not_a_number_means_the_following_page() {
+    // The v3 document calls `nextPage` a token; `page` is the only way to ask for more.
+    let mut search = MetadataSearch::all();
+    search.size = Some(1);
+    let assets = run_flow(
+        &mut Pager::new(metadata(search)),
+        &v3(),
+        vec![
+            (
+                json("POST", METADATA, r#"{"size":1}"#),
+                one_asset_page(1, r#""cursor-abc""#),
+            ),
+            (
+                json("POST", METADATA, r#"{"page":2,"size":1}"#),
+                one_asset_page(2, "null"),
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(assets.len(), 2);
+}
+
+#[test]
+fn a_next_page_that_does_not_advance_is_an_error_not_a_loop() {
+    let mut search = MetadataSearch::all();
+    search.size = Some(1);
+    search.page = Some(2);
+    let mut pager = Pager::new(metadata(search));
+    let err = run_flow(
+        &mut pager,
+        &v3(),
+        vec![(
+            json("POST", METADATA, r#"{"page":2,"size":1}"#),
+            one_asset_page(1, r#""2""#),
+        )],
+    )
+    .unwrap_err();
+    match err {
+        Error::Paging { operation, reason } => {
+            assert_eq!(operation, "searchAssets");
+            assert!(reason.contains("page 2"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
-    // Page 1 pointing at page 1 again would loop forever.
-    let body = body.replace("cursor-abc", "1");
+    // The same for smart search, and the answer itself still decodes.
+    let smart = SearchSmart::new(SmartSearch::new("x"));
+    let page = parse_response(&smart, one_asset_page(1, r#""1""#)).unwrap();
+    assert_eq!(page.assets.next_page_number(), Some(1));
+    let mut pager = Pager::new(smart);
+    assert!(pager.next_request(&v3()).unwrap().is_some());
+    pager.handle_response(one_asset_page(1, r#""1""#)).unwrap();
     assert!(matches!(
-        parse_response(&endpoint, ok(body)),
+        pager.next_request(&v3()),
         Err(Error::Paging {
-            operation: "searchAssets",
+            operation: "searchSmart",
             ..
         })
     ));

@@ -46,7 +46,7 @@ crate::string_enum! {
     pub enum AssetMediaSize {
         /// The original file (v3 documents it for `viewAsset`).
         Original => "original",
-        /// A full-size JPEG/WebP rendition (v1.129+).
+        /// A full-size JPEG/WebP rendition (newer servers).
         Fullsize => "fullsize",
         /// A large preview.
         Preview => "preview",

@@ -1,6 +1,6 @@
 //! `GET /assets/{id}/thumbnail`: `viewAsset`. Permission `asset.view`.
 //!
-//! Added in v1 (beta), stable since v2. `size=fullsize` needs v1.129+, `edited` v2.5+; both
+//! Added in v1 (beta), stable since v2. `size=fullsize` needs a newer server, `edited` v2.5+; both
 //! are sent only when set, so older servers see the request they know.
 
 use bytes::Bytes;

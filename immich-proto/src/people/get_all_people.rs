@@ -141,4 +141,8 @@ impl Paged for GetAllPeople {
     fn into_items(output: PeoplePage) -> Vec<Person> {
         output.people
     }
+
+    fn raw_len(output: &PeoplePage) -> Option<usize> {
+        Some(output.page_len)
+    }
 }

@@ -379,13 +379,15 @@ pub struct SearchAssetsPage {
     pub count: u64,
     /// The assets on this page.
     pub items: Vec<Asset>,
-    /// The next page's number as text, or `None` on the last page.
+    /// The next page's number as text (the v3 document calls it a token), or `None` on the
+    /// last page.
     #[serde(default)]
     pub next_page: Option<String>,
 }
 
 impl SearchAssetsPage {
-    /// The next page's number, when there is one and it is a number.
+    /// The next page's number, when there is one and it is a number. (Paging treats a token
+    /// that is not a number as "the page after this one".)
     pub fn next_page_number(&self) -> Option<u32> {
         self.next_page.as_deref()?.trim().parse().ok()
     }

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use http::{response, Method, Request};
 
 use crate::assets::Asset;
-use crate::endpoint::json_request;
-use crate::search::search_assets::parse_search_page;
+use crate::endpoint::{decode_json, json_request};
+use crate::search::search_assets::{following_page, refuse_stalled};
 use crate::search::{SearchPage, SmartSearch};
 use crate::{Endpoint, Error, Paged, Server};
 
@@ -30,12 +30,17 @@ use crate::{Endpoint, Error, Paged, Server};
 pub struct SearchSmart {
     /// The query, filters, page and page size.
     pub search: SmartSearch,
+    /// Set when the previous page named a next page that does not come after it.
+    stalled: Option<String>,
 }
 
 impl SearchSmart {
     /// Searches with `search`.
     pub fn new(search: SmartSearch) -> Self {
-        SearchSmart { search }
+        SearchSmart {
+            search,
+            stalled: None,
+        }
     }
 }
 
@@ -45,12 +50,13 @@ impl Endpoint for SearchSmart {
     const PERMISSION: Option<&'static str> = Some("asset.read");
 
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
+        refuse_stalled(Self::OPERATION_ID, &self.stalled)?;
         self.search.check(server)?;
         json_request(server, Method::POST, "/search/smart", None, &self.search)
     }
 
     fn parse(&self, _head: &response::Parts, body: Bytes) -> Result<SearchPage, Error> {
-        parse_search_page(Self::OPERATION_ID, self.search.page, &body)
+        decode_json(Self::OPERATION_ID, &body)
     }
 }
 
@@ -58,8 +64,10 @@ impl Paged for SearchSmart {
     type Item = Asset;
 
     fn next_page(&self, output: &SearchPage) -> Option<Self> {
+        let (page, stalled) = following_page(self.search.page, output)?;
         let mut next = self.clone();
-        next.search.page = Some(output.assets.next_page_number()?);
+        next.search.page = Some(page);
+        next.stalled = stalled;
         Some(next)
     }
 
