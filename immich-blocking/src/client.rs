@@ -9,17 +9,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use immich_proto::albums::{self, AddAssetsToAlbum, AlbumAssets, GetAlbumInfo, GetAllAlbums};
-use immich_proto::assets::{Asset, AssetMediaSize, PlayAssetVideo, ViewAsset};
-use immich_proto::people::{self, GetAllPeople, GetPerson, GetPersonThumbnail, PeopleCount};
-use immich_proto::search::{MetadataSearch, SearchAssets, SearchPerson, SearchSmart, SmartSearch};
-use immich_proto::server::{GetAboutInfo, GetServerStatistics, GetServerVersion, GetStorage};
-use immich_proto::server::{GetVersionCheck, ServerAbout, ServerStatistics, ServerStorage};
-use immich_proto::tags::{self, GetAllTags, GetTagById, Tag};
-use immich_proto::users::{GetMyUser, User};
+use immich_proto::server::GetServerVersion;
 use immich_proto::{media_error, media_head, MediaOutcome, MAX_ERROR_BODY, MAX_JSON_BODY};
-use immich_proto::{AlbumId, AssetId, ByteRange, EtagCache, MediaEndpoint, MediaHead, PersonId};
-use immich_proto::{Endpoint, Flow, Paged, Pager, Server, ServerVersion, Session, Step, TagId};
+use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, Paged, Pager};
+use immich_proto::{Server, ServerVersion, Session, Step};
 use ureq::{Agent, AsSendBody};
 
 use crate::error::from_body_io;
@@ -179,14 +172,15 @@ impl ClientBuilder {
             None => {
                 let mut extra_roots = Vec::new();
                 for pem in &self.root_pems {
+                    let before = extra_roots.len();
                     for item in ureq::tls::parse_pem(pem) {
                         if let ureq::tls::PemItem::Certificate(cert) = item? {
                             extra_roots.push(cert);
                         }
                     }
-                }
-                if self.root_pems.len() > extra_roots.len() {
-                    return Err(Error::Tls(ureq::Error::Tls("no certificate in a root PEM")));
+                    if extra_roots.len() == before {
+                        return Err(Error::Tls(ureq::Error::Tls("no certificate in a root PEM")));
+                    }
                 }
                 let settings = AgentSettings {
                     connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
@@ -283,11 +277,7 @@ impl Client {
                 body: MediaBody(body.into_reader()),
             }),
             MediaOutcome::ReadError => {
-                let mut error_body = Vec::new();
-                body.into_reader()
-                    .take(MAX_ERROR_BODY)
-                    .read_to_end(&mut error_body)
-                    .map_err(from_body_io)?;
+                let error_body = read_at_most(body.into_reader(), MAX_ERROR_BODY)?;
                 Err(media_error(&head, &error_body).into())
             }
         }
@@ -307,10 +297,7 @@ impl Client {
         if head.content_length.is_some_and(|len| len > limit) {
             return Err(too_large().into());
         }
-        let mut bytes = Vec::new();
-        body.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(from_body_io)?;
+        let bytes = read_at_most(body, limit.saturating_add(1))?;
         if bytes.len() as u64 > limit {
             return Err(too_large().into());
         }
@@ -409,14 +396,18 @@ pub(crate) fn read_body(
             Err(e) => return Err(e.into()),
         }
     } else {
-        let mut bytes = Vec::new();
-        body.into_reader()
-            .take(MAX_ERROR_BODY)
-            .read_to_end(&mut bytes)
-            .map_err(from_body_io)?;
-        bytes
+        read_at_most(body.into_reader(), MAX_ERROR_BODY)?
     };
     Ok(Response::from_parts(head, Bytes::from(bytes)))
+}
+
+/// Reads at most `limit` bytes of a response body; the rest stays unread.
+fn read_at_most(body: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    body.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(from_body_io)?;
+    Ok(bytes)
 }
 
 fn path_of<B>(request: &Request<B>) -> String {
@@ -433,7 +424,10 @@ fn log_body(what: &str, path: &str, body: &[u8]) {
     if log::log_enabled!(log::Level::Trace) && !body.is_empty() {
         let shown = String::from_utf8_lossy(&body[..body.len().min(1024)]);
         let more = if body.len() > 1024 { "…" } else { "" };
-        log::trace!("{what} body of {path} ({} bytes): {shown}{more}", body.len());
+        log::trace!(
+            "{what} body of {path} ({} bytes): {shown}{more}",
+            body.len()
+        );
     }
 }
 
@@ -527,7 +521,11 @@ impl TempFile {
             temp_name.push(name);
             temp_name.push(format!(".{tag:016x}.part"));
             let path = dir.map_or_else(|| PathBuf::from(&temp_name), |d| d.join(&temp_name));
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(file) => {
                     return Ok(TempFile {
                         path,
@@ -557,174 +555,5 @@ impl Drop for TempFile {
         if !self.persisted {
             let _ = fs::remove_file(&self.path);
         }
-    }
-}
-
-/// The operations, one line each. Names match `immich-tokio`.
-impl Client {
-    /// `GET /server/about`.
-    pub fn about(&self) -> Result<ServerAbout, Error> {
-        self.send(&GetAboutInfo)
-    }
-
-    /// `GET /server/storage`.
-    pub fn storage(&self) -> Result<ServerStorage, Error> {
-        self.send(&GetStorage)
-    }
-
-    /// `GET /server/statistics` (admin only).
-    pub fn statistics(&self) -> Result<ServerStatistics, Error> {
-        self.send(&GetServerStatistics)
-    }
-
-    /// `GET /server/version`, without recording it (see [`setup`](Self::setup)).
-    pub fn version(&self) -> Result<ServerVersion, Error> {
-        self.send(&GetServerVersion)
-    }
-
-    /// `GET /server/version-check`.
-    pub fn version_check(&self) -> Result<immich_proto::server::VersionCheck, Error> {
-        self.send(&GetVersionCheck)
-    }
-
-    /// `GET /users/me`.
-    pub fn me(&self) -> Result<User, Error> {
-        self.send(&GetMyUser)
-    }
-
-    /// Every album, owned and shared (one or two requests, depending on the version).
-    pub fn albums(&self) -> Result<Vec<albums::Album>, Error> {
-        self.run(GetAllAlbums::new())
-    }
-
-    /// `GET /albums/{id}`.
-    pub fn album(&self, id: AlbumId) -> Result<albums::Album, Error> {
-        self.send(&GetAlbumInfo::new(id))
-    }
-
-    /// `PUT /albums/{id}/assets`: one result per asset id.
-    pub fn add_assets_to_album(
-        &self,
-        id: AlbumId,
-        ids: Vec<AssetId>,
-    ) -> Result<Vec<albums::BulkIdResult>, Error> {
-        self.send(&AddAssetsToAlbum::new(id, ids))
-    }
-
-    /// The albums whose name contains `name`, ignoring case.
-    pub fn albums_named(&self, name: &str) -> Result<Vec<albums::Album>, Error> {
-        let all = self.albums()?;
-        Ok(albums::filter_albums_by_name(&all, name).into_iter().cloned().collect())
-    }
-
-    /// Every asset of the given albums.
-    pub fn album_assets(&self, ids: Vec<AlbumId>) -> Result<Vec<Asset>, Error> {
-        self.run(AlbumAssets::new(ids))
-    }
-
-    /// An asset's thumbnail, preview or full-size image, in memory (at most
-    /// [`MAX_THUMBNAIL_BODY`]).
-    pub fn thumbnail(&self, id: AssetId, size: AssetMediaSize) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&ViewAsset::new(id).size(size), MAX_THUMBNAIL_BODY)
-    }
-
-    /// A person's face thumbnail, in memory (at most [`MAX_THUMBNAIL_BODY`]).
-    pub fn person_thumbnail(&self, id: PersonId) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&GetPersonThumbnail::new(id), MAX_THUMBNAIL_BODY)
-    }
-
-    /// A video as a stream, optionally one byte range of it (to resume, or to serve a player).
-    pub fn video_playback(
-        &self,
-        id: AssetId,
-        range: Option<ByteRange>,
-    ) -> Result<Media<MediaBody>, Error> {
-        let mut endpoint = PlayAssetVideo::new(id);
-        if let Some(range) = range {
-            endpoint = endpoint.range(range);
-        }
-        self.media(&endpoint)
-    }
-
-    /// Every person, following all pages; unnamed ones only when `include_unnamed`.
-    pub fn people(&self, include_unnamed: bool) -> Result<Vec<people::Person>, Error> {
-        self.run(Pager::new(
-            GetAllPeople::new().include_unnamed(include_unnamed),
-        ))
-    }
-
-    /// `GET /people/{id}`.
-    pub fn person(&self, id: PersonId) -> Result<people::Person, Error> {
-        self.send(&GetPerson::new(id))
-    }
-
-    /// How many people the server knows (one small request).
-    pub fn people_count(&self) -> Result<u64, Error> {
-        self.send(&PeopleCount::new())
-    }
-
-    /// The named people whose name contains `name`, ignoring case.
-    pub fn people_named(&self, name: &str) -> Result<Vec<people::Person>, Error> {
-        let all = self.people(false)?;
-        Ok(people::filter_people_by_name(&all, name).into_iter().cloned().collect())
-    }
-
-    /// `GET /tags`.
-    pub fn tags(&self) -> Result<Vec<Tag>, Error> {
-        self.send(&GetAllTags)
-    }
-
-    /// `GET /tags/{id}`.
-    pub fn tag(&self, id: TagId) -> Result<Tag, Error> {
-        self.send(&GetTagById::new(id))
-    }
-
-    /// The tags whose name or value contains `name`, ignoring case.
-    pub fn tags_named(&self, name: &str) -> Result<Vec<Tag>, Error> {
-        let all = self.tags()?;
-        Ok(tags::filter_tags_by_name(&all, name).into_iter().cloned().collect())
-    }
-
-    /// Every asset matching a metadata search, following all pages
-    /// (use [`pages`](Self::pages) to stream them instead).
-    pub fn search_assets(&self, search: MetadataSearch) -> Result<Vec<Asset>, Error> {
-        self.run(Pager::new(SearchAssets::new(search)))
-    }
-
-    /// Every asset.
-    pub fn all_assets(&self) -> Result<Vec<Asset>, Error> {
-        self.search_assets(MetadataSearch::all())
-    }
-
-    /// Every favorite.
-    pub fn favorites(&self) -> Result<Vec<Asset>, Error> {
-        self.search_assets(MetadataSearch::favorites())
-    }
-
-    /// Every asset carrying all of these tags.
-    pub fn assets_by_tags(&self, ids: Vec<TagId>) -> Result<Vec<Asset>, Error> {
-        self.search_assets(MetadataSearch::by_tags(ids))
-    }
-
-    /// Every asset showing all of these people.
-    pub fn assets_by_people(&self, ids: Vec<PersonId>) -> Result<Vec<Asset>, Error> {
-        self.search_assets(MetadataSearch::by_people(ids))
-    }
-
-    /// Every asset in these albums.
-    pub fn assets_by_albums(&self, ids: Vec<AlbumId>) -> Result<Vec<Asset>, Error> {
-        self.search_assets(MetadataSearch::by_albums(ids))
-    }
-
-    /// People whose name matches, as the server searches (`GET /search/person`).
-    pub fn search_person(&self, name: &str) -> Result<Vec<people::Person>, Error> {
-        self.send(&SearchPerson::new(name))
-    }
-
-    /// The best matches of a smart search: one page, of `SmartSearch::size` assets (a ranked
-    /// search goes on through the whole library; walk further with [`pages`](Self::pages)).
-    pub fn smart_search(&self, search: SmartSearch) -> Result<Vec<Asset>, Error> {
-        let page = self.send(&SearchSmart::new(search))?;
-        Ok(SearchSmart::into_items(page))
     }
 }

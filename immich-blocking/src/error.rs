@@ -140,7 +140,9 @@ impl From<ureq::Error> for Error {
 /// Sorts an I/O error from inside ureq: our own upload reader's core error, a rustls failure
 /// (handshakes report through `io::Error`), a failed connect, or plain I/O.
 fn from_io(e: io::Error) -> Error {
-    if e.get_ref().is_some_and(|inner| inner.is::<immich_proto::Error>()) {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<immich_proto::Error>())
+    {
         if let Some(Ok(proto)) = e.into_inner().map(|b| b.downcast::<immich_proto::Error>()) {
             return Error::Proto(*proto);
         }
@@ -160,8 +162,9 @@ fn from_io(e: io::Error) -> Error {
 }
 
 fn is_rustls(e: &io::Error) -> bool {
-    let mut next: Option<&(dyn std::error::Error + 'static)> =
-        e.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static));
+    let mut next: Option<&(dyn std::error::Error + 'static)> = e
+        .get_ref()
+        .map(|inner| inner as &(dyn std::error::Error + 'static));
     // Error chains are short; the bound only guards against a cycle.
     for _ in 0..8 {
         match next {

@@ -47,6 +47,7 @@
 
 mod client;
 mod error;
+mod ops;
 mod transport;
 mod upload;
 

@@ -164,8 +164,7 @@ impl Client {
         let reader = SegmentReader {
             segments: body.into_segments().into_iter(),
             current: Current::Between,
-            asset,
-            sidecar,
+            files: Files { asset, sidecar },
         };
         let request = Request::from_parts(parts, ureq::SendBody::from_owned_reader(reader));
         let started = Instant::now();
@@ -209,6 +208,10 @@ fn sha1_hex(file: &mut File, expected: u64) -> Result<String, Error> {
 struct SegmentReader {
     segments: std::vec::IntoIter<Segment>,
     current: Current,
+    files: Files,
+}
+
+struct Files {
     asset: File,
     sidecar: Option<File>,
 }
@@ -223,8 +226,8 @@ enum Current {
     },
 }
 
-impl SegmentReader {
-    fn file(&mut self, role: FileRole) -> io::Result<&mut File> {
+impl Files {
+    fn get(&mut self, role: FileRole) -> io::Result<&mut File> {
         match role {
             FileRole::Asset => Ok(&mut self.asset),
             FileRole::Sidecar => self
@@ -265,46 +268,36 @@ impl Read for SegmentReader {
                     bytes.advance(n);
                     return Ok(n);
                 }
-                &mut Current::File {
+                Current::File {
                     role,
                     len,
                     remaining,
                 } => {
-                    let want = buf.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
-                    if peer_stopped_reading() {
-                        // The server already answered and closed: the bytes are dropped
-                        // unsent, so don't read the rest of a possibly huge file for them.
-                        self.current = Current::File {
-                            role,
-                            len,
-                            remaining: remaining - want as u64,
-                        };
-                        if remaining == 0 {
-                            self.current = Current::Between;
-                            continue;
-                        }
-                        return Ok(want);
-                    }
-                    let file = self.file(role)?;
-                    if remaining == 0 {
-                        // The placeholder is full: the file must have nothing more.
-                        let mut probe = [0u8; 1];
-                        if read_retrying(file, &mut probe)? > 0 {
+                    let (file, len) = (self.files.get(*role)?, *len);
+                    if *remaining == 0 {
+                        // The placeholder is full: the file must have nothing more (unless
+                        // the rest was never read because the server stopped listening).
+                        if !peer_stopped_reading() && read_retrying(file, &mut [0u8; 1])? > 0 {
                             let actual = file.metadata().map_or(len + 1, |m| m.len().max(len + 1));
                             return Err(size_changed(len, actual));
                         }
                         self.current = Current::Between;
                         continue;
                     }
-                    let n = read_retrying(file, &mut buf[..want])?;
-                    if n == 0 {
-                        return Err(size_changed(len, len - remaining));
-                    }
-                    self.current = Current::File {
-                        role,
-                        len,
-                        remaining: remaining - n as u64,
+                    let want = buf
+                        .len()
+                        .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                    let n = if peer_stopped_reading() {
+                        // The server answered and closed: these bytes are dropped unsent, so
+                        // don't read the rest of a possibly huge file for them.
+                        want
+                    } else {
+                        match read_retrying(file, &mut buf[..want])? {
+                            0 => return Err(size_changed(len, len - *remaining)),
+                            n => n,
+                        }
                     };
+                    *remaining -= n as u64;
                     return Ok(n);
                 }
             }

@@ -66,6 +66,14 @@ pub enum Error {
         /// The length actually found.
         actual: u64,
     },
+    /// A downloaded file's SHA-1 is not the one the server recorded for the asset: the file is
+    /// damaged or incomplete and must not be kept under its final name.
+    ChecksumMismatch {
+        /// The checksum the asset model names (base64).
+        expected: String,
+        /// The checksum of the bytes received (base64).
+        actual: String,
+    },
     /// A paged listing went wrong on the server's side (e.g. it repeated a page token forever).
     Paging {
         /// The operation.
@@ -129,6 +137,10 @@ impl fmt::Display for Error {
             Error::FileSizeChanged { expected, actual } => write!(
                 f,
                 "the file changed during the upload: expected {expected} bytes, found {actual}"
+            ),
+            Error::ChecksumMismatch { expected, actual } => write!(
+                f,
+                "the downloaded file's SHA-1 is {actual}, expected {expected}: the file is damaged or incomplete"
             ),
             Error::Paging { operation, reason } => write!(f, "{operation}: paging failed: {reason}"),
         }

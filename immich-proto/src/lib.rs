@@ -36,17 +36,25 @@ pub mod id;
 pub mod media;
 pub mod multipart;
 pub mod paging;
+pub mod permissions;
 pub mod session;
 pub mod settings;
 pub mod time;
 pub mod version;
 
 pub mod albums;
+pub mod api_keys;
 pub mod assets;
+pub mod map;
+pub mod memories;
 pub mod people;
 pub mod search;
 pub mod server;
+pub mod shared_links;
+pub mod stacks;
 pub mod tags;
+pub mod timeline;
+pub mod trash;
 pub mod users;
 
 pub use cache::{CacheTicket, EtagCache};
@@ -65,6 +73,7 @@ pub use media::{
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
+pub use permissions::{Capabilities, Permission};
 pub use session::Session;
 pub use settings::{ApiKey, Server, API_KEY_HEADER};
 pub use time::{Date, DateTime};

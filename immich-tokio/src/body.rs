@@ -11,6 +11,7 @@ use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -63,8 +64,14 @@ impl From<Bytes> for RequestBody {
 impl std::fmt::Debug for RequestBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
-            Inner::Full(bytes) => write!(f, "RequestBody::Full({} bytes)", bytes.as_ref().map_or(0, Bytes::len)),
-            Inner::Upload { remaining, .. } => write!(f, "RequestBody::Upload({remaining} bytes left)"),
+            Inner::Full(bytes) => write!(
+                f,
+                "RequestBody::Full({} bytes)",
+                bytes.as_ref().map_or(0, Bytes::len)
+            ),
+            Inner::Upload { remaining, .. } => {
+                write!(f, "RequestBody::Upload({remaining} bytes left)")
+            }
         }
     }
 }
@@ -98,7 +105,9 @@ impl Body for RequestBody {
 
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
-            Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Inner::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
             Inner::Upload { remaining, .. } => SizeHint::with_exact(*remaining),
         }
     }
@@ -110,8 +119,15 @@ pub(crate) struct UploadFiles {
     pub sidecar: Option<PathBuf>,
 }
 
-/// Where an upload body leaves the reason it stopped, since hyper only reports "body error".
-pub(crate) type FailureSlot = Arc<Mutex<Option<Error>>>;
+/// Shared between an upload body (owned by hyper) and the request that sent it.
+#[derive(Default)]
+pub(crate) struct UploadControl {
+    /// Why the body stopped, since hyper only reports "body error".
+    pub failure: Mutex<Option<Error>>,
+    /// Set once the whole answer is in: a body still being sent (the server answered early)
+    /// stops, instead of reading the rest of the file into a connection nobody reads.
+    pub answered: AtomicBool,
+}
 
 /// Streams the core's segments, reading each file in [`CHUNK`]s. A file that is shorter or
 /// longer than its placeholder stops the body with `FileSizeChanged` before the last byte is
@@ -121,7 +137,7 @@ pub(crate) fn upload_body(
     content_length: u64,
     files: UploadFiles,
     activity: Activity,
-    failure: FailureSlot,
+    control: Arc<UploadControl>,
 ) -> RequestBody {
     struct State {
         segments: VecDeque<Segment>,
@@ -129,18 +145,23 @@ pub(crate) fn upload_body(
         /// The file being streamed, its announced length and how much of it is left.
         current: Option<(tokio::fs::File, u64, u64)>,
         activity: Activity,
-        failure: FailureSlot,
+        control: Arc<UploadControl>,
     }
     let state = State {
         segments: segments.into(),
         files,
         current: None,
         activity,
-        failure,
+        control,
     };
     let frames = futures_util::stream::try_unfold(state, |mut st| async move {
         // hyper asks for the next frame once the previous one is written: progress.
         st.activity.touch();
+        if st.control.answered.load(Ordering::Acquire) {
+            return Err(io::Error::other(
+                "the server answered before the upload finished",
+            ));
+        }
         let result = next_chunk(&mut st.segments, &mut st.current, &st.files).await;
         match result {
             Ok(Some(chunk)) => Ok(Some((chunk, st))),
@@ -151,7 +172,7 @@ pub(crate) fn upload_body(
                     Error::Io(io) => io.kind(),
                     _ => io::ErrorKind::InvalidData,
                 };
-                if let Ok(mut slot) = st.failure.lock() {
+                if let Ok(mut slot) = st.control.failure.lock() {
                     slot.get_or_insert(error);
                 }
                 Err(io::Error::new(kind, message))
@@ -171,7 +192,8 @@ async fn next_chunk(
     current: &mut Option<(tokio::fs::File, u64, u64)>,
     files: &UploadFiles,
 ) -> Result<Option<Bytes>, Error> {
-    let changed = |expected, actual| Error::Proto(immich_proto::Error::FileSizeChanged { expected, actual });
+    let changed =
+        |expected, actual| Error::Proto(immich_proto::Error::FileSizeChanged { expected, actual });
     loop {
         if let Some((file, expected, remaining)) = current.as_mut() {
             let expected = *expected;
@@ -209,7 +231,11 @@ async fn next_chunk(
                 };
                 let Some(path) = path else {
                     let reason = "the upload body has a sidecar part but no sidecar file".into();
-                    return Err(immich_proto::Error::InvalidInput { what: "sidecar", reason }.into());
+                    return Err(immich_proto::Error::InvalidInput {
+                        what: "sidecar",
+                        reason,
+                    }
+                    .into());
                 };
                 let file = tokio::fs::File::open(path).await?;
                 *current = Some((file, part.len, part.len));
@@ -275,7 +301,9 @@ pub(crate) async fn collect(
     let mut out = BytesMut::new();
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         activity.touch();
-        let Ok(data) = frame.map_err(Error::from_body)?.into_data() else { continue };
+        let Ok(data) = frame.map_err(Error::from_body)?.into_data() else {
+            continue;
+        };
         let room = usize::try_from(limit.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
         if data.len() > room {
             if truncate {
@@ -317,7 +345,10 @@ impl MediaBody {
 
     /// Reads the rest into memory; fails with `BodyTooLarge` past `limit` bytes.
     pub async fn bytes(mut self, limit: u64) -> Result<Bytes, Error> {
-        let too_large = immich_proto::Error::BodyTooLarge { operation: self.operation, limit };
+        let too_large = immich_proto::Error::BodyTooLarge {
+            operation: self.operation,
+            limit,
+        };
         if self.incoming.size_hint().lower() > limit {
             return Err(too_large.into());
         }
@@ -366,7 +397,9 @@ impl Stream for MediaBody {
                 Poll::Ready(None) => this.done = true,
                 Poll::Pending => {
                     let limit = this.read_timeout;
-                    let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                    let timer = this
+                        .timer
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
                     ready!(timer.as_mut().poll(cx));
                     this.done = true;
                     return Poll::Ready(Some(Err(Error::Timeout(TimeoutPhase::Read))));
@@ -387,7 +420,10 @@ impl AsyncRead for MediaBody {
             match ready!(self.as_mut().poll_next(cx)) {
                 Some(Ok(chunk)) => self.leftover = chunk,
                 Some(Err(Error::Timeout(_))) => {
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out")))
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "read timed out",
+                    )))
                 }
                 Some(Err(e)) => return Poll::Ready(Err(io::Error::other(e))),
                 None => return Poll::Ready(Ok(())),

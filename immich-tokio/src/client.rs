@@ -3,29 +3,37 @@
 use std::fmt;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_core::Stream;
 use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use immich_proto::assets::{AssetVisibility, UploadAsset, UploadResult};
 use immich_proto::checksum::Sha1Checksum;
 use immich_proto::server::GetServerVersion;
 use immich_proto::{
-    media_error, media_head, parse_response, AssetId, Boundary, DateTime, Endpoint, EtagCache, Flow, MediaEndpoint,
-    MediaHead, MediaOutcome, Paged, Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY, MAX_JSON_BODY,
+    media_error, media_head, parse_response, AssetId, Boundary, DateTime, Endpoint, EtagCache,
+    Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server, ServerVersion, Session,
+    Step, MAX_ERROR_BODY, MAX_JSON_BODY,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::body::{collect, upload_body, with_read_timeout, Activity, FailureSlot, MediaBody, RequestBody, UploadFiles, CHUNK};
+use crate::body::{
+    collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody, UploadControl,
+    UploadFiles, CHUNK,
+};
+use crate::connect::TcpConnector;
 use crate::error::Error;
 use crate::tls;
 
-/// The connector the built-in HTTP client uses: TCP with a connect timeout, and rustls for https.
-pub type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+/// The connector the built-in HTTP client uses: TCP with a connect timeout (kept readable after
+/// the server hangs up, see [`KeepReading`](crate::KeepReading)), and rustls for https.
+pub type Connector = hyper_rustls::HttpsConnector<TcpConnector>;
 
 /// The pooled hyper client an [`Client`] sends through; build one yourself to share it.
 pub type HttpClient = hyper_util::client::legacy::Client<Connector, RequestBody>;
@@ -34,6 +42,10 @@ pub type HttpClient = hyper_util::client::legacy::Client<Connector, RequestBody>
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default read timeout: how long a request may move no bytes in either direction.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long an idle connection stays in the pool. The Immich server is a Node.js app, which
+/// closes idle connections after 5 s (`keepAliveTimeout`); reusing one just as it closes fails
+/// the request, so the pool lets them go a second earlier.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// The largest thumbnail [`Client::thumbnail`] and [`Client::person_thumbnail`] read into memory.
 pub const MAX_THUMBNAIL_BODY: u64 = 64 * 1024 * 1024;
 
@@ -70,6 +82,7 @@ pub struct Media<B> {
 }
 
 /// Configures a [`Client`]. Start with [`Client::builder`].
+#[derive(Debug)]
 pub struct ClientBuilder {
     server: Result<Server, immich_proto::Error>,
     connect_timeout: Duration,
@@ -78,20 +91,6 @@ pub struct ClientBuilder {
     accept_invalid_certs: bool,
     etag_cache: Option<(usize, usize)>,
     http: Option<HttpClient>,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("server", &self.server)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("read_timeout", &self.read_timeout)
-            .field("extra_roots", &self.extra_roots.len())
-            .field("accept_invalid_certs", &self.accept_invalid_certs)
-            .field("etag_cache", &self.etag_cache)
-            .field("shared_http_client", &self.http.is_some())
-            .finish()
-    }
 }
 
 impl ClientBuilder {
@@ -183,8 +182,10 @@ impl ClientBuilder {
                     .with_tls_config(config)
                     .https_or_http()
                     .enable_http1()
-                    .wrap_connector(tcp);
-                hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector)
+                    .wrap_connector(TcpConnector::new(tcp));
+                hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                    .build(connector)
             }
         };
         let mut session = Session::new(server);
@@ -319,24 +320,30 @@ impl Client {
 
     /// A paged listing as a lazy stream of items: the next page is fetched only when the stream
     /// is polled past the items already read. The stream ends after the first error.
-    pub fn pages<P>(&self, pager: Pager<P>) -> impl Stream<Item = Result<P::Item, Error>> + Send + Unpin + 'static
+    pub fn pages<P>(
+        &self,
+        pager: Pager<P>,
+    ) -> impl Stream<Item = Result<P::Item, Error>> + Send + Unpin + 'static
     where
         P: Paged + Send + 'static,
         P::Item: Send + 'static,
     {
         let state = (self.clone(), pager, std::collections::VecDeque::new());
-        Box::pin(futures_util::stream::try_unfold(state, |(client, mut pager, mut items)| async move {
-            loop {
-                if let Some(item) = items.pop_front() {
-                    return Ok(Some((item, (client, pager, items))));
+        Box::pin(futures_util::stream::try_unfold(
+            state,
+            |(client, mut pager, mut items)| async move {
+                loop {
+                    if let Some(item) = items.pop_front() {
+                        return Ok(Some((item, (client, pager, items))));
+                    }
+                    let Some(request) = pager.next_request(client.server())? else {
+                        return Ok(None);
+                    };
+                    let response = client.exchange(request, P::OPERATION_ID).await?;
+                    items.extend(pager.handle_response(response)?);
                 }
-                let Some(request) = pager.next_request(client.server())? else {
-                    return Ok(None);
-                };
-                let response = client.exchange(request, P::OPERATION_ID).await?;
-                items.extend(pager.handle_response(response)?);
-            }
-        }))
+            },
+        ))
     }
 
     /// Starts a media download (thumbnail, video): the parsed head and the body as a stream.
@@ -344,12 +351,9 @@ impl Client {
     pub async fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
         let request = endpoint.request(self.server())?.map(RequestBody::from);
         let activity = Activity::new();
-        let (method, path, started) = (request.method().clone(), request.uri().path().to_owned(), std::time::Instant::now());
-        let response = with_read_timeout(&activity, self.inner.read_timeout, async {
-            self.inner.http.request(request).await.map_err(Error::from_client)
-        })
-        .await;
-        log_outcome(M::OPERATION_ID, &method, &path, started, response.as_ref().map(|r| r.status()));
+        let response = self
+            .send_head(request, M::OPERATION_ID, &activity, None)
+            .await;
         let (head, body) = response?.into_parts();
         match media_head(M::OPERATION_ID, &head)? {
             MediaOutcome::Stream(media) => Ok(Media {
@@ -365,19 +369,32 @@ impl Client {
     }
 
     /// A media answer read into memory; `BodyTooLarge` past `limit` bytes.
-    pub async fn media_bytes<M: MediaEndpoint>(&self, endpoint: &M, limit: u64) -> Result<Media<Bytes>, Error> {
+    pub async fn media_bytes<M: MediaEndpoint>(
+        &self,
+        endpoint: &M,
+        limit: u64,
+    ) -> Result<Media<Bytes>, Error> {
         let Media { head, body } = self.media(endpoint).await?;
-        Ok(Media { head, body: body.bytes(limit).await? })
+        Ok(Media {
+            head,
+            body: body.bytes(limit).await?,
+        })
     }
 
     /// Downloads a media answer to `path`: into a temporary file next to it, renamed at the end.
     /// Nothing half-written ever has the final name; the temporary file is removed on any error,
     /// and when the returned future is dropped.
-    pub async fn save_media<M: MediaEndpoint>(&self, endpoint: &M, path: impl AsRef<Path>) -> Result<MediaHead, Error> {
+    pub async fn save_media<M: MediaEndpoint>(
+        &self,
+        endpoint: &M,
+        path: impl AsRef<Path>,
+    ) -> Result<MediaHead, Error> {
         let target = path.as_ref();
         let Media { head, mut body } = self.media(endpoint).await?;
         let mut temp = TempFile::create(target).await?;
-        while let Some(chunk) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_next(cx)).await {
+        while let Some(chunk) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_next(cx)).await
+        {
             temp.file.write_all(&chunk?).await?;
         }
         temp.file.flush().await?;
@@ -389,23 +406,38 @@ impl Client {
 
     /// Uploads the file at `path` as a new asset, streaming it in bounded chunks with the exact
     /// `Content-Length`. The file times go to the server in UTC: created is the birth time where
-    /// the file system keeps one, else the modification time. A file that changes size during
+    /// the file system keeps one and it is earlier than the modification time, else the latter. A file that changes size during
     /// the upload fails with the core's `FileSizeChanged`; the server never gets a wrong body.
-    pub async fn upload_path(&self, path: impl AsRef<Path>, options: UploadOptions) -> Result<UploadResult, Error> {
+    pub async fn upload_path(
+        &self,
+        path: impl AsRef<Path>,
+        options: UploadOptions,
+    ) -> Result<UploadResult, Error> {
         let path = path.as_ref();
         let meta = tokio::fs::metadata(path).await?;
         if !meta.is_file() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file", path.display())).into());
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a file", path.display()),
+            )
+            .into());
         }
         let modified = meta.modified()?;
-        let created = meta.created().unwrap_or(modified);
+        // A copy's birth time is the day of the copy: the earlier of the two is closer to the
+        // day the photo was taken.
+        let created = meta.created().map_or(modified, |born| born.min(modified));
         let filename = match options.filename {
             Some(name) => name,
-            None => path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            None => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         };
         let mut upload = UploadAsset::new(filename, meta.len(), utc(created), utc(modified))
             .is_favorite(options.is_favorite)
-            .boundary(Boundary::from_seed(std::collections::hash_map::RandomState::new().hash_one(path)));
+            .boundary(Boundary::from_seed(
+                std::collections::hash_map::RandomState::new().hash_one(path),
+            ));
         if let Some(visibility) = options.visibility {
             upload = upload.visibility(visibility);
         }
@@ -426,26 +458,45 @@ impl Client {
         }
         let (parts, body) = upload.request(self.server())?.into_parts();
         let activity = Activity::new();
-        let failure = FailureSlot::default();
+        let control = Arc::new(UploadControl::default());
         let files = UploadFiles {
             asset: path.to_owned(),
             sidecar: options.sidecar,
         };
         let content_length = body.content_length();
-        let body = upload_body(body.into_segments(), content_length, files, activity.clone(), failure.clone());
+        let body = upload_body(
+            body.into_segments(),
+            content_length,
+            files,
+            activity.clone(),
+            control.clone(),
+        );
         let request = Request::from_parts(parts, body);
-        let response = self.round_trip(request, UploadAsset::OPERATION_ID, &activity, Some(&failure)).await?;
+        let response = self
+            .round_trip(
+                request,
+                UploadAsset::OPERATION_ID,
+                &activity,
+                Some(&control),
+            )
+            .await?;
         Ok(upload.parse_response(response)?)
     }
 
     /// The one JSON round trip: through the session (ETag cache), bounded body, read timeout.
-    async fn exchange(&self, request: Request<Bytes>, operation: &'static str) -> Result<Response<Bytes>, Error> {
+    async fn exchange(
+        &self,
+        request: Request<Bytes>,
+        operation: &'static str,
+    ) -> Result<Response<Bytes>, Error> {
         let (request, ticket) = self.inner.session.prepare(request);
         if log::log_enabled!(log::Level::Trace) && !request.body().is_empty() {
             log::trace!("{operation} request body: {}", excerpt(request.body()));
         }
         let activity = Activity::new();
-        let response = self.round_trip(request.map(RequestBody::from), operation, &activity, None).await?;
+        let response = self
+            .round_trip(request.map(RequestBody::from), operation, &activity, None)
+            .await?;
         if log::log_enabled!(log::Level::Trace) {
             log::trace!("{operation} response body: {}", excerpt(response.body()));
         }
@@ -453,49 +504,58 @@ impl Client {
     }
 
     /// Sends, reads the answer into memory (at most [`MAX_JSON_BODY`]; error bodies are cut at
-    /// [`MAX_ERROR_BODY`]), and logs method, path, status and duration.
+    /// [`MAX_ERROR_BODY`]).
     async fn round_trip(
         &self,
         request: Request<RequestBody>,
         operation: &'static str,
         activity: &Activity,
-        upload_failure: Option<&FailureSlot>,
+        upload: Option<&UploadControl>,
     ) -> Result<Response<Bytes>, Error> {
-        let (method, path, started) = (request.method().clone(), request.uri().path().to_owned(), std::time::Instant::now());
-        let work = async {
-            let response = match self.inner.http.request(request).await {
-                Ok(response) => response,
-                Err(error) => {
-                    // hyper only says "body error"; the upload body left the real reason.
-                    let reason = upload_failure.and_then(|slot| slot.lock().ok()?.take());
-                    return Err(reason.unwrap_or_else(|| Error::from_client(error)));
-                }
-            };
-            activity.touch();
-            let (head, body) = response.into_parts();
-            let ok = head.status.is_success() || head.status == StatusCode::NOT_MODIFIED;
-            let limit = if ok { MAX_JSON_BODY } else { MAX_ERROR_BODY };
-            let bytes = collect(body, limit, operation, activity, !ok).await?;
-            Ok(Response::from_parts(head, bytes))
-        };
-        let result = with_read_timeout(activity, self.inner.read_timeout, work).await;
-        log_outcome(operation, &method, &path, started, result.as_ref().map(|r| r.status()));
-        result
+        let (head, body) = self
+            .send_head(request, operation, activity, upload)
+            .await?
+            .into_parts();
+        let ok = head.status.is_success() || head.status == StatusCode::NOT_MODIFIED;
+        let limit = if ok { MAX_JSON_BODY } else { MAX_ERROR_BODY };
+        let read = collect(body, limit, operation, activity, !ok);
+        let bytes = with_read_timeout(activity, self.inner.read_timeout, read).await;
+        if let Some(control) = upload {
+            control.answered.store(true, Ordering::Release);
+        }
+        Ok(Response::from_parts(head, bytes?))
     }
-}
 
-/// `debug`: operation, method, path (no query, no headers: the key is a header), status, time.
-fn log_outcome(
-    operation: &str,
-    method: &http::Method,
-    path: &str,
-    started: std::time::Instant,
-    outcome: Result<StatusCode, &Error>,
-) {
-    let ms = started.elapsed().as_millis();
-    match outcome {
-        Ok(status) => log::debug!("{operation}: {method} {path} -> {} in {ms} ms", status.as_u16()),
-        Err(error) => log::debug!("{operation}: {method} {path} failed after {ms} ms: {error}"),
+    /// Sends and waits for the answer's head, under the read timeout; logs method, path, status
+    /// and the time to the head.
+    async fn send_head(
+        &self,
+        request: Request<RequestBody>,
+        operation: &'static str,
+        activity: &Activity,
+        upload: Option<&UploadControl>,
+    ) -> Result<Response<Incoming>, Error> {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let started = std::time::Instant::now();
+        let sending = async {
+            self.inner.http.request(request).await.map_err(|error| {
+                // hyper only says "body error"; the upload body left the real reason.
+                let reason = upload.and_then(|control| control.failure.lock().ok()?.take());
+                reason.unwrap_or_else(|| Error::from_client(error))
+            })
+        };
+        let response = with_read_timeout(activity, self.inner.read_timeout, sending).await;
+        activity.touch();
+        let ms = started.elapsed().as_millis();
+        // No query and no headers: the key is a header, and queries may hold search terms.
+        match &response {
+            Ok(r) => log::debug!(
+                "{operation}: {method} {path} -> {} in {ms} ms",
+                r.status().as_u16()
+            ),
+            Err(e) => log::debug!("{operation}: {method} {path} failed after {ms} ms: {e}"),
+        }
+        response
     }
 }
 
@@ -511,7 +571,10 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 fn utc(time: SystemTime) -> DateTime {
-    DateTime::from_system_time(time.duration_since(SystemTime::UNIX_EPOCH).map_err(|e| e.duration()))
+    DateTime::from_system_time(
+        time.duration_since(SystemTime::UNIX_EPOCH)
+            .map_err(|e| e.duration()),
+    )
 }
 
 /// The hex SHA-1 of a file, read in chunks; the file must still have `expected` bytes.
@@ -542,11 +605,22 @@ struct TempFile {
 
 impl TempFile {
     async fn create(target: &Path) -> Result<Self, Error> {
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tag = std::collections::hash_map::RandomState::new().hash_one(target);
         let path = target.with_file_name(format!(".{name}.{tag:016x}.part"));
-        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
-        Ok(TempFile { path, file, keep: false })
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await?;
+        Ok(TempFile {
+            path,
+            file,
+            keep: false,
+        })
     }
 
     fn keep(mut self) {

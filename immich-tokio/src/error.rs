@@ -143,7 +143,10 @@ fn causes<'a>(
     // Error chains are short; the bound only guards against a cycle.
     std::iter::from_fn(move || {
         let current = next?;
-        next = match current.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+        next = match current
+            .downcast_ref::<io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn StdError + 'static)),
             None => current.source(),
         };
@@ -156,7 +159,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Proto(e) => e.fmt(f),
-            Error::Timeout(TimeoutPhase::Connect) => f.write_str("timed out connecting to the server"),
+            Error::Timeout(TimeoutPhase::Connect) => {
+                f.write_str("timed out connecting to the server")
+            }
             Error::Timeout(TimeoutPhase::Read) => {
                 f.write_str("timed out: no data moved to or from the server for too long")
             }

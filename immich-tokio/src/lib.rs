@@ -47,20 +47,23 @@
 
 mod body;
 mod client;
+mod connect;
 mod error;
 mod ops;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
 pub use client::{
-    Client, ClientBuilder, Connector, HttpClient, Media, UploadOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-    MAX_THUMBNAIL_BODY,
+    Client, ClientBuilder, Connector, HttpClient, Media, UploadOptions, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, MAX_THUMBNAIL_BODY, POOL_IDLE_TIMEOUT,
 };
+pub use connect::{KeepReading, TcpConnector};
 pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
 
 /// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;
 pub use immich_proto::{
-    albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange, Date, DateTime,
-    Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId, Server, ServerVersion, Session, TagId, UserId,
+    albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange,
+    Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId, Server,
+    ServerVersion, Session, TagId, UserId,
 };

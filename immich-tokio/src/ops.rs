@@ -2,13 +2,17 @@
 //! Paged listings collect every page here; use [`Client::pages`] to stream them instead.
 
 use bytes::Bytes;
-use immich_proto::albums::{self, AddAssetsToAlbum, Album, BulkIdResult, GetAlbumInfo, GetAllAlbums};
+use immich_proto::albums::{
+    self, AddAssetsToAlbum, Album, BulkIdResult, GetAlbumInfo, GetAllAlbums,
+};
 use immich_proto::assets::{Asset, AssetMediaSize, PlayAssetVideo, ViewAsset};
-use immich_proto::people::{self, GetAllPeople, GetPerson, GetPersonThumbnail, PeopleCount, Person};
+use immich_proto::people::{
+    self, GetAllPeople, GetPerson, GetPersonThumbnail, PeopleCount, Person,
+};
 use immich_proto::search::{MetadataSearch, SearchAssets, SearchPerson, SearchSmart, SmartSearch};
 use immich_proto::server::{
-    GetAboutInfo, GetServerStatistics, GetServerVersion, GetStorage, GetVersionCheck, ServerAbout, ServerStatistics,
-    ServerStorage, VersionCheck,
+    GetAboutInfo, GetServerStatistics, GetServerVersion, GetStorage, GetVersionCheck, ServerAbout,
+    ServerStatistics, ServerStorage, VersionCheck,
 };
 use immich_proto::tags::{self, GetAllTags, GetTagById, Tag};
 use immich_proto::users::{GetMyUser, User};
@@ -60,14 +64,21 @@ impl Client {
     }
 
     /// `PUT /albums/{id}/assets`: one result per asset id.
-    pub async fn add_assets_to_album(&self, id: AlbumId, assets: Vec<AssetId>) -> Result<Vec<BulkIdResult>, Error> {
+    pub async fn add_assets_to_album(
+        &self,
+        id: AlbumId,
+        assets: Vec<AssetId>,
+    ) -> Result<Vec<BulkIdResult>, Error> {
         self.send(&AddAssetsToAlbum::new(id, assets)).await
     }
 
     /// The albums whose name contains `name`, ignoring case.
     pub async fn albums_named(&self, name: &str) -> Result<Vec<Album>, Error> {
         let all = self.albums().await?;
-        Ok(albums::filter_albums_by_name(&all, name).into_iter().cloned().collect())
+        Ok(albums::filter_albums_by_name(&all, name)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     /// The assets of these albums (needs [`setup`](Self::setup)).
@@ -76,17 +87,27 @@ impl Client {
     }
 
     /// A thumbnail, preview or full-size rendition, in memory (at most [`MAX_THUMBNAIL_BODY`]).
-    pub async fn thumbnail(&self, id: AssetId, size: AssetMediaSize) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&ViewAsset::new(id).size(size), MAX_THUMBNAIL_BODY).await
+    pub async fn thumbnail(
+        &self,
+        id: AssetId,
+        size: AssetMediaSize,
+    ) -> Result<Media<Bytes>, Error> {
+        self.media_bytes(&ViewAsset::new(id).size(size), MAX_THUMBNAIL_BODY)
+            .await
     }
 
     /// A person's face thumbnail, in memory (at most [`MAX_THUMBNAIL_BODY`]).
     pub async fn person_thumbnail(&self, id: PersonId) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&GetPersonThumbnail::new(id), MAX_THUMBNAIL_BODY).await
+        self.media_bytes(&GetPersonThumbnail::new(id), MAX_THUMBNAIL_BODY)
+            .await
     }
 
     /// A video as a stream, optionally a byte range of it (to resume, or to serve a player).
-    pub async fn video_playback(&self, id: AssetId, range: Option<ByteRange>) -> Result<Media<MediaBody>, Error> {
+    pub async fn video_playback(
+        &self,
+        id: AssetId,
+        range: Option<ByteRange>,
+    ) -> Result<Media<MediaBody>, Error> {
         let endpoint = PlayAssetVideo::new(id);
         match range {
             Some(range) => self.media(&endpoint.range(range)).await,
@@ -96,7 +117,10 @@ impl Client {
 
     /// Every person, following the pages; unnamed ones only with `include_unnamed`.
     pub async fn people(&self, include_unnamed: bool) -> Result<Vec<Person>, Error> {
-        self.run(Pager::new(GetAllPeople::new().include_unnamed(include_unnamed))).await
+        self.run(Pager::new(
+            GetAllPeople::new().include_unnamed(include_unnamed),
+        ))
+        .await
     }
 
     /// `GET /people/{id}`.
@@ -112,7 +136,10 @@ impl Client {
     /// The named people whose name contains `name`, ignoring case.
     pub async fn people_named(&self, name: &str) -> Result<Vec<Person>, Error> {
         let all = self.people(false).await?;
-        Ok(people::filter_people_by_name(&all, name).into_iter().cloned().collect())
+        Ok(people::filter_people_by_name(&all, name)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     /// `GET /tags`.
@@ -128,7 +155,10 @@ impl Client {
     /// The tags whose name or path contains `name`, ignoring case.
     pub async fn tags_named(&self, name: &str) -> Result<Vec<Tag>, Error> {
         let all = self.tags().await?;
-        Ok(tags::filter_tags_by_name(&all, name).into_iter().cloned().collect())
+        Ok(tags::filter_tags_by_name(&all, name)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     /// Every asset matching `search` (`POST /search/metadata`, all pages).

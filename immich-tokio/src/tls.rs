@@ -15,12 +15,16 @@ use crate::error::Error;
 ///
 /// Roots: Mozilla's bundled list (webpki-roots), the system's store when it can be read (read
 /// once per process), and every certificate in `extra_pem`.
-pub(crate) fn client_config(extra_pem: &[Vec<u8>], accept_invalid_certs: bool) -> Result<ClientConfig, Error> {
+pub(crate) fn client_config(
+    extra_pem: &[Vec<u8>],
+    accept_invalid_certs: bool,
+) -> Result<ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(Box::new(e)))?;
-    let mut config = if accept_invalid_certs {
+    // ALPN is left to hyper-rustls, which sets it from the enabled HTTP versions.
+    let config = if accept_invalid_certs {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
@@ -32,7 +36,9 @@ pub(crate) fn client_config(extra_pem: &[Vec<u8>], accept_invalid_certs: bool) -
         for pem in extra_pem {
             let mut found = 0;
             for cert in CertificateDer::pem_slice_iter(pem) {
-                let cert = cert.map_err(|e| Error::Tls(format!("cannot read the PEM certificate: {e}").into()))?;
+                let cert = cert.map_err(|e| {
+                    Error::Tls(format!("cannot read the PEM certificate: {e}").into())
+                })?;
                 roots.add(cert).map_err(|e| Error::Tls(Box::new(e)))?;
                 found += 1;
             }
@@ -42,7 +48,6 @@ pub(crate) fn client_config(extra_pem: &[Vec<u8>], accept_invalid_certs: bool) -
         }
         builder.with_root_certificates(roots).with_no_client_auth()
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
 
@@ -52,7 +57,10 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| {
         let found = rustls_native_certs::load_native_certs();
         if !found.errors.is_empty() {
-            log::debug!("some system root certificates could not be read: {:?}", found.errors);
+            log::debug!(
+                "some system root certificates could not be read: {:?}",
+                found.errors
+            );
         }
         found.certs
     })
@@ -82,7 +90,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -91,7 +104,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -43,7 +43,8 @@ impl Scratch {
     fn new(name: &str) -> Self {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("immich-tokio-{}-{name}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("immich-tokio-{}-{name}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
     }
@@ -80,12 +81,20 @@ async fn pages_stream_fetches_a_page_only_when_needed() {
 
     let mut stream = client.pages(Pager::new(SearchAssets::new(MetadataSearch::all())));
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(count(&server, search), 0, "creating the stream sends nothing");
+    assert_eq!(
+        count(&server, search),
+        0,
+        "creating the stream sends nothing"
+    );
 
     next(&mut stream).await.unwrap().unwrap();
     assert_eq!(count(&server, search), 1);
     next(&mut stream).await.unwrap().unwrap();
-    assert_eq!(count(&server, search), 1, "the second item comes from the first page");
+    assert_eq!(
+        count(&server, search),
+        1,
+        "the second item comes from the first page"
+    );
     next(&mut stream).await.unwrap().unwrap();
     assert_eq!(count(&server, search), 2);
 
@@ -119,8 +128,14 @@ async fn pages_stream_ends_after_an_error() {
     next(&mut stream).await.unwrap().unwrap();
     server.fault(None, "/search/metadata", Fault::Status(500, "boom".into()));
     let error = next(&mut stream).await.unwrap().unwrap_err();
-    assert_eq!(error.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
-    assert!(next(&mut stream).await.is_none(), "no retry loop after an error");
+    assert_eq!(
+        error.status(),
+        Some(http::StatusCode::INTERNAL_SERVER_ERROR)
+    );
+    assert!(
+        next(&mut stream).await.is_none(),
+        "no retry loop after an error"
+    );
 }
 
 #[tokio::test]
@@ -129,34 +144,60 @@ async fn upload_streams_the_exact_bytes_and_reads_back() {
     let client = ready_client(&server).await;
     let scratch = Scratch::new("upload");
     // Bigger than one chunk and not a multiple of it.
-    let path = scratch.file("IMG_1.jpg", 3 * 256 * 1024 + 17);
-    let sidecar = scratch.file("IMG_1.jpg.xmp", 99);
+    let path = scratch.file("clip.mp4", 3 * 256 * 1024 + 17);
+    let sidecar = scratch.file("clip.mp4.xmp", 99);
 
     let created = client
-        .upload_path(&path, UploadOptions::default().sidecar(&sidecar).is_favorite(true))
+        .upload_path(
+            &path,
+            UploadOptions::default().sidecar(&sidecar).is_favorite(true),
+        )
         .await
         .unwrap();
     assert!(!created.is_duplicate());
     let stored = server.asset_bytes(created.id.as_str()).unwrap();
     assert_eq!(stored.as_ref(), std::fs::read(&path).unwrap());
 
-    let logged = server.requests().into_iter().find(|r| r.path == "/api/assets").unwrap();
+    let logged = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/assets")
+        .unwrap();
     let record = logged.upload.unwrap();
     let files: Vec<(String, u64)> = record.files.iter().map(|f| (f.0.clone(), f.3)).collect();
-    assert_eq!(files, [("assetData".to_owned(), 3 * 256 * 1024 + 17), ("sidecarData".to_owned(), 99)]);
+    assert_eq!(
+        files,
+        [
+            ("assetData".to_owned(), 3 * 256 * 1024 + 17),
+            ("sidecarData".to_owned(), 99)
+        ]
+    );
 
     // The same bytes again, with the checksum: a duplicate of the first.
-    let again = client.upload_path(&path, UploadOptions::default().checksum(true)).await.unwrap();
+    let again = client
+        .upload_path(&path, UploadOptions::default().checksum(true))
+        .await
+        .unwrap();
     assert!(again.is_duplicate());
     assert_eq!(again.id, created.id);
-    let logged = server.requests().into_iter().rfind(|r| r.path == "/api/assets").unwrap();
+    let logged = server
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/api/assets")
+        .unwrap();
     assert_eq!(logged.header("x-immich-checksum").map(str::len), Some(40));
 
     // Downloads of what was stored: in memory, streamed, ranged, and saved to a file.
-    let thumb = client.thumbnail(created.id.clone(), AssetMediaSize::Thumbnail).await.unwrap();
+    let thumb = client
+        .thumbnail(created.id.clone(), AssetMediaSize::Thumbnail)
+        .await
+        .unwrap();
     assert!(!thumb.body.is_empty());
     let range = immich_tokio::ByteRange::inclusive(10, 109).unwrap();
-    let mut video = client.video_playback(created.id.clone(), Some(range)).await.unwrap();
+    let mut video = client
+        .video_playback(created.id.clone(), Some(range))
+        .await
+        .unwrap();
     assert_eq!(video.head.status, http::StatusCode::PARTIAL_CONTENT);
     let mut ranged = Vec::new();
     video.body.read_to_end(&mut ranged).await.unwrap();
@@ -164,12 +205,19 @@ async fn upload_streams_the_exact_bytes_and_reads_back() {
 
     let target = scratch.0.join("saved.bin");
     let head = client
-        .save_media(&immich_proto::assets::PlayAssetVideo::new(created.id.clone()), &target)
+        .save_media(
+            &immich_proto::assets::PlayAssetVideo::new(created.id.clone()),
+            &target,
+        )
         .await
         .unwrap();
     assert_eq!(head.content_length, Some(stored.len() as u64));
     assert_eq!(std::fs::read(&target).unwrap(), stored.as_ref());
-    assert_eq!(scratch.names(), ["IMG_1.jpg", "IMG_1.jpg.xmp", "saved.bin"], "no temporary file left");
+    assert_eq!(
+        scratch.names(),
+        ["clip.mp4", "clip.mp4.xmp", "saved.bin"],
+        "no temporary file left"
+    );
 }
 
 #[tokio::test]
@@ -179,10 +227,19 @@ async fn early_duplicate_answer_with_closed_connection_is_a_duplicate() {
     let scratch = Scratch::new("early");
     // Far bigger than the socket buffers, so the server hangs up with most of the body unsent.
     let path = scratch.file("big.mov", 24 * 1024 * 1024);
-    let first = client.upload_path(&path, UploadOptions::default()).await.unwrap();
-    server.fault(Some(http::Method::POST), "/assets", Fault::EarlyCloseDuplicate);
+    let first = client
+        .upload_path(&path, UploadOptions::default())
+        .await
+        .unwrap();
+    server.fault(
+        Some(http::Method::POST),
+        "/assets",
+        Fault::EarlyCloseDuplicate,
+    );
     for _ in 0..3 {
-        let again = client.upload_path(&path, UploadOptions::default().checksum(true)).await;
+        let again = client
+            .upload_path(&path, UploadOptions::default().checksum(true))
+            .await;
         let again = again.unwrap_or_else(|e| panic!("early duplicate answer lost: {e:?}"));
         assert!(again.is_duplicate());
         assert_eq!(again.id, first.id);
@@ -194,50 +251,80 @@ async fn early_duplicate_answer_with_closed_connection_is_a_duplicate() {
 #[tokio::test]
 async fn save_media_leaves_nothing_on_a_dropped_connection() {
     let server = TestServer::start(Options::default());
-    let client = client_for(&server).read_timeout(Duration::from_millis(300)).build().unwrap();
+    let client = client_for(&server)
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let scratch = Scratch::new("save");
-    let target = scratch.0.join("video.mp4");
-    let video = immich_proto::assets::PlayAssetVideo::new(AssetId::new_unchecked(fixtures::asset_beach()));
+    let target = scratch.0.join("preview.jpg");
+    let preview = |id: String| {
+        immich_proto::assets::ViewAsset::new(AssetId::new_unchecked(id))
+            .size(AssetMediaSize::Preview)
+    };
+    let image = preview(fixtures::asset_beach());
 
     server.fault(None, "/assets/*", Fault::DropMidBody);
-    let error = client.save_media(&video, &target).await.unwrap_err();
+    let error = client.save_media(&image, &target).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Http, "{error}");
-    assert!(scratch.names().is_empty(), "left behind: {:?}", scratch.names());
+    assert!(
+        scratch.names().is_empty(),
+        "left behind: {:?}",
+        scratch.names()
+    );
 
     // A stalled body: the read timeout ends it, and again nothing is left.
     server.clear_faults();
     server.fault(None, "/assets/*", Fault::StallMidBody);
-    let error = client.save_media(&video, &target).await.unwrap_err();
+    let error = client.save_media(&image, &target).await.unwrap_err();
     assert!(error.is_timeout(), "{error}");
-    assert!(scratch.names().is_empty(), "left behind: {:?}", scratch.names());
+    assert!(
+        scratch.names().is_empty(),
+        "left behind: {:?}",
+        scratch.names()
+    );
 
     // A download whose future is dropped half-way (a caller's own timeout) cleans up too.
     let patient = client_for(&server).build().unwrap();
-    let dropped = tokio::time::timeout(Duration::from_millis(300), patient.save_media(&video, &target)).await;
-    assert!(dropped.is_err(), "the stalled download should still be running");
-    assert!(scratch.names().is_empty(), "left behind: {:?}", scratch.names());
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(300),
+        patient.save_media(&image, &target),
+    )
+    .await;
+    assert!(
+        dropped.is_err(),
+        "the stalled download should still be running"
+    );
+    assert!(
+        scratch.names().is_empty(),
+        "left behind: {:?}",
+        scratch.names()
+    );
 
     // An error status never creates a file.
     server.clear_faults();
-    let missing = immich_proto::assets::PlayAssetVideo::new(AssetId::new_unchecked(fixtures::asset_missing()));
+    let missing = preview(fixtures::asset_missing());
     let error = client.save_media(&missing, &target).await.unwrap_err();
-    assert_eq!(error.status(), Some(http::StatusCode::NOT_FOUND));
+    assert_eq!(error.kind(), ErrorKind::Status, "{error}");
     assert!(scratch.names().is_empty());
 
-    client.save_media(&video, &target).await.unwrap();
-    assert_eq!(scratch.names(), ["video.mp4"]);
+    client.save_media(&image, &target).await.unwrap();
+    assert_eq!(scratch.names(), ["preview.jpg"]);
 }
 
 #[tokio::test]
 async fn media_bytes_enforces_its_limit() {
     let server = TestServer::start(Options::default());
     let client = client_for(&server).build().unwrap();
-    let view = immich_proto::assets::ViewAsset::new(AssetId::new_unchecked(fixtures::asset_beach()));
+    let view =
+        immich_proto::assets::ViewAsset::new(AssetId::new_unchecked(fixtures::asset_beach()));
     let whole = client.media_bytes(&view, 1 << 20).await.unwrap();
     assert!(whole.body.len() > 16);
     let error = client.media_bytes(&view, 16).await.unwrap_err();
     assert!(
-        matches!(error.proto(), Some(immich_proto::Error::BodyTooLarge { limit: 16, .. })),
+        matches!(
+            error.proto(),
+            Some(immich_proto::Error::BodyTooLarge { limit: 16, .. })
+        ),
         "{error:?}"
     );
 }
@@ -248,10 +335,23 @@ async fn errors_tell_timeout_connect_tls_and_status_apart() {
     let key = server.api_key().to_owned();
 
     // Status.
-    server.fault(None, "/server/about", Fault::Status(503, "maintenance".into()));
-    let client = client_for(&server).read_timeout(Duration::from_millis(300)).build().unwrap();
+    server.fault(
+        None,
+        "/server/about",
+        Fault::Status(503, "maintenance".into()),
+    );
+    let client = client_for(&server)
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let status = client.about().await.unwrap_err();
-    assert_eq!((status.kind(), status.status()), (ErrorKind::Status, Some(http::StatusCode::SERVICE_UNAVAILABLE)));
+    assert_eq!(
+        (status.kind(), status.status()),
+        (
+            ErrorKind::Status,
+            Some(http::StatusCode::SERVICE_UNAVAILABLE)
+        )
+    );
     assert!(!status.is_timeout() && !status.is_connect());
 
     // Read timeout: the server accepts and never answers.
@@ -259,7 +359,10 @@ async fn errors_tell_timeout_connect_tls_and_status_apart() {
     server.fault(None, "/server/about", Fault::StallBeforeHead);
     let started = Instant::now();
     let timeout = client.about().await.unwrap_err();
-    assert!(matches!(timeout, immich_tokio::Error::Timeout(TimeoutPhase::Read)), "{timeout:?}");
+    assert!(
+        matches!(timeout, immich_tokio::Error::Timeout(TimeoutPhase::Read)),
+        "{timeout:?}"
+    );
     assert!(timeout.is_timeout() && !timeout.is_connect() && timeout.status().is_none());
     assert!(started.elapsed() < Duration::from_secs(5));
 
@@ -268,13 +371,19 @@ async fn errors_tell_timeout_connect_tls_and_status_apart() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         listener.local_addr().unwrap().port()
     };
-    let refused = Client::builder(&format!("http://127.0.0.1:{port}")).api_key(&key).build().unwrap();
+    let refused = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .api_key(&key)
+        .build()
+        .unwrap();
     let connect = refused.about().await.unwrap_err();
     assert_eq!(connect.kind(), ErrorKind::Connect, "{connect:?}");
     assert!(connect.is_connect() && !connect.is_timeout());
 
     // TLS: https to a plain-HTTP server.
-    let tls = Client::builder(&server.url().replace("http://", "https://")).api_key(&key).build().unwrap();
+    let tls = Client::builder(&server.url().replace("http://", "https://"))
+        .api_key(&key)
+        .build()
+        .unwrap();
     let tls = tls.about().await.unwrap_err();
     assert!(tls.is_tls(), "{tls:?}");
 
@@ -294,7 +403,9 @@ async fn connect_timeout_is_a_connect_and_a_timeout() {
     let addr = listener.local_addr().unwrap();
     let mut fillers = Vec::new();
     for _ in 0..8 {
-        if let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await
+        {
             fillers.push(stream);
         }
     }
@@ -305,7 +416,10 @@ async fn connect_timeout_is_a_connect_and_a_timeout() {
         .unwrap();
     let started = Instant::now();
     let error = client.about().await.unwrap_err();
-    assert!(matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Connect)), "{error:?}");
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Connect)),
+        "{error:?}"
+    );
     assert!(error.is_timeout() && error.is_connect());
     assert!(started.elapsed() < Duration::from_secs(10));
     drop((fillers, listener));
@@ -359,7 +473,10 @@ fn raw_client(addr: std::net::SocketAddr, read_timeout: Duration) -> Client {
         .with_api_key("raw-key")
         .unwrap()
         .with_version(ServerVersion::new(3, 0, 0));
-    ClientBuilder::from_server(server).read_timeout(read_timeout).build().unwrap()
+    ClientBuilder::from_server(server)
+        .read_timeout(read_timeout)
+        .build()
+        .unwrap()
 }
 
 /// Reads an upload at a steady pace: `chunk` bytes, then a pause. Returns the head and the
@@ -396,18 +513,31 @@ async fn slow_steady_upload_outlives_the_read_timeout() {
     let path = scratch.file("slow.mov", 12 * 1024 * 1024);
     let listener = small_buffer_listener();
     let addr = listener.local_addr().unwrap();
-    // About 6 MB/s: the upload takes about two seconds, several read timeouts long.
-    let reader = spawn_reader(listener, 64 * 1024, Duration::from_millis(10), true);
-    let read_timeout = Duration::from_millis(800);
+    // About 4 MB/s: the upload takes about three seconds, three read timeouts long.
+    let reader = spawn_reader(listener, 64 * 1024, Duration::from_millis(15), true);
+    let read_timeout = Duration::from_secs(1);
     let client = raw_client(addr, read_timeout);
     let started = Instant::now();
-    let result = client.upload_path(&path, UploadOptions::default()).await.unwrap();
+    let result = client
+        .upload_path(&path, UploadOptions::default())
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
-    assert_eq!(result.status, immich_proto::assets::AssetMediaStatus::Created);
+    assert_eq!(
+        result.status,
+        immich_proto::assets::AssetMediaStatus::Created
+    );
     let (head, received) = reader.await.unwrap();
-    assert_eq!(received, content_length(&head), "the body is exactly the announced length");
+    assert_eq!(
+        received,
+        content_length(&head),
+        "the body is exactly the announced length"
+    );
     assert!(received > 12 * 1024 * 1024);
-    assert!(elapsed > read_timeout * 2, "the upload was not slow enough to prove anything: {elapsed:?}");
+    assert!(
+        elapsed > read_timeout * 2,
+        "the upload was not slow enough to prove anything: {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -424,8 +554,14 @@ async fn stalled_upload_hits_the_read_timeout() {
     });
     let client = raw_client(addr, Duration::from_millis(400));
     let started = Instant::now();
-    let error = client.upload_path(&path, UploadOptions::default()).await.unwrap_err();
-    assert!(matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Read)), "{error:?}");
+    let error = client
+        .upload_path(&path, UploadOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Read)),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     server.abort();
 }
@@ -435,7 +571,11 @@ async fn stalled_upload_hits_the_read_timeout() {
 async fn upload_while_changing(
     len: usize,
     change: impl FnOnce(&Path) + Send + 'static,
-) -> (Result<immich_proto::assets::UploadResult, immich_tokio::Error>, u64, u64) {
+) -> (
+    Result<immich_proto::assets::UploadResult, immich_tokio::Error>,
+    u64,
+    u64,
+) {
     let scratch = Scratch::new("change");
     let path = scratch.file("changing.mov", len);
     let listener = small_buffer_listener();
@@ -481,7 +621,10 @@ fn assert_size_changed(
     check_actual: impl Fn(u64) -> bool,
 ) {
     match result {
-        Err(immich_tokio::Error::Proto(immich_proto::Error::FileSizeChanged { expected, actual })) => {
+        Err(immich_tokio::Error::Proto(immich_proto::Error::FileSizeChanged {
+            expected,
+            actual,
+        })) => {
             assert_eq!(expected, expected_len);
             assert!(check_actual(actual), "actual {actual}");
         }
@@ -498,7 +641,10 @@ async fn a_file_that_shrinks_during_the_upload_fails_without_a_complete_body() {
     })
     .await;
     assert_size_changed(result, len as u64, |actual| actual == 8 * 1024 * 1024);
-    assert!(received < expected, "the server got a complete body: {received} of {expected}");
+    assert!(
+        received < expected,
+        "the server got a complete body: {received} of {expected}"
+    );
 }
 
 #[tokio::test]
@@ -510,14 +656,20 @@ async fn a_file_that_grows_during_the_upload_fails_without_a_complete_body() {
     })
     .await;
     assert_size_changed(result, len as u64, |actual| actual == len as u64 + 1000);
-    assert!(received < expected, "the server got a complete body: {received} of {expected}");
+    assert!(
+        received < expected,
+        "the server got a complete body: {received} of {expected}"
+    );
 }
 
 #[tokio::test]
 async fn clients_can_share_one_pool() {
     let server = TestServer::start(Options::default());
     let first = client_for(&server).build().unwrap();
-    let second = client_for(&server).http_client(first.http_client().clone()).build().unwrap();
+    let second = client_for(&server)
+        .http_client(first.http_client().clone())
+        .build()
+        .unwrap();
     let (a, b) = tokio::join!(first.about(), second.me());
     a.unwrap();
     b.unwrap();
@@ -531,4 +683,34 @@ fn futures_are_send(client: &Client, path: PathBuf) {
     assert_send(&client.upload_path(path, UploadOptions::default()));
     assert_send(&client.albums());
     assert_send(&client.pages(Pager::new(SearchAssets::new(MetadataSearch::all()))));
+}
+
+#[tokio::test]
+async fn early_answer_then_hang_up_is_read_every_time() {
+    // A raw server that answers "duplicate" after the head, then closes with the body unread
+    // (the kernel resets the connection). Without `KeepReading`, hyper loses this race now
+    // and then and reports "broken pipe" or "connection reset" instead of the answer.
+    let scratch = Scratch::new("early-raw");
+    let path = scratch.file("big.mov", 24 * 1024 * 1024);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let _ = read_head(&mut stream).await;
+            let body = r#"{"id":"7f3c0a52-1b2d-4c3e-9f00-0123456789ab","status":"duplicate"}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    let client = raw_client(addr, Duration::from_secs(10));
+    for attempt in 0..20 {
+        let result = client.upload_path(&path, UploadOptions::default()).await;
+        let result = result.unwrap_or_else(|e| panic!("attempt {attempt}: {e:?}"));
+        assert!(result.is_duplicate());
+    }
+    server.abort();
 }

@@ -1,15 +1,31 @@
 //! Albums: list, read, add assets, filter, and the assets of albums (OpenAPI tag `Albums`).
 
 mod add_assets_to_album;
+mod add_users_to_album;
 mod album_assets;
+mod create_album;
+mod delete_album;
 mod get_album_info;
+mod get_album_statistics;
 mod get_all_albums;
 mod model;
+mod remove_asset_from_album;
+mod remove_user_from_album;
+mod update_album_info;
+mod update_album_user;
 
 pub use add_assets_to_album::AddAssetsToAlbum;
+pub use add_users_to_album::{AddUsersToAlbum, NewAlbumUser};
 pub use album_assets::AlbumAssets;
+pub use create_album::CreateAlbum;
+pub use delete_album::DeleteAlbum;
 pub use get_album_info::GetAlbumInfo;
+pub use get_album_statistics::{AlbumStatistics, GetAlbumStatistics};
 pub use get_all_albums::GetAllAlbums;
+pub use remove_asset_from_album::RemoveAssetFromAlbum;
+pub use remove_user_from_album::RemoveUserFromAlbum;
+pub use update_album_info::UpdateAlbumInfo;
+pub use update_album_user::UpdateAlbumUser;
 pub use model::{Album, AlbumUser, AlbumUserRole, ContributorCount};
 
 pub use crate::common::{BulkIdError, BulkIdResult};

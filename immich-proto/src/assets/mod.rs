@@ -15,3 +15,24 @@ pub use model::{
 pub use play_asset_video::PlayAssetVideo;
 pub use upload::*;
 pub use view_asset::ViewAsset;
+
+mod check_bulk_upload;
+mod delete_assets;
+pub mod download_asset;
+mod get_asset_info;
+mod get_asset_statistics;
+pub(crate) mod update_asset;
+pub(crate) mod update_assets;
+
+pub use check_bulk_upload::{
+    BulkUploadCheckItem, BulkUploadCheckResult, CheckBulkUpload, RejectReason, UploadAction,
+    MAX_BULK_CHECK_BATCH,
+};
+pub use delete_assets::DeleteAssets;
+pub use download_asset::{
+    resume_action, resume_range, verify_checksum, DownloadAsset, ResumeAction,
+};
+pub use get_asset_info::GetAssetInfo;
+pub use get_asset_statistics::{AssetStatistics, GetAssetStatistics};
+pub use update_asset::{AssetChanges, UpdateAsset};
+pub use update_assets::UpdateAssets;

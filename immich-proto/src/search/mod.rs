@@ -12,3 +12,7 @@ pub use model::{MetadataSearch, SearchAlbumsPage, SearchAssetsPage, SearchPage, 
 pub use search_assets::SearchAssets;
 pub use search_person::SearchPerson;
 pub use search_smart::SearchSmart;
+
+mod search_random;
+
+pub use search_random::{RandomSearch, SearchRandom};

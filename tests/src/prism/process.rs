@@ -63,8 +63,11 @@ impl Prism {
     fn start_once(setup: &Setup, mode: Mode) -> Result<Prism, String> {
         let port = free_port()?;
         let log = setup.cache_dir.join(format!("prism-{port}.log"));
-        let out = File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| format!("cannot share {}: {e}", log.display()))?;
+        let out =
+            File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let err = out
+            .try_clone()
+            .map_err(|e| format!("cannot share {}: {e}", log.display()))?;
         let mut command = Command::new(&setup.prism);
         command
             .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])

@@ -19,7 +19,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING};
+use http::header::{
+    HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+};
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -65,9 +67,46 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// Prism accepted the request: 2xx, no violation header, API key sent.
+    /// Prism accepted the request: 2xx, no violation of the request, API key sent.
     pub fn accepted(&self) -> bool {
-        self.status.is_success() && self.violations.is_none() && self.had_api_key
+        self.status.is_success() && self.request_violations().is_empty() && self.had_api_key
+    }
+
+    /// The `sl-violations` entries about the request (any severity), as Prism wrote them.
+    /// A header that is not a JSON list counts as one request violation: never lost.
+    pub fn request_violations(&self) -> Vec<String> {
+        self.violations_where(false)
+    }
+
+    /// The `sl-violations` entries about the answer: Prism's generator produced a value its
+    /// own validator rejects (an `email` that is no e-mail address, a string that misses a
+    /// pattern). Not the client's doing; the client must still decode the answer.
+    pub fn response_violations(&self) -> Vec<String> {
+        self.violations_where(true)
+    }
+
+    fn violations_where(&self, about_response: bool) -> Vec<String> {
+        let Some(header) = &self.violations else {
+            return Vec::new();
+        };
+        let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(header) else {
+            return if about_response {
+                Vec::new()
+            } else {
+                vec![header.clone()]
+            };
+        };
+        entries
+            .iter()
+            .filter(|entry| (entry["location"][0] == "response") == about_response)
+            .map(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                match entry["severity"].as_str() {
+                    Some(severity) => format!("{severity}: {message}"),
+                    None => entry.to_string(),
+                }
+            })
+            .collect()
     }
 }
 
@@ -260,7 +299,9 @@ impl State {
             interventions: Vec::new(),
         };
 
-        let mut response = self.send(Request::from_parts(head.clone(), body.clone())).await?;
+        let mut response = self
+            .send(Request::from_parts(head.clone(), body.clone()))
+            .await?;
         if let Some(reason) = generator_failure(&response) {
             let mut head = head;
             let prefer = match head.headers.get("prefer").and_then(|v| v.to_str().ok()) {
@@ -271,7 +312,9 @@ impl State {
                 "prefer",
                 HeaderValue::from_str(&prefer).map_err(|e| format!("proxy: prefer: {e}"))?,
             );
-            exchange.interventions.push(Intervention::StaticRetry { reason });
+            exchange
+                .interventions
+                .push(Intervention::StaticRetry { reason });
             response = self.send(Request::from_parts(head, body)).await?;
         }
 
@@ -284,7 +327,7 @@ impl State {
             exchange.problem = Some(String::from_utf8_lossy(response.body()).into_owned());
         }
         let path = target.split('?').next().unwrap_or_default().to_owned();
-        if exchange.status.is_success() && exchange.violations.is_none() {
+        if exchange.status.is_success() && exchange.request_violations().is_empty() {
             let edited = self.edit_answer(&exchange.method, &path, response.body());
             if let Some((body, intervention)) = edited {
                 exchange.interventions.push(intervention);
@@ -319,7 +362,12 @@ impl State {
     }
 
     /// The pinned version, or the last page: a new body and what was done.
-    fn edit_answer(&self, method: &Method, path: &str, body: &[u8]) -> Option<(Bytes, Intervention)> {
+    fn edit_answer(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> Option<(Bytes, Intervention)> {
         let mut shared = self.lock();
         if method == Method::GET && path == "/api/server/version" {
             let (major, minor, patch) = shared.pinned_version?;

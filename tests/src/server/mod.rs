@@ -336,7 +336,9 @@ pub(crate) struct Shared {
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -384,10 +386,7 @@ impl TestServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let https = options.tls.is_some();
-        let tls = options
-            .tls
-            .clone()
-            .map(tokio_rustls::TlsAcceptor::from);
+        let tls = options.tls.clone().map(tokio_rustls::TlsAcceptor::from);
         let store = store::Store::seeded(options.people, options.extra_assets);
         let shared = Arc::new(Shared {
             options,

@@ -164,11 +164,16 @@ mod tests {
 
     #[test]
     fn rejects_bare_lf_and_missing_end() {
-        let lf = Bytes::from_static(b"--B\nContent-Disposition: form-data; name=\"a\"\n\n1\n--B--\n");
+        let lf =
+            Bytes::from_static(b"--B\nContent-Disposition: form-data; name=\"a\"\n\n1\n--B--\n");
         assert!(parse(&lf, "B").is_err());
-        let open = Bytes::from_static(b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1");
+        let open =
+            Bytes::from_static(b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1");
         assert!(parse(&open, "B").is_err());
         assert!(boundary("multipart/form-data").is_err());
-        assert_eq!(boundary("multipart/form-data; boundary=xyz").unwrap(), "xyz");
+        assert_eq!(
+            boundary("multipart/form-data; boundary=xyz").unwrap(),
+            "xyz"
+        );
     }
 }

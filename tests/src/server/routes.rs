@@ -183,7 +183,10 @@ impl Ctx<'_> {
 
     fn page_size(&self, asked: u64) -> usize {
         let asked = asked as usize;
-        self.shared.options.page_cap.map_or(asked, |cap| asked.min(cap))
+        self.shared
+            .options
+            .page_cap
+            .map_or(asked, |cap| asked.min(cap))
     }
 }
 
@@ -257,7 +260,10 @@ pub(crate) async fn handle(
         log.len() - 1
     };
     let full_path = head.uri.path().to_owned();
-    let Some(path) = full_path.strip_prefix("/api").filter(|p| p.starts_with('/')) else {
+    let Some(path) = full_path
+        .strip_prefix("/api")
+        .filter(|p| p.starts_with('/'))
+    else {
         let failure = Failure::new(
             StatusCode::NOT_FOUND,
             format!("Cannot {} {}", head.method, full_path),
@@ -419,7 +425,10 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             let body = read_json(ctx, body).await?;
             let query = body.get("query").and_then(Value::as_str).unwrap_or("");
             if query.trim().is_empty() {
-                return Err(Failure::invalid("query should not be empty", &["body", "query"]));
+                return Err(Failure::invalid(
+                    "query should not be empty",
+                    &["body", "query"],
+                ));
             }
             search(ctx, body.clone(), Some(query.to_lowercase()))?
         }
@@ -484,7 +493,11 @@ fn conditional(ctx: &Ctx<'_>, etag: String, mut reply: Reply) -> Reply {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .any(|tag| tag == "*" || tag == etag || tag.trim_start_matches("W/") == etag.trim_start_matches("W/"));
+            .any(|tag| {
+                tag == "*"
+                    || tag == etag
+                    || tag.trim_start_matches("W/") == etag.trim_start_matches("W/")
+            });
     if let Ok(value) = HeaderValue::from_str(&etag) {
         reply.headers.insert(ETAG, value);
     }
@@ -533,13 +546,17 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
                 !ctx.bool_query("withoutAssets")?.unwrap_or(false)
             };
             let store = lock(&ctx.shared.store);
-            let album = store.album(&id).ok_or_else(|| Failure::no_access("album.read"))?;
+            let album = store
+                .album(&id)
+                .ok_or_else(|| Failure::no_access("album.read"))?;
             ok(store::album_json(album, version, &store, with_assets))
         }
         ["assets", id] => {
             let id = ctx.id(id)?;
             let store = lock(&ctx.shared.store);
-            let asset = store.asset(&id).ok_or_else(|| Failure::no_access("asset.read"))?;
+            let asset = store
+                .asset(&id)
+                .ok_or_else(|| Failure::no_access("asset.read"))?;
             ok(store::asset_json(asset, version, &store, true))
         }
         ["assets", id, "thumbnail"] => {
@@ -555,7 +572,11 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
             ctx.bool_query("edited")?;
             let asset = find_asset(ctx, &id, "asset.view")?;
             let (bytes, content_type, etag) = match asset.kind {
-                Kind::Image => (asset.bytes.clone(), asset.content_type.clone(), asset.etag()),
+                Kind::Image => (
+                    asset.bytes.clone(),
+                    asset.content_type.clone(),
+                    asset.etag(),
+                ),
                 Kind::Video => {
                     let bytes = Bytes::from(fixtures::seeded_bytes(9));
                     let etag = format!("\"{}\"", util::hex(&util::sha1(&bytes)));
@@ -570,14 +591,22 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
             if asset.kind != Kind::Video {
                 return Err(Failure::bad_request("Asset is not a video"));
             }
-            Ok(media(ctx, asset.bytes.clone(), &asset.content_type, asset.etag()))
+            Ok(media(
+                ctx,
+                asset.bytes.clone(),
+                &asset.content_type,
+                asset.etag(),
+            ))
         }
         ["assets", id, "original"] => {
             let id = ctx.id(id)?;
             ctx.bool_query("edited")?;
             let asset = find_asset(ctx, &id, "asset.download")?;
             let mut reply = media(ctx, asset.bytes.clone(), &asset.content_type, asset.etag());
-            let disposition = format!("attachment; filename=\"{}\"", asset.file_name.replace('"', "%22"));
+            let disposition = format!(
+                "attachment; filename=\"{}\"",
+                asset.file_name.replace('"', "%22")
+            );
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 reply.headers.insert("content-disposition", value);
             }
@@ -608,7 +637,9 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
         ["people", id] => {
             let id = ctx.id(id)?;
             let store = lock(&ctx.shared.store);
-            let person = store.person(&id).ok_or_else(|| Failure::no_access("person.read"))?;
+            let person = store
+                .person(&id)
+                .ok_or_else(|| Failure::no_access("person.read"))?;
             ok(store::person_json(person, version))
         }
         ["people", id, "thumbnail"] => {
@@ -622,17 +653,24 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
         }
         ["tags"] => {
             let store = lock(&ctx.shared.store);
-            ok(Value::Array(store.tags.iter().map(store::tag_json).collect()))
+            ok(Value::Array(
+                store.tags.iter().map(store::tag_json).collect(),
+            ))
         }
         ["tags", id] => {
             let id = ctx.id(id)?;
             let store = lock(&ctx.shared.store);
-            let tag = store.tag(&id).ok_or_else(|| Failure::no_access("tag.read"))?;
+            let tag = store
+                .tag(&id)
+                .ok_or_else(|| Failure::no_access("tag.read"))?;
             ok(store::tag_json(tag))
         }
         ["search", "person"] => {
             let Some(name) = ctx.query("name") else {
-                return Err(Failure::invalid("name must be a string", &["query", "name"]));
+                return Err(Failure::invalid(
+                    "name must be a string",
+                    &["query", "name"],
+                ));
             };
             let with_hidden = ctx.bool_query("withHidden")?.unwrap_or(false);
             let name = name.to_lowercase();
@@ -676,9 +714,10 @@ fn media(ctx: &Ctx<'_>, bytes: Bytes, content_type: &str, etag: String) -> Reply
     if let Ok(value) = HeaderValue::from_str(content_type) {
         reply.headers.insert(CONTENT_TYPE, value);
     }
-    reply
-        .headers
-        .insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, no-transform"));
+    reply.headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400, no-transform"),
+    );
     reply
         .headers
         .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -793,7 +832,10 @@ fn id_list(ctx: &Ctx<'_>, body: &Value, key: &str) -> Result<Option<Vec<String>>
         return Ok(None);
     };
     let Some(items) = value.as_array() else {
-        return Err(Failure::invalid(format!("{key} must be an array"), &["body", key]));
+        return Err(Failure::invalid(
+            format!("{key} must be an array"),
+            &["body", key],
+        ));
     };
     let mut ids = Vec::new();
     for (i, item) in items.iter().enumerate() {
@@ -838,7 +880,10 @@ fn body_int(body: &Value, key: &str, min: u64, max: u64) -> Result<Option<u64>, 
 
 fn create_album(ctx: &Ctx<'_>, body: Value) -> Handled {
     let Some(name) = body.get("albumName").and_then(Value::as_str) else {
-        return Err(Failure::invalid("albumName must be a string", &["body", "albumName"]));
+        return Err(Failure::invalid(
+            "albumName must be a string",
+            &["body", "albumName"],
+        ));
     };
     let assets = id_list(ctx, &body, "assetIds")?.unwrap_or_default();
     let description = body
@@ -854,7 +899,10 @@ fn create_album(ctx: &Ctx<'_>, body: Value) -> Handled {
         description,
         owner: fixtures::me(),
         shared: false,
-        assets: assets.into_iter().filter(|a| store.asset(a).is_some()).collect(),
+        assets: assets
+            .into_iter()
+            .filter(|a| store.asset(a).is_some())
+            .collect(),
         created: "2025-01-01T00:00:00.000Z".to_owned(),
     };
     let value = store::album_json(&album, ctx.version, &store, true);
@@ -888,7 +936,10 @@ fn add_assets(ctx: &Ctx<'_>, album_id: &str, body: Value) -> Handled {
 
 fn bulk_upload_check(ctx: &Ctx<'_>, body: Value) -> Handled {
     let Some(items) = body.get("assets").and_then(Value::as_array) else {
-        return Err(Failure::invalid("assets must be an array", &["body", "assets"]));
+        return Err(Failure::invalid(
+            "assets must be an array",
+            &["body", "assets"],
+        ));
     };
     let store = lock(&ctx.shared.store);
     let mut results = Vec::new();
@@ -919,7 +970,14 @@ fn search(ctx: &Ctx<'_>, body: Value, smart_query: Option<String>) -> Handled {
     let favorite = body_bool(&body, "isFavorite")?;
     let not_in_album = body_bool(&body, "isNotInAlbum")?;
     let with_exif = body_bool(&body, "withExif")?.unwrap_or(false);
-    for key in ["withPeople", "withDeleted", "withStacked", "isOffline", "isMotion", "isEncoded"] {
+    for key in [
+        "withPeople",
+        "withDeleted",
+        "withStacked",
+        "isOffline",
+        "isMotion",
+        "isEncoded",
+    ] {
         body_bool(&body, key)?;
     }
     let kind = match body.get("type") {
@@ -938,11 +996,11 @@ fn search(ctx: &Ctx<'_>, body: Value, smart_query: Option<String>) -> Handled {
     let matching: Vec<&Asset> = store
         .assets
         .iter()
-        .filter(|a| favorite.map_or(true, |f| a.favorite == f))
-        .filter(|a| kind.map_or(true, |k| a.kind == k))
+        .filter(|a| favorite.is_none() || favorite == Some(a.favorite))
+        .filter(|a| kind.is_none() || kind == Some(a.kind))
         // Like the real server, each list of ids means "in all of them".
         .filter(|a| {
-            album_ids.as_ref().map_or(true, |ids| {
+            album_ids.as_ref().is_none_or(|ids| {
                 ids.iter().all(|album| {
                     store
                         .album(album)
@@ -953,18 +1011,18 @@ fn search(ctx: &Ctx<'_>, body: Value, smart_query: Option<String>) -> Handled {
         .filter(|a| {
             person_ids
                 .as_ref()
-                .map_or(true, |ids| ids.iter().all(|p| a.people.contains(p)))
+                .is_none_or(|ids| ids.iter().all(|p| a.people.contains(p)))
         })
         .filter(|a| {
             tag_ids
                 .as_ref()
-                .map_or(true, |ids| ids.iter().all(|t| a.tags.contains(t)))
+                .is_none_or(|ids| ids.iter().all(|t| a.tags.contains(t)))
         })
         .filter(|a| not_in_album != Some(true) || store.albums_of(&a.id).next().is_none())
         .filter(|a| {
             smart_query
                 .as_ref()
-                .map_or(true, |q| a.file_name.to_lowercase().contains(q.as_str()))
+                .is_none_or(|q| a.file_name.to_lowercase().contains(q.as_str()))
         })
         .collect();
     let start = (page - 1).saturating_mul(size).min(matching.len());
@@ -1008,14 +1066,15 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
         })?),
     };
     if early_close_duplicate {
-        let existing = header_checksum
-            .and_then(|sum| lock(&ctx.shared.store).by_checksum(&sum).map(|a| a.id.clone()));
+        let existing = header_checksum.and_then(|sum| {
+            lock(&ctx.shared.store)
+                .by_checksum(&sum)
+                .map(|a| a.id.clone())
+        });
         if let Some(id) = existing {
             // Answer from the headers alone and hang up, leaving the body unread.
-            let mut reply = Reply::json(
-                StatusCode::OK,
-                &json!({ "id": id, "status": "duplicate" }),
-            );
+            let mut reply =
+                Reply::json(StatusCode::OK, &json!({ "id": id, "status": "duplicate" }));
             reply.close = true;
             return Ok(reply);
         }
@@ -1042,7 +1101,12 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
         fields: parts
             .iter()
             .filter(|p| p.filename.is_none())
-            .map(|p| (p.name.clone(), String::from_utf8_lossy(&p.data).into_owned()))
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    String::from_utf8_lossy(&p.data).into_owned(),
+                )
+            })
             .collect(),
         files: parts
             .iter()
@@ -1072,7 +1136,10 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
         .iter()
         .find(|p| p.name == "assetData" && p.filename.is_some())
     else {
-        return Err(Failure::invalid("assetData is required", &["body", "assetData"]));
+        return Err(Failure::invalid(
+            "assetData is required",
+            &["body", "assetData"],
+        ));
     };
     let mut dates = Vec::new();
     for name in ["fileCreatedAt", "fileModifiedAt"] {
@@ -1084,10 +1151,7 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
         };
         if !ok {
             return Err(if v3 {
-                Failure::invalid(
-                    "Invalid ISO datetime (UTC, ending in Z)",
-                    &["body", name],
-                )
+                Failure::invalid("Invalid ISO datetime (UTC, ending in Z)", &["body", name])
             } else {
                 Failure::invalid(format!("{name} must be a Date instance"), &[name])
             });
@@ -1103,7 +1167,10 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
                 ))
             }
             (false, None) | (false, Some("")) => {
-                return Err(Failure::invalid(format!("{name} should not be empty"), &[name]))
+                return Err(Failure::invalid(
+                    format!("{name} should not be empty"),
+                    &[name],
+                ))
             }
             _ => {}
         }
@@ -1139,7 +1206,10 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
     };
     if let Some(id) = field("livePhotoVideoId") {
         if !is_uuid(id, v3) {
-            return Err(Failure::invalid("Invalid UUID", &["body", "livePhotoVideoId"]));
+            return Err(Failure::invalid(
+                "Invalid UUID",
+                &["body", "livePhotoVideoId"],
+            ));
         }
     }
     let checksum = util::sha1(&asset_part.data);

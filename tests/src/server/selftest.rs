@@ -28,24 +28,35 @@ impl Answer {
 }
 
 /// Sends one request on a fresh connection (`Connection: close`) and reads the whole answer.
-fn send(server: &TestServer, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+fn send(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
     let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     stream.write_all(head.as_bytes()).unwrap();
-    let written = stream.write_all(body);
+    // A server that answers early and hangs up makes this write fail: the answer is still read.
+    let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    let read = stream.read_to_end(&mut raw);
-    eprintln!("write {written:?} read {read:?} {}", raw.len());
+    let _ = stream.read_to_end(&mut raw);
     parse_answer(&raw)
 }
 
 fn parse_answer(raw: &[u8]) -> Answer {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("no head");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("no head");
     let head = std::str::from_utf8(&raw[..split]).unwrap();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap()[9..12].parse().unwrap();
@@ -71,7 +82,10 @@ fn post_json(server: &TestServer, path: &str, body: &Value) -> Answer {
         server,
         "POST",
         path,
-        &[("x-api-key", server.api_key()), ("content-type", "application/json")],
+        &[
+            ("x-api-key", server.api_key()),
+            ("content-type", "application/json"),
+        ],
         body.to_string().as_bytes(),
     )
 }
@@ -80,7 +94,10 @@ fn multipart(fields: &[(&str, &str)], file: &[u8], file_name: &str) -> (String, 
     let boundary = "XbOuNdArY";
     let mut body = Vec::new();
     for (k, v) in fields {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").bytes());
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .bytes(),
+        );
     }
     body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"assetData\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").bytes());
     body.extend_from_slice(file);
@@ -94,9 +111,18 @@ const V3_FIELDS: &[(&str, &str)] = &[
     ("isFavorite", "false"),
 ];
 
-fn upload(server: &TestServer, fields: &[(&str, &str)], file: &[u8], name: &str, extra: &[(&str, &str)]) -> Answer {
+fn upload(
+    server: &TestServer,
+    fields: &[(&str, &str)],
+    file: &[u8],
+    name: &str,
+    extra: &[(&str, &str)],
+) -> Answer {
     let (content_type, body) = multipart(fields, file, name);
-    let mut headers = vec![("x-api-key", server.api_key()), ("content-type", content_type.as_str())];
+    let mut headers = vec![
+        ("x-api-key", server.api_key()),
+        ("content-type", content_type.as_str()),
+    ];
     headers.extend_from_slice(extra);
     send(server, "POST", "/api/assets", &headers, &body)
 }
@@ -121,7 +147,10 @@ fn auth_version_and_errors_in_both_shapes() {
 
     let bad_id = get(&v3, "/api/albums/01890a5d-ac96-774b-bcce-b302099a8057");
     assert_eq!(bad_id.status, 400);
-    assert_eq!(bad_id.json()["errors"][0]["path"], serde_json::json!(["params", "id"]));
+    assert_eq!(
+        bad_id.json()["errors"][0]["path"],
+        serde_json::json!(["params", "id"])
+    );
 
     let old = TestServer::start(Options::old(Version::V1_118));
     let missing = get(&old, &format!("/api/albums/{}", fixtures::album_missing()));
@@ -129,25 +158,43 @@ fn auth_version_and_errors_in_both_shapes() {
     let body = missing.json();
     assert_eq!(body["statusCode"], 400);
     assert_eq!(body["error"], "Bad Request");
-    assert_eq!(body["correlationId"], missing.header("x-immich-cid").unwrap());
+    assert_eq!(
+        body["correlationId"],
+        missing.header("x-immich-cid").unwrap()
+    );
     // Old servers accept any UUID version.
-    assert_eq!(get(&old, "/api/albums/01890a5d-ac96-774b-bcce-b302099a8057").status, 400);
+    assert_eq!(
+        get(&old, "/api/albums/01890a5d-ac96-774b-bcce-b302099a8057").status,
+        400
+    );
 
     let denied = TestServer::start(Options::v3().deny_permission("asset.upload"));
     let answer = upload(&denied, V3_FIELDS, b"x", "a.jpg", &[]);
     assert_eq!(answer.status, 403);
-    assert_eq!(answer.json()["message"], "Missing required permission: asset.upload");
+    assert_eq!(
+        answer.json()["message"],
+        "Missing required permission: asset.upload"
+    );
 }
 
 #[test]
 fn albums_per_generation() {
     let names = |answer: Answer| -> Vec<String> {
-        let mut names: Vec<String> = answer.json().as_array().unwrap().iter().map(|a| a["albumName"].as_str().unwrap().to_owned()).collect();
+        let mut names: Vec<String> = answer
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["albumName"].as_str().unwrap().to_owned())
+            .collect();
         names.sort();
         names
     };
     let v3 = TestServer::start(Options::v3());
-    assert_eq!(names(get(&v3, "/api/albums")), ["Family", "From Bob", "Holidays"]);
+    assert_eq!(
+        names(get(&v3, "/api/albums")),
+        ["Family", "From Bob", "Holidays"]
+    );
     assert_eq!(get(&v3, "/api/albums?shared=true").status, 400);
     let info = get(&v3, &format!("/api/albums/{}", fixtures::album_holidays())).json();
     assert_eq!(info["assetCount"], 1);
@@ -155,12 +202,22 @@ fn albums_per_generation() {
 
     let old = TestServer::start(Options::old(Version::V2));
     assert_eq!(names(get(&old, "/api/albums")), ["Family", "Holidays"]);
-    assert_eq!(names(get(&old, "/api/albums?shared=true")), ["Family", "From Bob"]);
+    assert_eq!(
+        names(get(&old, "/api/albums?shared=true")),
+        ["Family", "From Bob"]
+    );
     assert_eq!(names(get(&old, "/api/albums?shared=false")), ["Holidays"]);
     let info = get(&old, &format!("/api/albums/{}", fixtures::album_from_bob())).json();
     assert_eq!(info["assets"][0]["id"], fixtures::asset_bob());
     assert_eq!(info["assets"][0]["duration"], "0:00:00.00000");
-    let info = get(&old, &format!("/api/albums/{}?withoutAssets=true", fixtures::album_from_bob())).json();
+    let info = get(
+        &old,
+        &format!(
+            "/api/albums/{}?withoutAssets=true",
+            fixtures::album_from_bob()
+        ),
+    )
+    .json();
     assert_eq!(info["assets"], serde_json::json!([]));
 
     let add = send(
@@ -175,7 +232,12 @@ fn albums_per_generation() {
     assert_eq!(results[0]["error"], "duplicate");
     assert_eq!(results[1]["success"], true);
     assert_eq!(results[2]["error"], "not_found");
-    assert_eq!(v3.album_asset_ids(&fixtures::album_holidays()).unwrap().len(), 2);
+    assert_eq!(
+        v3.album_asset_ids(&fixtures::album_holidays())
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -183,27 +245,53 @@ fn upload_store_serve_and_duplicates() {
     let server = TestServer::start(Options::v3());
     let file: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
     let created = upload(&server, V3_FIELDS, &file, "clip.mp4", &[]);
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(created.json()["status"], "created");
     let record = server.requests().last().unwrap().upload.clone().unwrap();
     assert_eq!(record.files[0].3, 10_000);
 
-    let thumb = get(&server, &format!("/api/assets/{id}/thumbnail?size=thumbnail"));
+    let thumb = get(
+        &server,
+        &format!("/api/assets/{id}/thumbnail?size=thumbnail"),
+    );
     assert_eq!(thumb.status, 200);
     let video = get(&server, &format!("/api/assets/{id}/video/playback"));
     assert_eq!(video.body, file);
     let etag = video.header("etag").unwrap().to_owned();
     let path = format!("/api/assets/{id}/video/playback");
     let key = server.api_key().to_owned();
-    let cached = send(&server, "GET", &path, &[("x-api-key", &key), ("if-none-match", &etag)], b"");
+    let cached = send(
+        &server,
+        "GET",
+        &path,
+        &[("x-api-key", &key), ("if-none-match", &etag)],
+        b"",
+    );
     assert_eq!(cached.status, 304);
     assert!(cached.body.is_empty());
-    let ranged = send(&server, "GET", &path, &[("x-api-key", &key), ("range", "bytes=100-199")], b"");
+    let ranged = send(
+        &server,
+        "GET",
+        &path,
+        &[("x-api-key", &key), ("range", "bytes=100-199")],
+        b"",
+    );
     assert_eq!(ranged.status, 206);
     assert_eq!(ranged.header("content-range"), Some("bytes 100-199/10000"));
     assert_eq!(ranged.body, &file[100..200]);
-    let beyond = send(&server, "GET", &path, &[("x-api-key", &key), ("range", "bytes=10000-")], b"");
+    let beyond = send(
+        &server,
+        "GET",
+        &path,
+        &[("x-api-key", &key), ("range", "bytes=10000-")],
+        b"",
+    );
     assert_eq!(beyond.status, 416);
     assert_eq!(beyond.header("content-range"), Some("bytes */10000"));
 
@@ -213,16 +301,31 @@ fn upload_store_serve_and_duplicates() {
     assert_eq!(duplicate.json()["status"], "duplicate");
 
     // Strict validation: offsets on v3, device fields on v3, a wrong checksum.
-    let offset = [("fileCreatedAt", "2024-01-01T00:00:00+02:00"), ("fileModifiedAt", "2024-01-01T00:00:00.000Z")];
+    let offset = [
+        ("fileCreatedAt", "2024-01-01T00:00:00+02:00"),
+        ("fileModifiedAt", "2024-01-01T00:00:00.000Z"),
+    ];
     assert_eq!(upload(&server, &offset, b"other", "o.jpg", &[]).status, 400);
     let mut device = V3_FIELDS.to_vec();
     device.push(("deviceAssetId", "x"));
     assert_eq!(upload(&server, &device, b"other", "o.jpg", &[]).status, 400);
-    let wrong_sum = upload(&server, V3_FIELDS, b"other", "o.jpg", &[("x-immich-checksum", &"0".repeat(40))]);
+    let wrong_sum = upload(
+        &server,
+        V3_FIELDS,
+        b"other",
+        "o.jpg",
+        &[("x-immich-checksum", &"0".repeat(40))],
+    );
     assert_eq!(wrong_sum.status, 400);
     let (content_type, body) = multipart(V3_FIELDS, b"lf", "lf.jpg");
     let broken = String::from_utf8(body).unwrap().replace("\r\n", "\n");
-    let answer = send(&server, "POST", "/api/assets", &[("x-api-key", &key), ("content-type", &content_type)], broken.as_bytes());
+    let answer = send(
+        &server,
+        "POST",
+        "/api/assets",
+        &[("x-api-key", &key), ("content-type", &content_type)],
+        broken.as_bytes(),
+    );
     assert_eq!(answer.status, 400);
 
     let old = TestServer::start(Options::old(Version::V1_118));
@@ -238,19 +341,35 @@ fn faults() {
     let server = TestServer::start(Options::v3());
     let file = vec![42u8; 4 * 1024 * 1024];
     let sum = util::hex(&util::sha1(&file));
-    assert_eq!(upload(&server, V3_FIELDS, &file, "big.jpg", &[]).status, 201);
+    assert_eq!(
+        upload(&server, V3_FIELDS, &file, "big.jpg", &[]).status,
+        201
+    );
     server.fault(Some(Method::POST), "/assets", Fault::EarlyCloseDuplicate);
-    let early = upload(&server, V3_FIELDS, &file, "big.jpg", &[("x-immich-checksum", &sum)]);
+    let early = upload(
+        &server,
+        V3_FIELDS,
+        &file,
+        "big.jpg",
+        &[("x-immich-checksum", &sum)],
+    );
     assert_eq!(early.status, 200);
     assert_eq!(early.json()["status"], "duplicate");
     assert_eq!(early.header("connection"), Some("close"));
-    assert!(server.requests().last().unwrap().upload.is_none(), "the body was not read");
+    assert!(
+        server.requests().last().unwrap().upload.is_none(),
+        "the body was not read"
+    );
     server.clear_faults();
 
     server.fault(None, "/server/about", Fault::DropMidBody);
     let dropped = get(&server, "/api/server/about");
     let announced: usize = dropped.header("content-length").unwrap().parse().unwrap();
-    assert!(dropped.body.len() < announced, "{} of {announced}", dropped.body.len());
+    assert!(
+        dropped.body.len() < announced,
+        "{} of {announced}",
+        dropped.body.len()
+    );
     server.clear_faults();
 
     server.fault(None, "/server/*", Fault::BadGatewayHtml);
@@ -258,17 +377,32 @@ fn faults() {
     assert_eq!(page.status, 502);
     assert!(String::from_utf8_lossy(&page.body).contains("502 Bad Gateway"));
     server.clear_faults();
-    server.add_fault(FaultRule { method: None, path: "/users/me".into(), fault: Fault::Status(500, "boom".into()), times: Some(1) });
+    server.add_fault(FaultRule {
+        method: None,
+        path: "/users/me".into(),
+        fault: Fault::Status(500, "boom".into()),
+        times: Some(1),
+    });
     assert_eq!(get(&server, "/api/users/me").status, 500);
     assert_eq!(get(&server, "/api/users/me").status, 200);
 
     server.fault(None, "/tags", Fault::StallBeforeHead);
     let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
-    write!(stream, "GET /api/tags HTTP/1.1\r\nHost: x\r\nx-api-key: {}\r\n\r\n", server.api_key()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /api/tags HTTP/1.1\r\nHost: x\r\nx-api-key: {}\r\n\r\n",
+        server.api_key()
+    )
+    .unwrap();
     let mut buf = [0u8; 16];
     let err = stream.read(&mut buf).unwrap_err();
-    assert!(matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+    assert!(matches!(
+        err.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ));
     // Dropping the server must not hang on the stalled connection.
 }
 
@@ -283,18 +417,47 @@ fn paging_search_and_people() {
     assert_eq!(page(3)["hasNextPage"], false);
     assert_eq!(get(&server, "/api/people?size=0").status, 400);
 
-    let all = post_json(&server, "/api/search/metadata", &serde_json::json!({ "size": 1000 })).json();
+    let all = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "size": 1000 }),
+    )
+    .json();
     assert_eq!(all["assets"]["total"], 10);
     assert_eq!(all["assets"]["nextPage"], "2");
-    let last = post_json(&server, "/api/search/metadata", &serde_json::json!({ "page": 3 })).json();
+    let last = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "page": 3 }),
+    )
+    .json();
     assert_eq!(last["assets"]["nextPage"], Value::Null);
-    let favorites = post_json(&server, "/api/search/metadata", &serde_json::json!({ "isFavorite": true })).json();
+    let favorites = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "isFavorite": true }),
+    )
+    .json();
     assert_eq!(favorites["assets"]["total"], 4); // beach + extra 0, 3, 6
-    let album = post_json(&server, "/api/search/metadata", &serde_json::json!({ "albumIds": [fixtures::album_family()] })).json();
+    let album = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "albumIds": [fixtures::album_family()] }),
+    )
+    .json();
     assert_eq!(album["assets"]["items"][0]["id"], fixtures::asset_family());
-    let bad = post_json(&server, "/api/search/metadata", &serde_json::json!({ "albumIds": ["nope"] }));
+    let bad = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "albumIds": ["nope"] }),
+    );
     assert_eq!(bad.status, 400);
-    let smart = post_json(&server, "/api/search/smart", &serde_json::json!({ "query": "BEACH" })).json();
+    let smart = post_json(
+        &server,
+        "/api/search/smart",
+        &serde_json::json!({ "query": "BEACH" }),
+    )
+    .json();
     assert_eq!(smart["assets"]["total"], 1);
     let people = get(&server, "/api/search/person?name=person%200").json();
     assert_eq!(people.as_array().unwrap().len(), 7); // 01..09 minus 05 (unnamed) and 07 (hidden)
@@ -302,26 +465,64 @@ fn paging_search_and_people() {
     let about = get(&server, "/api/server/about");
     let etag = about.header("etag").unwrap().to_owned();
     let key = server.api_key().to_owned();
-    let again = send(&server, "GET", "/api/server/about", &[("x-api-key", &key), ("if-none-match", &etag)], b"");
+    let again = send(
+        &server,
+        "GET",
+        "/api/server/about",
+        &[("x-api-key", &key), ("if-none-match", &etag)],
+        b"",
+    );
     assert_eq!(again.status, 304);
-    assert_eq!(server.requests().last().unwrap().header("if-none-match"), Some(etag.as_str()));
+    assert_eq!(
+        server.requests().last().unwrap().header("if-none-match"),
+        Some(etag.as_str())
+    );
 }
 
 #[test]
 fn sink_mode_counts_and_streams() {
     let server = TestServer::start(Options::sink().sink_video_len(3 * 1024 * 1024 + 5));
     let (content_type, body) = multipart(V3_FIELDS, &vec![1u8; 100_000], "a.jpg");
-    let answer = send(&server, "POST", "/api/assets", &[("x-api-key", server.api_key()), ("content-type", &content_type)], &body);
+    let answer = send(
+        &server,
+        "POST",
+        "/api/assets",
+        &[
+            ("x-api-key", server.api_key()),
+            ("content-type", &content_type),
+        ],
+        &body,
+    );
     assert_eq!(answer.status, 201);
-    assert_eq!(server.sink_stats(), SinkStats { uploads: 1, upload_bytes: body.len() as u64 });
-    let video = get(&server, &format!("/api/assets/{}/video/playback", uuid(1, 1)));
+    assert_eq!(
+        server.sink_stats(),
+        SinkStats {
+            uploads: 1,
+            upload_bytes: body.len() as u64
+        }
+    );
+    let video = get(
+        &server,
+        &format!("/api/assets/{}/video/playback", uuid(1, 1)),
+    );
     assert_eq!(video.body.len(), 3 * 1024 * 1024 + 5);
     assert_eq!(video.body[1024 * 1024 + 3], 3);
     let key = server.api_key().to_owned();
-    let tail = send(&server, "GET", &format!("/api/assets/{}/video/playback", uuid(1, 1)), &[("x-api-key", &key), ("range", "bytes=-5")], b"");
+    let tail = send(
+        &server,
+        "GET",
+        &format!("/api/assets/{}/video/playback", uuid(1, 1)),
+        &[("x-api-key", &key), ("range", "bytes=-5")],
+        b"",
+    );
     assert_eq!(tail.status, 206);
     assert_eq!(tail.body.len(), 5);
-    let page = post_json(&server, "/api/search/metadata", &serde_json::json!({ "page": 5 })).json();
+    let page = post_json(
+        &server,
+        "/api/search/metadata",
+        &serde_json::json!({ "page": 5 }),
+    )
+    .json();
     assert_eq!(page["assets"]["items"].as_array().unwrap().len(), 1000);
     assert_eq!(page["assets"]["nextPage"], Value::Null);
     assert!(server.requests().is_empty());

@@ -206,7 +206,11 @@ impl Store {
                 device_asset_id: Some(format!("{name}-seed")),
                 device_id: Some("seed".to_owned()),
                 visibility: "timeline".to_owned(),
-                tags: if n == 1 { vec![fixtures::tag(2)] } else { Vec::new() },
+                tags: if n == 1 {
+                    vec![fixtures::tag(2)]
+                } else {
+                    Vec::new()
+                },
                 people: if n == 2 {
                     vec![fixtures::person(1)]
                 } else {
@@ -324,7 +328,7 @@ impl Store {
         let asset = asset.to_owned();
         self.albums
             .iter()
-            .filter(move |album| album.assets.iter().any(|a| *a == asset))
+            .filter(move |album| album.assets.contains(&asset))
     }
 }
 
@@ -435,14 +439,23 @@ pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: b
     value
 }
 
-pub(crate) fn album_json(album: &Album, version: Version, store: &Store, with_assets: bool) -> Value {
+pub(crate) fn album_json(
+    album: &Album,
+    version: Version,
+    store: &Store,
+    with_assets: bool,
+) -> Value {
     let me = fixtures::me();
     let other = if album.owner == me {
         fixtures::bob()
     } else {
         me.clone()
     };
-    let assets: Vec<&Asset> = album.assets.iter().filter_map(|id| store.asset(id)).collect();
+    let assets: Vec<&Asset> = album
+        .assets
+        .iter()
+        .filter_map(|id| store.asset(id))
+        .collect();
     let mut value = json!({
         "id": album.id,
         "albumName": album.name,

@@ -1,0 +1,5 @@
+//! Map: the position of every asset with GPS data (OpenAPI tag `Map`).
+
+mod get_map_markers;
+
+pub use get_map_markers::{GetMapMarkers, MapMarker};

@@ -1,0 +1,5 @@
+//! Trash: empty it (OpenAPI tag `Trash`). Trashing is [`DeleteAssets`](crate::assets::DeleteAssets).
+
+mod empty_trash;
+
+pub use empty_trash::EmptyTrash;

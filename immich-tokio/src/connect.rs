@@ -1,0 +1,161 @@
+//! The TCP connector, with one twist: a server's early answer survives its hang-up.
+//!
+//! A server may answer an upload before reading the whole body (Immich's "duplicate" answer to
+//! a known `x-immich-checksum`, a proxy's 413) and then close the connection. The client's next
+//! write then fails (`EPIPE`, `ECONNRESET`) while the answer already sits in the socket's
+//! receive queue. hyper stops at the first I/O error, so whether the caller sees the answer or
+//! "broken pipe" depends on which of its read and write polls runs first. [`KeepReading`] turns
+//! such a write failure into "written" (the bytes go nowhere), so hyper goes on to read what
+//! the server said: the answer if there is one, else the reset, as a read error.
+//!
+//! On Linux it also sets `TCP_NOTSENT_LOWAT`, so the kernel holds at most 128 KiB that have not
+//! left yet: a finished write then means the bytes are moving, which is what the read timeout
+//! watches. Without it, megabytes can sit in the send buffer at the end of an upload, draining
+//! for longer than the timeout on a slow link while nothing seems to move.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// The most bytes the kernel may hold unsent per connection (see the module doc).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const UNSENT_LIMIT: u32 = 128 * 1024;
+
+/// hyper-util's `HttpConnector` whose connections are wrapped in [`KeepReading`].
+#[derive(Clone, Debug)]
+pub struct TcpConnector(HttpConnector);
+
+impl TcpConnector {
+    /// Wraps a configured `HttpConnector` (call `enforce_http(false)` on it for https).
+    pub fn new(http: HttpConnector) -> Self {
+        TcpConnector(http)
+    }
+}
+
+impl tower_service::Service<Uri> for TcpConnector {
+    type Response = KeepReading;
+    type Error = <HttpConnector as tower_service::Service<Uri>>::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<KeepReading, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.0.call(uri);
+        Box::pin(async move {
+            let io = connecting.await?;
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            if let Err(e) = socket2::SockRef::from(io.inner()).set_tcp_notsent_lowat(UNSENT_LIMIT) {
+                log::debug!("cannot set TCP_NOTSENT_LOWAT: {e}");
+            }
+            Ok(KeepReading {
+                io,
+                write_failed: false,
+            })
+        })
+    }
+}
+
+/// A TCP connection that reports writes as done once the peer has reset it, so the answer
+/// waiting in the receive queue is still read (see the module doc).
+#[derive(Debug)]
+pub struct KeepReading {
+    io: TokioIo<TcpStream>,
+    write_failed: bool,
+}
+
+fn peer_hung_up(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+    )
+}
+
+impl Read for KeepReading {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl Write for KeepReading {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.write_failed {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        match Pin::new(&mut self.io).poll_write(cx, buf) {
+            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
+                log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
+                self.write_failed = true;
+                Poll::Ready(Ok(buf.len()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let total = bufs.iter().map(|b| b.len()).sum();
+        if self.write_failed {
+            return Poll::Ready(Ok(total));
+        }
+        match Pin::new(&mut self.io).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
+                log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
+                self.write_failed = true;
+                Poll::Ready(Ok(total))
+            }
+            other => other,
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.write_failed {
+            return Poll::Ready(Ok(()));
+        }
+        match Pin::new(&mut self.io).poll_flush(cx) {
+            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
+                self.write_failed = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.write_failed {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+impl Connection for KeepReading {
+    fn connected(&self) -> Connected {
+        self.io.connected()
+    }
+}
