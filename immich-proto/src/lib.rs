@@ -19,7 +19,69 @@
 //! 3. Send it with any HTTP client and hand the whole response to [`parse_response`].
 //!
 //! Operations with several round trips (listing albums on an old server, collecting pages)
-//! are [`Flow`]s: call `step` with each answer until it says `Done`.
+//! are [`Flow`]s: call `step` with each answer until it says `Done`. Any single endpoint is a
+//! flow too, through [`Single`].
+//!
+//! ## Bring your own HTTP stack
+//!
+//! `immich-tokio` (hyper) and `immich-blocking` (ureq) are two transports; an embedder writes a
+//! third in a few lines. All a transport needs is a function from `http::Request<Bytes>` to
+//! `http::Response<Bytes>`: reqwest, isahc, curl, a browser's `fetch`, or, as here, a test
+//! double that answers like an Immich v3 server.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use immich_proto::albums::GetAllAlbums;
+//! use immich_proto::server::GetServerVersion;
+//! use immich_proto::{Flow, Server, Session, Single, Step};
+//!
+//! /// Your HTTP client. Only this function does I/O.
+//! fn send(request: http::Request<Bytes>) -> std::io::Result<http::Response<Bytes>> {
+//!     assert!(request.headers().contains_key("x-api-key"));
+//!     let body = match request.uri().path() {
+//!         "/immich/api/server/version" => r#"{"major":3,"minor":0,"patch":0}"#,
+//!         "/immich/api/albums" => "[]",
+//!         other => return Err(std::io::Error::other(format!("unexpected {other}"))),
+//!     };
+//!     http::Response::builder()
+//!         .status(200)
+//!         .header("content-type", "application/json")
+//!         .body(Bytes::from_static(body.as_bytes()))
+//!         .map_err(std::io::Error::other)
+//! }
+//!
+//! /// The whole transport: loop the core's flow through `send`, with the ETag cache hooks.
+//! fn run<F: Flow>(session: &Session, mut flow: F) -> Result<F::Output, Box<dyn std::error::Error>> {
+//!     let mut last = None;
+//!     loop {
+//!         match flow.step(session.server(), last.take())? {
+//!             Step::Send(request) => {
+//!                 let (request, ticket) = session.prepare(request);
+//!                 last = Some(session.finish(ticket, send(request)?));
+//!             }
+//!             Step::Done(output) => return Ok(output),
+//!         }
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::new("https://photos.example.com/immich")?.with_api_key("secret")?;
+//! let session = Session::new(server);
+//!
+//! // Version-dependent operations need the version first ("setup").
+//! let version = run(&session, Single(GetServerVersion::new()))?;
+//! session.server().set_version(version);
+//!
+//! // On v3 this is one request; on older servers the core asks twice and merges.
+//! let albums = run(&session, GetAllAlbums::new())?;
+//! assert!(albums.is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Media answers (thumbnails, video, originals) are not buffered by the core: a transport calls
+//! [`media_head`] on the response head and streams the body itself; uploads come as an
+//! [`multipart::UploadBody`] of bytes and file placeholders that the transport streams in order.
 
 #![warn(missing_docs)]
 

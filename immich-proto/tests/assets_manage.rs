@@ -63,7 +63,9 @@ fn check_bulk_upload_golden() {
     );
     for server in [server(None), v1(), v3()] {
         assert_request(
-            &CheckBulkUpload::new(items.clone()).request(&server).unwrap(),
+            &CheckBulkUpload::new(items.clone())
+                .request(&server)
+                .unwrap(),
             &json("POST", &format!("{BASE}/assets/bulk-upload-check"), &body),
         );
     }
@@ -92,7 +94,12 @@ fn check_bulk_upload_refuses_what_the_answer_could_not_match() {
         .collect();
     let (_, reason) = invalid_input(CheckBulkUpload::new(too_many).request(&v3()));
     assert!(reason.contains("batches"), "{reason}");
-    for bad in ["", "abc", "zz993e364706816aba3e25717850c26c9cd0d89d", "qZk+Nkc"] {
+    for bad in [
+        "",
+        "abc",
+        "zz993e364706816aba3e25717850c26c9cd0d89d",
+        "qZk+Nkc",
+    ] {
         assert!(
             matches!(
                 BulkUploadCheckItem::parse("f", bad),
@@ -124,10 +131,16 @@ fn bulk_checks_split_into_bounded_batches_in_order() {
     for batch in &batches {
         let request = batch.request(&v3()).unwrap();
         let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
-        assert_eq!(body["assets"].as_array().unwrap().len(), batch.items().len());
+        assert_eq!(
+            body["assets"].as_array().unwrap().len(),
+            batch.items().len()
+        );
     }
     assert_eq!(CheckBulkUpload::batches(items.clone(), 7).unwrap().len(), 1);
-    assert_eq!(CheckBulkUpload::batches(items.clone(), 100).unwrap().len(), 1);
+    assert_eq!(
+        CheckBulkUpload::batches(items.clone(), 100).unwrap().len(),
+        1
+    );
     assert!(CheckBulkUpload::batches(vec![], 10).unwrap().is_empty());
     assert!(CheckBulkUpload::batches(items.clone(), 0).is_err());
     assert!(CheckBulkUpload::batches(items.clone(), MAX_BULK_CHECK_BATCH + 1).is_err());
@@ -244,11 +257,7 @@ fn update_asset_golden_sends_only_what_is_set() {
         .unwrap();
         assert_request(
             &request,
-            &json(
-                "PUT",
-                &uri,
-                &format!(r#"{{"dateTimeOriginal":"{sent}"}}"#),
-            ),
+            &json("PUT", &uri, &format!(r#"{{"dateTimeOriginal":"{sent}"}}"#)),
         );
     }
     assert_eq!(
@@ -260,14 +269,23 @@ fn update_asset_golden_sends_only_what_is_set() {
 #[test]
 fn update_asset_follows_the_server_version() {
     let uri = format!("{BASE}/assets/{}", asset(1));
-    let request = |changes: AssetChanges, server| UpdateAsset::new(asset(1), changes).request(&server);
+    let request =
+        |changes: AssetChanges, server| UpdateAsset::new(asset(1), changes).request(&server);
     // Visibility: `isArchived` before v1.133.
     assert_request(
-        &request(AssetChanges::new().visibility(AssetVisibility::Archive), v1()).unwrap(),
+        &request(
+            AssetChanges::new().visibility(AssetVisibility::Archive),
+            v1(),
+        )
+        .unwrap(),
         &json("PUT", &uri, r#"{"isArchived":true}"#),
     );
     assert_request(
-        &request(AssetChanges::new().visibility(AssetVisibility::Timeline), v1()).unwrap(),
+        &request(
+            AssetChanges::new().visibility(AssetVisibility::Timeline),
+            v1(),
+        )
+        .unwrap(),
         &json("PUT", &uri, r#"{"isArchived":false}"#),
     );
     assert_request(
@@ -312,9 +330,20 @@ fn update_asset_follows_the_server_version() {
 #[test]
 fn update_asset_refuses_values_the_server_would() {
     let request = |changes: AssetChanges| UpdateAsset::new(asset(1), changes).request(&v3());
-    assert_eq!(invalid_input(request(AssetChanges::new().rating(0))).0, "rating");
-    assert_eq!(invalid_input(request(AssetChanges::new().rating(6))).0, "rating");
-    for (lat, lon) in [(90.5, 0.0), (0.0, -180.1), (f64::NAN, 0.0), (0.0, f64::INFINITY)] {
+    assert_eq!(
+        invalid_input(request(AssetChanges::new().rating(0))).0,
+        "rating"
+    );
+    assert_eq!(
+        invalid_input(request(AssetChanges::new().rating(6))).0,
+        "rating"
+    );
+    for (lat, lon) in [
+        (90.5, 0.0),
+        (0.0, -180.1),
+        (f64::NAN, 0.0),
+        (0.0, f64::INFINITY),
+    ] {
         assert_eq!(
             invalid_input(request(AssetChanges::new().location(lat, lon))).0,
             "location"
@@ -495,7 +524,10 @@ fn asset_statistics_golden() {
     let locked = GetAssetStatistics::new().visibility(AssetVisibility::Locked);
     assert_eq!(invalid_input(locked.request(&v1())).0, "visibility");
     assert_eq!(
-        (GetAssetStatistics::OPERATION_ID, GetAssetStatistics::PERMISSION),
+        (
+            GetAssetStatistics::OPERATION_ID,
+            GetAssetStatistics::PERMISSION
+        ),
         ("getAssetStatistics", Some("asset.statistics"))
     );
 }
@@ -545,7 +577,11 @@ fn download_asset_golden() {
             &[],
         );
         assert_media_request(
-            &whole.clone().resume_from(1_048_576).request(&server).unwrap(),
+            &whole
+                .clone()
+                .resume_from(1_048_576)
+                .request(&server)
+                .unwrap(),
             &original,
             &[("range", "bytes=1048576-")],
         );
@@ -597,7 +633,10 @@ fn resume_range_and_action() {
         other => panic!("{other:?}"),
     };
     assert_eq!(what, "206 answer from the server");
-    assert!(reason.contains("starts at byte 6") && reason.contains("byte 5"), "{reason}");
+    assert!(
+        reason.contains("starts at byte 6") && reason.contains("byte 5"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -616,7 +655,10 @@ fn checksum_verification_match_and_mismatch() {
         }
     );
     let text = err.to_string();
-    assert!(text.contains(ABC_B64) && text.contains(&other.to_base64()), "{text}");
+    assert!(
+        text.contains(ABC_B64) && text.contains(&other.to_base64()),
+        "{text}"
+    );
     // The expected value given as hex is reported in the asset model's base64 spelling.
     assert!(matches!(
         verify_checksum(ABC_HEX, other),
@@ -666,7 +708,10 @@ fn resumed_download_transcript_verifies_the_whole_file() {
         }
         ResumeAction::Append => panic!("should start over"),
     }
-    assert_eq!(verify_checksum(&expected, Sha1Checksum::digest(&on_disk)), Ok(()));
+    assert_eq!(
+        verify_checksum(&expected, Sha1Checksum::digest(&on_disk)),
+        Ok(())
+    );
 
     // Appending a whole-file answer instead would be caught at the end.
     let mut wrong = file[..12].to_vec();

@@ -28,6 +28,12 @@ fn at(version: (u64, u64, u64)) -> immich_proto::Server {
     server(Some(version))
 }
 
+fn with(set: impl FnOnce(&mut TimelineFilters)) -> TimelineFilters {
+    let mut filters = TimelineFilters::default();
+    set(&mut filters);
+    filters
+}
+
 fn day(year: i32, month: u8, day: u8) -> Date {
     Date::new(year, month, day).unwrap()
 }
@@ -64,7 +70,10 @@ fn search_memories_golden_per_version() {
     }
     match today.request(&v1()) {
         Err(Error::InvalidInput { reason, .. }) => {
-            assert!(reason.contains("v1.127") && reason.contains("1.118.2"), "{reason}")
+            assert!(
+                reason.contains("v1.127") && reason.contains("1.118.2"),
+                "{reason}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -193,10 +202,7 @@ fn search_random_golden() {
 fn random_assets_from_v3_and_old_servers() {
     let pick = SearchRandom::new(RandomSearch::new(2));
     let new = parse_response(&pick, ok_fixture("search/searchRandom.v3.json")).unwrap();
-    assert_eq!(
-        new[0].duration,
-        Some(Duration::from_millis(2_147_483_647))
-    );
+    assert_eq!(new[0].duration, Some(Duration::from_millis(2_147_483_647)));
     assert_eq!(new[1].asset_type, AssetType::Unknown("HOLOGRAM".into()));
     assert_eq!(
         new[1].visibility,
@@ -229,14 +235,13 @@ fn time_buckets_golden_per_version() {
     ));
 
     let album = AlbumId::parse("a1b00000-0000-4000-8000-000000000001").unwrap();
-    let filters = TimelineFilters {
-        album_id: Some(album.clone()),
-        visibility: Some(AssetVisibility::Archive),
-        is_favorite: Some(true),
-        with_stacked: Some(true),
-        order: Some(AssetOrder::Asc),
-        ..TimelineFilters::default()
-    };
+    let filters = with(|f| {
+        f.album_id = Some(album.clone());
+        f.visibility = Some(AssetVisibility::Archive);
+        f.is_favorite = Some(true);
+        f.with_stacked = Some(true);
+        f.order = Some(AssetOrder::Asc);
+    });
     assert_request(
         &GetTimeBuckets::with_filters(filters.clone())
             .request(&v3())
@@ -251,27 +256,25 @@ fn time_buckets_golden_per_version() {
             "{uri}?albumId={album}&isArchived=true&isFavorite=true&order=asc&size=MONTH&withStacked=true"
         )),
     );
-    let v3_only = TimelineFilters {
-        with_coordinates: Some(true),
-        order_by: Some(AssetOrderBy::CreatedAt),
-        bbox: Some(BoundingBox {
+    let v3_only = with(|f| {
+        f.with_coordinates = Some(true);
+        f.order_by = Some(AssetOrderBy::CreatedAt);
+        f.bbox = Some(BoundingBox {
             west: 11.075683,
             south: 49.416711,
             east: 11.117589,
             north: 49.454875,
-        }),
-        ..TimelineFilters::default()
-    };
+        });
+    });
     assert_request(
         &GetTimeBuckets::with_filters(v3_only).request(&v3()).unwrap(),
         &get(&format!(
             "{uri}?bbox=11.075683%2C49.416711%2C11.117589%2C49.454875&orderBy=createdAt&withCoordinates=true"
         )),
     );
-    let hidden = TimelineFilters {
-        visibility: Some(AssetVisibility::Hidden),
-        ..TimelineFilters::default()
-    };
+    let hidden = with(|f| {
+        f.visibility = Some(AssetVisibility::Hidden);
+    });
     assert!(GetTimeBuckets::with_filters(hidden.clone())
         .request(&v1())
         .is_err());
@@ -296,10 +299,9 @@ fn time_buckets_golden_per_version() {
             north: 1.0,
         },
     ] {
-        let filters = TimelineFilters {
-            bbox: Some(bbox),
-            ..TimelineFilters::default()
-        };
+        let filters = with(|f| {
+            f.bbox = Some(bbox);
+        });
         assert!(matches!(
             GetTimeBuckets::with_filters(filters).request(&v3()),
             Err(Error::InvalidInput {
@@ -308,10 +310,9 @@ fn time_buckets_golden_per_version() {
             })
         ));
     }
-    let bad_person = TimelineFilters {
-        person_id: Some(PersonId::parse(V7).unwrap()),
-        ..TimelineFilters::default()
-    };
+    let bad_person = with(|f| {
+        f.person_id = Some(PersonId::parse(V7).unwrap());
+    });
     assert!(GetTimeBuckets::with_filters(bad_person.clone())
         .request(&v1())
         .is_ok());
@@ -344,11 +345,10 @@ fn time_bucket_golden_per_version() {
         );
     }
     let person = PersonId::parse("9e0f0000-0000-4000-8000-000000000002").unwrap();
-    let filtered = march.clone().with_filters(TimelineFilters {
-        person_id: Some(person.clone()),
-        with_coordinates: Some(true),
-        ..TimelineFilters::default()
-    });
+    let filtered = march.clone().with_filters(with(|f| {
+        f.person_id = Some(person.clone());
+        f.with_coordinates = Some(true);
+    }));
     assert_request(
         &filtered.request(&v3()).unwrap(),
         &get(&format!(
@@ -375,7 +375,9 @@ fn time_buckets_from_old_and_v3_servers() {
     )
     .unwrap();
     assert_eq!(
-        old.iter().map(|b| (b.time_bucket, b.count)).collect::<Vec<_>>(),
+        old.iter()
+            .map(|b| (b.time_bucket, b.count))
+            .collect::<Vec<_>>(),
         vec![(day(2024, 6, 1), 2), (day(2024, 5, 1), 4483)]
     );
     let new = parse_response(
@@ -422,16 +424,19 @@ fn time_bucket_columns_from_v3() {
         StackId::parse("57ac0000-0000-4000-8000-000000000002").unwrap()
     );
     assert_eq!(stack.asset_count, 3);
-    assert_eq!((first.city, first.country), (Some("Berlin"), Some("Germany")));
-    assert_eq!((first.latitude, first.longitude), (Some(52.52), Some(13.405)));
+    assert_eq!(
+        (first.city, first.country),
+        (Some("Berlin"), Some("Germany"))
+    );
+    assert_eq!(
+        (first.latitude, first.longitude),
+        (Some(52.52), Some(13.405))
+    );
     assert_eq!(
         first.local_date_time(),
-        DateTime::parse("2025-03-01T10:00:05Z").ok()
+        DateTime::parse("2025-03-01T10:00:05Z")
     );
-    assert_eq!(
-        first.created_at,
-        DateTime::parse("2025-03-01T11:00:00Z").ok()
-    );
+    assert_eq!(first.created_at, DateTime::parse("2025-03-01T11:00:00Z"));
 
     let video = assets.get(1).unwrap();
     assert_eq!(video.is_image, Some(false));
@@ -442,7 +447,7 @@ fn time_bucket_columns_from_v3() {
     // +05:30
     assert_eq!(
         video.local_date_time(),
-        DateTime::parse("2025-03-03T00:00:00Z").ok()
+        DateTime::parse("2025-03-03T00:00:00Z")
     );
 
     let third = assets.get(2).unwrap();
@@ -459,7 +464,7 @@ fn time_bucket_columns_from_v3() {
     // -09:45 from 00:00 UTC: the previous evening.
     assert_eq!(
         third.local_date_time(),
-        DateTime::parse("2025-03-02T14:15:00Z").ok()
+        DateTime::parse("2025-03-02T14:15:00Z")
     );
     assert_eq!(assets.get(3), None);
     assert_eq!(assets.iter().count(), 3);
@@ -505,7 +510,10 @@ fn time_bucket_from_an_old_server_becomes_columns() {
     assert_eq!(video.duration, Some(Duration::from_millis(5568)));
     assert_eq!(video.thumbhash, None);
     assert_eq!((video.city, video.latitude), (None, None));
-    assert!(assets.created_at.is_empty(), "v1.118 assets have no createdAt");
+    assert!(
+        assets.created_at.is_empty(),
+        "v1.118 assets have no createdAt"
+    );
 }
 
 #[test]
@@ -513,7 +521,8 @@ fn broken_time_buckets_name_the_column() {
     let endpoint = GetTimeBucket::new(day(2025, 3, 1));
     let ragged = r#"{"id":["a3000000-0000-4000-8000-000000000041"],"ratio":[1,2]}"#;
     assert_eq!(decode_path(parse_response(&endpoint, ok(ragged))), "ratio");
-    let bad_stack = r#"{"id":["x","y"],"stack":[null,["57ac0000-0000-4000-8000-000000000002","three"]]}"#;
+    let bad_stack =
+        r#"{"id":["x","y"],"stack":[null,["57ac0000-0000-4000-8000-000000000002","three"]]}"#;
     assert_eq!(
         decode_path(parse_response(&endpoint, ok(bad_stack))),
         "stack[1]"
@@ -530,7 +539,8 @@ fn broken_time_buckets_name_the_column() {
         Err(Error::Decode(_))
     ));
     // A stack count sent as a number is read too; null optional columns are empty.
-    let lenient = r#"{"id":["x"],"stack":[["57ac0000-0000-4000-8000-000000000002",4]],"latitude":null}"#;
+    let lenient =
+        r#"{"id":["x"],"stack":[["57ac0000-0000-4000-8000-000000000002",4]],"latitude":null}"#;
     let assets = parse_response(&endpoint, ok(lenient)).unwrap();
     assert_eq!(assets.get(0).unwrap().stack.map(|s| s.asset_count), Some(4));
     assert!(assets.latitude.is_empty());
@@ -562,7 +572,11 @@ fn map_markers_golden_and_answers() {
     assert_eq!((new[0].lat, new[0].lon), (52.52, 13.405));
     assert_eq!(new[0].city.as_deref(), Some("Berlin"));
     assert_eq!(
-        (new[1].city.clone(), new[1].state.clone(), new[1].country.clone()),
+        (
+            new[1].city.clone(),
+            new[1].state.clone(),
+            new[1].country.clone()
+        ),
         (None, None, None)
     );
     let old = parse_response(&markers, ok_fixture("map/getMapMarkers.v1_118.json")).unwrap();
@@ -595,15 +609,23 @@ fn stacks_golden_and_answers() {
             .request(&v3()),
         Err(Error::InvalidId { kind: "asset", .. })
     ));
-    let stacks = parse_response(&SearchStacks::new(), ok_fixture("stacks/searchStacks.v3.json"))
-        .unwrap();
+    let stacks = parse_response(
+        &SearchStacks::new(),
+        ok_fixture("stacks/searchStacks.v3.json"),
+    )
+    .unwrap();
     assert_eq!(stacks[0].primary_asset_id, primary);
     assert_eq!(stacks[0].assets.len(), 2);
     assert_eq!(
-        stacks[0].primary_asset().map(|a| a.original_file_name.as_str()),
+        stacks[0]
+            .primary_asset()
+            .map(|a| a.original_file_name.as_str()),
         Some("IMG_0062.JPG")
     );
-    assert_eq!(stacks[0].assets[0].stack.as_ref().map(|s| s.asset_count), Some(2));
+    assert_eq!(
+        stacks[0].assets[0].stack.as_ref().map(|s| s.asset_count),
+        Some(2)
+    );
     let old = parse_response(
         &SearchStacks::new(),
         ok_fixture("stacks/searchStacks.v1_118.json"),
