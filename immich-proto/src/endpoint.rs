@@ -5,6 +5,8 @@
 //! by the upload, whose request is not an [`Endpoint`]) is the only code that looks at the
 //! status: non-2xx answers become [`Error::Api`] through [`error_from_response`].
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{response, Method, Request, Response, StatusCode};
@@ -19,6 +21,57 @@ pub const MAX_JSON_BODY: u64 = 64 * 1024 * 1024;
 
 /// The most of an error body a transport needs to read for [`error_from_response`].
 pub const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// How long a transport waits for a connection to open (name lookup, TCP, TLS handshake).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a request may move no bytes at all, in either direction, before a transport gives
+/// up. Only an idle limit, never a total one, so a long upload that keeps moving goes through.
+/// Generous, because a proxy that buffers a whole upload answers only after forwarding it.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a transport keeps an idle connection for reuse. Immich runs on Node.js, which
+/// closes idle keep-alive connections after 5 s; a request sent on one just as the server
+/// closes it fails, so transports let idle connections go a second earlier.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// How much of an answer's body a transport reads into memory, decided by its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyLimit {
+    /// A success (or a `304`): read it whole; beyond this many bytes the answer is
+    /// [`Error::BodyTooLarge`].
+    Whole(u64),
+    /// An error status: read at most this many bytes and stop there without an error; the
+    /// core needs no more to build the typed error.
+    Prefix(u64),
+}
+
+impl BodyLimit {
+    /// The limit for a JSON answer with this status: [`MAX_JSON_BODY`] for a success or a
+    /// `304`, the first [`MAX_ERROR_BODY`] bytes of anything else.
+    pub fn for_status(status: StatusCode) -> Self {
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            BodyLimit::Whole(MAX_JSON_BODY)
+        } else {
+            BodyLimit::Prefix(MAX_ERROR_BODY)
+        }
+    }
+}
+
+/// The most of a body a transport writes to its trace log.
+pub const MAX_LOGGED_BODY: usize = 512;
+
+/// A body as a transport logs it (at trace level only): at most [`MAX_LOGGED_BODY`] bytes as
+/// lossy UTF-8, and the full size when it was cut. Bodies hold arguments and answers, never the
+/// API key, which travels in a header.
+pub fn log_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_BODY)]);
+    if body.len() > MAX_LOGGED_BODY {
+        format!("{text}… ({} bytes)", body.len())
+    } else {
+        text.into_owned()
+    }
+}
 
 /// One Immich operation: how to ask, and how to read a successful answer.
 pub trait Endpoint {
@@ -251,6 +304,9 @@ pub enum Step<T> {
 pub trait Flow {
     /// The final result.
     type Output;
+    /// The operation's name for errors and logs: the operationId of a single endpoint or a
+    /// pager, a descriptive name for a composite flow.
+    const OPERATION_ID: &'static str;
     /// Advances: `response` is the answer to the previous `Step::Send` (`None` on the first call).
     fn step(
         &mut self,
@@ -265,6 +321,7 @@ pub struct Single<E>(pub E);
 
 impl<E: Endpoint> Flow for Single<E> {
     type Output = E::Output;
+    const OPERATION_ID: &'static str = E::OPERATION_ID;
     fn step(
         &mut self,
         server: &Server,
@@ -379,6 +436,58 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(decode_json::<Outer>("op", br#"{"items":[]} trailing"#).is_err());
+    }
+
+    #[test]
+    fn body_limits_follow_the_status() {
+        assert_eq!(
+            BodyLimit::for_status(StatusCode::OK),
+            BodyLimit::Whole(MAX_JSON_BODY)
+        );
+        assert_eq!(
+            BodyLimit::for_status(StatusCode::NOT_MODIFIED),
+            BodyLimit::Whole(MAX_JSON_BODY)
+        );
+        assert_eq!(
+            BodyLimit::for_status(StatusCode::BAD_GATEWAY),
+            BodyLimit::Prefix(MAX_ERROR_BODY)
+        );
+    }
+
+    #[test]
+    fn log_excerpts_are_cut() {
+        assert_eq!(log_excerpt(b"{\"a\":1}"), "{\"a\":1}");
+        let long = vec![b'x'; MAX_LOGGED_BODY + 10];
+        let shown = log_excerpt(&long);
+        assert!(shown.starts_with(&"x".repeat(MAX_LOGGED_BODY)));
+        assert!(shown.ends_with(&format!("… ({} bytes)", MAX_LOGGED_BODY + 10)));
+    }
+
+    #[test]
+    fn flows_carry_their_operation_id() {
+        struct Ping;
+        impl Endpoint for Ping {
+            type Output = ();
+            const OPERATION_ID: &'static str = "pingServer";
+            const PERMISSION: Option<&'static str> = None;
+            fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
+                empty_request(server, Method::GET, "/server/ping", None)
+            }
+            fn parse(&self, _: &response::Parts, _: Bytes) -> Result<(), Error> {
+                Ok(())
+            }
+        }
+        assert_eq!(<Single<Ping> as Flow>::OPERATION_ID, "pingServer");
+        type People = crate::Pager<crate::people::GetAllPeople>;
+        assert_eq!(<People as Flow>::OPERATION_ID, "getAllPeople");
+        assert_eq!(
+            <crate::albums::GetAllAlbums as Flow>::OPERATION_ID,
+            "getAllAlbums"
+        );
+        assert_eq!(
+            <crate::albums::AlbumAssets as Flow>::OPERATION_ID,
+            "albumAssets"
+        );
     }
 
     #[test]

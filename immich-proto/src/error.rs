@@ -8,6 +8,8 @@ use std::fmt;
 
 use http::StatusCode;
 
+use crate::ServerVersion;
+
 /// Everything the protocol core can report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -42,6 +44,15 @@ pub enum Error {
     VersionRequired {
         /// The operation that needs it.
         operation: &'static str,
+    },
+    /// The server is too old for the operation (or one of its options).
+    Unsupported {
+        /// The operation, or the operation and option, e.g. `getMyApiKey`.
+        operation: &'static str,
+        /// The first server version that supports it.
+        minimum: ServerVersion,
+        /// The server's version.
+        found: ServerVersion,
     },
     /// The server answered with a non-success status.
     Api(Box<ApiError>),
@@ -124,6 +135,14 @@ impl fmt::Display for Error {
             Error::VersionRequired { operation } => write!(
                 f,
                 "{operation} depends on the server version, which is not known yet: call setup first"
+            ),
+            Error::Unsupported {
+                operation,
+                minimum,
+                found,
+            } => write!(
+                f,
+                "{operation} needs Immich v{minimum} or newer; this server is v{found}"
             ),
             Error::Api(api) => api.fmt(f),
             Error::Decode(decode) => decode.fmt(f),

@@ -1,12 +1,18 @@
 //! Media answers (thumbnails, video, originals): the core reads the head, the transport moves
 //! the body. Nothing here buffers the body.
 
+use std::path::{Path, PathBuf};
+
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http::{response, HeaderValue, Request, StatusCode};
 
 use crate::endpoint::error_from_response;
 use crate::{Error, Server};
+
+/// The most a transport reads into memory for a thumbnail or person thumbnail (a full-size
+/// rendition of a large photo stays well under it).
+pub const MAX_MEDIA_BYTES: u64 = 64 * 1024 * 1024;
 
 /// One operation whose successful answer is a byte stream.
 pub trait MediaEndpoint {
@@ -80,6 +86,32 @@ pub struct MediaHead {
     pub last_modified: Option<String>,
     /// For `206`: the range the body covers, and the whole size when known.
     pub content_range: Option<ContentRange>,
+}
+
+impl MediaHead {
+    /// For reading the body into memory: refuses, before any byte is read, an answer whose
+    /// `Content-Length` is over `limit`, with [`Error::BodyTooLarge`]. A transport still counts
+    /// while reading, since the length may be missing.
+    pub fn check_len(&self, operation: &'static str, limit: u64) -> Result<(), Error> {
+        match self.content_length {
+            Some(len) if len > limit => Err(Error::BodyTooLarge { operation, limit }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Where a transport's `save_media` writes before renaming onto `target`: a hidden
+/// `.{name}.{tag:016x}.part` in the same directory (so the rename stays on one file system and
+/// nothing half-written ever has the final name). `tag` is a random number from the transport.
+pub fn partial_path(target: &Path, tag: u64) -> Result<PathBuf, Error> {
+    let name = target.file_name().ok_or_else(|| Error::InvalidInput {
+        what: "save path",
+        reason: format!("{} names no file", target.display()),
+    })?;
+    let mut partial = std::ffi::OsString::from(".");
+    partial.push(name);
+    partial.push(format!(".{tag:016x}.part"));
+    Ok(target.with_file_name(partial))
 }
 
 /// A parsed `Content-Range: bytes start-end/total`.
@@ -215,6 +247,37 @@ mod tests {
             })
         );
         assert_eq!(ContentRange::parse("bytes 5-1/9"), None);
+    }
+
+    #[test]
+    fn announced_length_over_the_limit_is_refused() {
+        let media =
+            |len: &str| match media_head("viewAsset", &head(200, &[("content-length", len)])) {
+                Ok(MediaOutcome::Stream(m)) => m,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(media("16").check_len("viewAsset", 16), Ok(()));
+        assert_eq!(
+            media("17").check_len("viewAsset", 16),
+            Err(Error::BodyTooLarge {
+                operation: "viewAsset",
+                limit: 16
+            })
+        );
+    }
+
+    #[test]
+    fn partial_files_sit_next_to_the_target() {
+        assert_eq!(
+            partial_path(Path::new("/tmp/out/a.jpg"), 0xab).unwrap(),
+            Path::new("/tmp/out/.a.jpg.00000000000000ab.part")
+        );
+        assert_eq!(
+            partial_path(Path::new("a.jpg"), 1).unwrap(),
+            Path::new(".a.jpg.0000000000000001.part")
+        );
+        assert!(partial_path(Path::new("/"), 1).is_err());
+        assert!(partial_path(Path::new("out/.."), 1).is_err());
     }
 
     #[test]

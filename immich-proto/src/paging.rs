@@ -121,6 +121,7 @@ impl<P: Paged> Pager<P> {
 
 impl<P: Paged> Flow for Pager<P> {
     type Output = Vec<P::Item>;
+    const OPERATION_ID: &'static str = P::OPERATION_ID;
     fn step(
         &mut self,
         server: &Server,

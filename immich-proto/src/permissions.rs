@@ -476,12 +476,10 @@ pub(crate) fn require_server_at_least(
 ) -> Result<(), Error> {
     let (major, minor, patch) = minimum;
     match server.version() {
-        Some(version) if !version.at_least(major, minor, patch) => Err(Error::InvalidInput {
-            what: "server version",
-            reason: format!(
-                "{operation} needs Immich v{} or newer; this server is v{version}",
-                ServerVersion::new(major, minor, patch)
-            ),
+        Some(version) if !version.at_least(major, minor, patch) => Err(Error::Unsupported {
+            operation,
+            minimum: ServerVersion::new(major, minor, patch),
+            found: version,
         }),
         _ => Ok(()),
     }
@@ -515,7 +513,7 @@ mod tests {
         let err = require_server_at_least(&old, "getMyApiKey", (1, 139, 0)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid server version: getMyApiKey needs Immich v1.139.0 or newer; this server is v1.118.2"
+            "getMyApiKey needs Immich v1.139.0 or newer; this server is v1.118.2"
         );
         let new = Server::new("http://h")
             .unwrap()

@@ -30,6 +30,7 @@ use immich_proto::tags::{GetAllTags, GetTagById};
 use immich_proto::timeline::{GetTimeBucket, GetTimeBuckets};
 use immich_proto::trash::EmptyTrash;
 use immich_proto::users::GetMyUser;
+use immich_proto::ServerVersion;
 use immich_proto::{
     parse_response, ApiKeyId, Capabilities, DateTime, Endpoint, Error, MediaEndpoint, Permission,
 };
@@ -75,10 +76,11 @@ fn my_api_key_names_its_minimum_version_on_older_servers() {
         );
         assert!(matches!(
             err,
-            Error::InvalidInput {
-                what: "server version",
+            Error::Unsupported {
+                operation: "getMyApiKey",
+                minimum,
                 ..
-            }
+            } if minimum == ServerVersion::new(1, 139, 0)
         ));
     }
 }

@@ -141,7 +141,7 @@ fn a_slug_needs_v1_137() {
     let err = with_slug.request(&v1()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid server version: createSharedLink with a slug needs Immich v1.137.0 or newer; this server is v1.118.2"
+        "createSharedLink with a slug needs Immich v1.137.0 or newer; this server is v1.118.2"
     );
     assert!(matches!(
         CreateSharedLink::for_album(album(3))

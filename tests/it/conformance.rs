@@ -3,21 +3,29 @@
 //! Every operation of the client runs through both transports (immich-tokio and
 //! immich-blocking) against Prism in static mode and in dynamic mode with five seeds, for a v3
 //! server and an old one (1.118). A [`Recorder`] proxy sees each exchange: Prism must accept
-//! every request (2xx, no `sl-violations`, API key present) and the client must decode every
-//! answer. Harness interventions (generator failures retried statically, the pinned version,
-//! the ended pages) are counted and printed, never silent. See `tests/src/prism/recorder.rs`.
+//! every request (2xx, no request entry in `sl-violations`, API key present) and the client
+//! must decode every answer. Harness interventions (generator failures retried statically, the
+//! pinned version, the ended pages) are counted and printed, never silent. See
+//! `tests/src/prism/recorder.rs`.
 //!
-//! **The old version's wire form.** The v3 document is the contract, and it has no v2-only
-//! parameters (`GET /albums?shared=`, the upload fields `deviceAssetId` and `deviceId`). For
-//! the 1.118 runs the client must still send them. A request Prism rejects *only* because of
-//! such a parameter is counted as an expected difference (and printed); any other rejection is
-//! a failure. Prism ignores undeclared query parameters and multipart fields, so in practice
-//! it accepts them: the summary also counts the requests that carried v2-only parameters, so
-//! it shows the old form was really exercised.
+//! - **Coverage guard**: every operationId the core declares (`OPERATION_ID` in
+//!   immich-proto/src) that the document has must be exercised by an accepted request, so a
+//!   new endpoint without a case here fails the suite.
+//! - **Answers outside the document**: Prism also reports, in `sl-violations`, values its own
+//!   generator made that break the document (`email` format, the license key pattern). They
+//!   are not the client's doing; they are counted and printed, and the client must decode them.
+//! - **The old version's wire form**: the v3 document is the contract and has no v2-only
+//!   parameters (`GET /albums?shared=`, the upload fields `deviceAssetId`, `deviceId`, and
+//!   `duration` as `H:MM:SS.fffff`). For the 1.118 runs the client must still send them. A
+//!   request Prism rejects *only* for such a parameter is an expected difference, counted and
+//!   printed; any other rejection fails. Prism ignores undeclared query parameters and
+//!   multipart fields, so mostly it accepts them: the summary counts the requests in the old
+//!   form, which shows it was exercised. Operations the core knows an old server lacks must be
+//!   refused before any request is sent.
 //!
 //! The setup (the document from PyPI, Prism from npm) runs on first use and is cached under
 //! `target/tmp/conformance`; without python3, pip, node or npm the suite fails and says what
-//! to install.
+//! to install. Failures are also written to `target/tmp/conformance/failures.txt`.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;

@@ -105,6 +105,7 @@ impl AlbumAssets {
 
 impl Flow for AlbumAssets {
     type Output = Vec<Asset>;
+    const OPERATION_ID: &'static str = OPERATION_ID;
 
     fn step(
         &mut self,

@@ -51,6 +51,7 @@ impl Default for GetAllAlbums {
 
 impl Flow for GetAllAlbums {
     type Output = Vec<Album>;
+    const OPERATION_ID: &'static str = OPERATION_ID;
 
     fn step(
         &mut self,

@@ -22,11 +22,11 @@ pub use delete_album::DeleteAlbum;
 pub use get_album_info::GetAlbumInfo;
 pub use get_album_statistics::{AlbumStatistics, GetAlbumStatistics};
 pub use get_all_albums::GetAllAlbums;
+pub use model::{Album, AlbumUser, AlbumUserRole, ContributorCount};
 pub use remove_asset_from_album::RemoveAssetFromAlbum;
 pub use remove_user_from_album::RemoveUserFromAlbum;
 pub use update_album_info::UpdateAlbumInfo;
 pub use update_album_user::UpdateAlbumUser;
-pub use model::{Album, AlbumUser, AlbumUserRole, ContributorCount};
 
 pub use crate::common::{BulkIdError, BulkIdResult};
 
