@@ -10,7 +10,11 @@
 //! on the server version; pagination; the ETag cache; the multipart upload body, as bytes plus
 //! placeholders for file contents.
 //!
-//! **Out of scope:** sockets, TLS, timeouts, reading files, streaming bodies.
+//! **Out of scope:** sockets, TLS, timeouts, reading files, streaming bodies. What the
+//! transports share is still decided here: their limits and default timeouts
+//! ([`MAX_JSON_BODY`], [`BodyLimit`], [`MAX_MEDIA_BYTES`], [`DEFAULT_READ_TIMEOUT`],
+//! [`POOL_IDLE_TIMEOUT`], ...) and how a file's facts become an upload
+//! ([`assets::UploadAsset::from_file`]).
 //!
 //! ## How to drive it
 //!
@@ -123,15 +127,17 @@ pub use cache::{CacheTicket, EtagCache};
 pub use checksum::{Sha1Checksum, Sha1Digest};
 pub use endpoint::check_status;
 pub use endpoint::{
-    decode_json, error_from_response, parse_response, Endpoint, Flow, Single, Step, MAX_ERROR_BODY,
-    MAX_JSON_BODY,
+    decode_json, error_from_response, log_excerpt, parse_response, BodyLimit, Endpoint, Flow,
+    Single, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY, MAX_JSON_BODY,
+    MAX_LOGGED_BODY, POOL_IDLE_TIMEOUT,
 };
 pub use error::{ApiError, DecodeError, Error, ValidationDetail};
 pub use id::{
     AlbumId, ApiKeyId, AssetId, LibraryId, MemoryId, PersonId, SharedLinkId, StackId, TagId, UserId,
 };
 pub use media::{
-    media_error, media_head, ByteRange, ContentRange, MediaEndpoint, MediaHead, MediaOutcome,
+    media_error, media_head, partial_path, ByteRange, ContentRange, MediaEndpoint, MediaHead,
+    MediaOutcome, MAX_MEDIA_BYTES,
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};

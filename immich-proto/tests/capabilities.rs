@@ -479,6 +479,8 @@ fn unquote(text: &str) -> Option<String> {
 }
 
 fn scan_file(file: &str, source: &str, found: &mut Vec<Found>) {
+    // Unit-test modules define throwaway endpoints; only the crate's own count.
+    let source = source.split("#[cfg(test)]").next().unwrap_or(source);
     let lines: Vec<&str> = source.lines().collect();
     // Impl blocks start at a line beginning with `impl`; each runs to the next one.
     let starts: Vec<usize> = (0..lines.len())

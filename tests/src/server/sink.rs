@@ -104,12 +104,11 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
         (n * 7) % 60,
         n % 1000
     );
-    let local = format!("{}+00:00", &taken[..taken.len() - 1]);
     let size = 1_000_000 + (n * 7919) % 9_000_000;
     let fields = [
         ("fileCreatedAt", json!(taken)),
         ("fileModifiedAt", json!(taken)),
-        ("localDateTime", json!(local)),
+        ("localDateTime", json!(taken)),
         ("thumbhash", json!("1QcSHQRnh493V4dIh4eXh1h4kJUI")),
         ("checksum", json!(format!("{n:020}mVzUjKq8mM="))),
         ("originalPath", json!(format!("/data/library/admin/2024/05/IMG_{n:06}.jpg"))),
