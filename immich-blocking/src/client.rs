@@ -1,4 +1,4 @@
-//! The client: one exchange loop through the core, plus thin per-operation methods.
+//! The client: builder, the one request loop, and the generic calls every operation goes through.
 
 use std::fs;
 use std::hash::BuildHasher;
@@ -8,426 +8,35 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use immich_proto::server::GetServerVersion;
-use immich_proto::{media_error, media_head, MediaOutcome, MAX_ERROR_BODY, MAX_JSON_BODY};
-use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, Paged, Pager};
-use immich_proto::{Server, ServerVersion, Session, Step};
+use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
+use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
+use immich_proto::{Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY};
+use immich_proto::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, POOL_IDLE_TIMEOUT};
 use ureq::{Agent, AsSendBody};
 
-use crate::error::from_body_io;
 use crate::transport::{build_agent, AgentSettings};
 use crate::Error;
 
-/// Default connect timeout (name lookup, TCP and TLS handshake).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default read timeout: the longest the connection may sit without moving a byte. Generous,
-/// because a proxy that buffers a whole upload answers only after passing it on.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
-/// The size limit [`Client::thumbnail`] and [`Client::person_thumbnail`] put on a body.
-pub const MAX_THUMBNAIL_BODY: u64 = 64 * 1024 * 1024;
+/// The ureq agent a [`Client`] sends through; build one yourself to share it.
+pub type HttpClient = Agent;
 
 /// A blocking Immich client. Cheap to clone; clones share the connection pool, the learned
 /// server version and the ETag cache.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) session: Arc<Session>,
-    pub(crate) agent: Agent,
-    /// The agent came from the caller: force our per-request settings onto each request.
-    foreign_agent: bool,
+    session: Arc<Session>,
+    agent: Agent,
+    read_timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("server", self.session.server())
+            .field("read_timeout", &self.read_timeout)
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds a [`Client`]: `Client::builder(url).api_key(key).build()?`.
-///
-/// Settings errors (a bad URL or key) are reported by [`build`](Self::build).
-#[derive(Debug)]
-pub struct ClientBuilder {
-    server: Result<Server, immich_proto::Error>,
-    connect_timeout: Option<Duration>,
-    read_timeout: Option<Duration>,
-    root_pems: Vec<Vec<u8>>,
-    accept_invalid_certs: bool,
-    etag_cache: Option<(usize, usize)>,
-    agent: Option<Agent>,
-}
-
-impl ClientBuilder {
-    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
-    /// prefix; see [`Server::new`]).
-    pub fn new(base_url: &str) -> Self {
-        Self::start(Server::new(base_url))
-    }
-
-    /// Starts from settings built with the core's [`Server`].
-    pub fn from_server(server: Server) -> Self {
-        Self::start(Ok(server))
-    }
-
-    fn start(server: Result<Server, immich_proto::Error>) -> Self {
-        ClientBuilder {
-            server,
-            connect_timeout: None,
-            read_timeout: None,
-            root_pems: Vec::new(),
-            accept_invalid_certs: false,
-            etag_cache: None,
-            agent: None,
-        }
-    }
-
-    /// The API key, sent as `x-api-key` (never logged or shown in errors).
-    pub fn api_key(mut self, key: &str) -> Self {
-        self.server = self.server.and_then(|s| s.with_api_key(key));
-        self
-    }
-
-    /// The device id servers before v3 want with uploads (default `immich-rs`).
-    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
-        self.server = self.server.map(|s| s.with_device_id(device_id));
-        self
-    }
-
-    /// Connect timeout: name lookup, TCP connect and TLS handshake, each limited by this
-    /// (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Idle timeout: fail when no byte is received (or, while sending, accepted by the server)
-    /// for this long (default [`DEFAULT_READ_TIMEOUT`]). There is no limit on a whole exchange,
-    /// so a long upload or download that keeps moving is never cut off.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = Some(timeout);
-        self
-    }
-
-    /// Trusts the certificates in a PEM bundle as root CAs, in addition to the bundled
-    /// (webpki) roots: for a home server with its own CA or a self-signed certificate.
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.root_pems.push(pem.to_vec());
-        self
-    }
-
-    /// **Dangerous:** with `true`, any certificate is accepted, so anyone on the network path
-    /// can read and change the traffic, API key included. Prefer
-    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.accept_invalid_certs = accept;
-        self
-    }
-
-    /// Turns on the ETag cache: repeated reads of unchanged JSON answers cost a `304`.
-    /// Bounded by entry count and total body bytes.
-    pub fn etag_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
-        self.etag_cache = Some((max_entries, max_bytes));
-        self
-    }
-
-    /// Uses an agent the application built, to share its connection pool.
-    ///
-    /// The agent's own timeouts, TLS and proxy settings apply, so combining this with
-    /// [`connect_timeout`](Self::connect_timeout), [`read_timeout`](Self::read_timeout) or the
-    /// certificate options is an error. Each request is sent with `http_status_as_error(false)`
-    /// and `max_redirects(0)` (a redirect would carry the API key elsewhere), whatever the
-    /// agent says. Give the agent idle limits (`timeout_per_read`, `timeout_per_write`) rather
-    /// than total ones (`timeout_global`, `timeout_send_body`), which would cut long uploads.
-    /// An early answer to an upload (a duplicate announced before the body was read) is only
-    /// recovered on agents this crate builds.
-    pub fn agent(mut self, agent: Agent) -> Self {
-        self.agent = Some(agent);
-        self
-    }
-
-    /// Builds the client. No request is sent; call [`Client::setup`] to learn the version.
-    pub fn build(self) -> Result<Client, Error> {
-        let server = self.server?;
-        let mut session = Session::new(server);
-        if let Some((entries, bytes)) = self.etag_cache {
-            session = session.with_etag_cache(EtagCache::new(entries, bytes));
-        }
-        let agent_options_set = self.connect_timeout.is_some()
-            || self.read_timeout.is_some()
-            || !self.root_pems.is_empty()
-            || self.accept_invalid_certs;
-        let (agent, foreign_agent) = match self.agent {
-            Some(_) if agent_options_set => {
-                return Err(immich_proto::Error::InvalidInput {
-                    what: "client builder",
-                    reason: "timeouts and certificate options configure the agent the builder \
-                             creates; set them on your own agent instead"
-                        .to_owned(),
-                }
-                .into())
-            }
-            Some(agent) => (agent, true),
-            None => {
-                let mut extra_roots = Vec::new();
-                for pem in &self.root_pems {
-                    let before = extra_roots.len();
-                    for item in ureq::tls::parse_pem(pem) {
-                        if let ureq::tls::PemItem::Certificate(cert) = item? {
-                            extra_roots.push(cert);
-                        }
-                    }
-                    if extra_roots.len() == before {
-                        return Err(Error::Tls(ureq::Error::Tls("no certificate in a root PEM")));
-                    }
-                }
-                let settings = AgentSettings {
-                    connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                    read_timeout: self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT),
-                    extra_roots,
-                    accept_invalid_certs: self.accept_invalid_certs,
-                };
-                (build_agent(settings), false)
-            }
-        };
-        Ok(Client {
-            session: Arc::new(session),
-            agent,
-            foreign_agent,
-        })
-    }
-}
-
-impl Client {
-    /// A builder for `base_url`.
-    pub fn builder(base_url: &str) -> ClientBuilder {
-        ClientBuilder::new(base_url)
-    }
-
-    /// A client with an API key and default settings.
-    pub fn new(base_url: &str, api_key: &str) -> Result<Client, Error> {
-        ClientBuilder::new(base_url).api_key(api_key).build()
-    }
-
-    /// The core's session: server settings, learned version, ETag cache.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
-    /// The server settings.
-    pub fn server(&self) -> &Server {
-        self.session.server()
-    }
-
-    /// The ureq agent in use.
-    pub fn agent(&self) -> &Agent {
-        &self.agent
-    }
-
-    /// Reads `GET /server/version` and records it, so version-dependent operations know which
-    /// wire form to use. Call once after building.
-    pub fn setup(&self) -> Result<ServerVersion, Error> {
-        let version = self.send(&GetServerVersion)?;
-        self.server().set_version(version.clone());
-        Ok(version)
-    }
-
-    /// Sends one operation and parses its answer.
-    pub fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
-        let request = endpoint.request(self.server())?;
-        let response = self.exchange(E::OPERATION_ID, request)?;
-        Ok(immich_proto::parse_response(endpoint, response)?)
-    }
-
-    /// Runs a multi-request operation to its end.
-    pub fn run<F: Flow>(&self, mut flow: F) -> Result<F::Output, Error> {
-        let operation = std::any::type_name::<F>();
-        let mut last = None;
-        loop {
-            match flow.step(self.server(), last.take())? {
-                Step::Send(request) => last = Some(self.exchange(operation, request)?),
-                Step::Done(output) => return Ok(output),
-            }
-        }
-    }
-
-    /// A lazy iterator over every item of a paged listing: a page is fetched only when the
-    /// items before it have been consumed. It ends after the first error.
-    pub fn pages<P: Paged>(&self, pager: Pager<P>) -> Pages<P> {
-        Pages {
-            client: self.clone(),
-            pager,
-            buffered: Vec::new().into_iter(),
-            finished: false,
-        }
-    }
-
-    /// Requests a media answer and returns its head and the live body. On an error status,
-    /// the (bounded) error body is read and returned as the core's typed error.
-    pub fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
-        let request = endpoint.request(self.server())?;
-        let (method, path, started) = (request.method().clone(), path_of(&request), Instant::now());
-        let response = self.call_bytes(request)?;
-        log_exchange(&method, &path, response.status(), started);
-        let (head, body) = response.into_parts();
-        match media_head(M::OPERATION_ID, &head)? {
-            MediaOutcome::Stream(head) => Ok(Media {
-                head,
-                body: MediaBody(body.into_reader()),
-            }),
-            MediaOutcome::ReadError => {
-                let error_body = read_at_most(body.into_reader(), MAX_ERROR_BODY)?;
-                Err(media_error(&head, &error_body).into())
-            }
-        }
-    }
-
-    /// A media answer read into memory, refused with `BodyTooLarge` beyond `limit` bytes.
-    pub fn media_bytes<M: MediaEndpoint>(
-        &self,
-        endpoint: &M,
-        limit: u64,
-    ) -> Result<Media<Bytes>, Error> {
-        let too_large = || immich_proto::Error::BodyTooLarge {
-            operation: M::OPERATION_ID,
-            limit,
-        };
-        let Media { head, body } = self.media(endpoint)?;
-        if head.content_length.is_some_and(|len| len > limit) {
-            return Err(too_large().into());
-        }
-        let bytes = read_at_most(body, limit.saturating_add(1))?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large().into());
-        }
-        Ok(Media {
-            head,
-            body: Bytes::from(bytes),
-        })
-    }
-
-    /// Streams a media answer into `path` through a temporary file in the same directory,
-    /// renamed at the end: nothing half-written ever appears under `path`.
-    pub fn save_media<M: MediaEndpoint>(
-        &self,
-        endpoint: &M,
-        path: impl AsRef<Path>,
-    ) -> Result<MediaHead, Error> {
-        let target = path.as_ref();
-        let Media { head, mut body } = self.media(endpoint)?;
-        let mut temp = TempFile::create_next_to(target)?;
-        let mut buffer = vec![0u8; 64 * 1024];
-        loop {
-            let n = match body.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(from_body_io(e)),
-            };
-            temp.file.write_all(&buffer[..n]).map_err(Error::Io)?;
-        }
-        temp.persist(target)?;
-        Ok(head)
-    }
-
-    /// The one exchange loop: cache hook, send, bounded body read, cache hook.
-    pub(crate) fn exchange(
-        &self,
-        operation: &'static str,
-        request: Request<Bytes>,
-    ) -> Result<Response<Bytes>, Error> {
-        let (request, ticket) = self.session.prepare(request);
-        let (method, path, started) = (request.method().clone(), path_of(&request), Instant::now());
-        log_body("request", &path, request.body());
-        let response = self.call_bytes(request)?;
-        let response = read_body(response, operation)?;
-        log_exchange(&method, &path, response.status(), started);
-        log_body("response", &path, response.body());
-        Ok(self.session.finish(ticket, response))
-    }
-
-    /// Sends a request built by the core. An empty body is sent as no body at all, so a GET
-    /// carries no `Content-Length: 0`.
-    fn call_bytes(&self, request: Request<Bytes>) -> Result<Response<ureq::Body>, Error> {
-        let (parts, body) = request.into_parts();
-        if body.is_empty() {
-            self.call(Request::from_parts(parts, ()))
-        } else {
-            self.call(Request::from_parts(parts, Vec::from(body)))
-        }
-    }
-
-    /// Sends through the agent, forcing our settings onto a caller's agent.
-    pub(crate) fn call(
-        &self,
-        request: Request<impl AsSendBody>,
-    ) -> Result<Response<ureq::Body>, Error> {
-        let request = if self.foreign_agent {
-            self.agent
-                .configure_request(request)
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .build()
-        } else {
-            request
-        };
-        Ok(self.agent.run(request)?)
-    }
-}
-
-/// Reads a whole answer: up to [`MAX_JSON_BODY`] on success, or the first [`MAX_ERROR_BODY`]
-/// bytes of an error page (all the core reads of it).
-pub(crate) fn read_body(
-    response: Response<ureq::Body>,
-    operation: &'static str,
-) -> Result<Response<Bytes>, Error> {
-    let (head, body) = response.into_parts();
-    let bytes = if head.status.is_success() {
-        match body.into_with_config().limit(MAX_JSON_BODY).read_to_vec() {
-            Ok(bytes) => bytes,
-            Err(ureq::Error::BodyExceedsLimit(_)) => {
-                return Err(immich_proto::Error::BodyTooLarge {
-                    operation,
-                    limit: MAX_JSON_BODY,
-                }
-                .into())
-            }
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        read_at_most(body.into_reader(), MAX_ERROR_BODY)?
-    };
-    Ok(Response::from_parts(head, Bytes::from(bytes)))
-}
-
-/// Reads at most `limit` bytes of a response body; the rest stays unread.
-fn read_at_most(body: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    body.take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(from_body_io)?;
-    Ok(bytes)
-}
-
-fn path_of<B>(request: &Request<B>) -> String {
-    request.uri().path().to_owned()
-}
-
-pub(crate) fn log_exchange(method: &Method, path: &str, status: http::StatusCode, since: Instant) {
-    let ms = since.elapsed().as_millis();
-    log::debug!("{method} {path} -> {} in {ms} ms", status.as_u16());
-}
-
-/// Bodies only at trace level, cut to 1 KiB. Request bodies are JSON arguments, never the key.
-fn log_body(what: &str, path: &str, body: &[u8]) {
-    if log::log_enabled!(log::Level::Trace) && !body.is_empty() {
-        let shown = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-        let more = if body.len() > 1024 { "…" } else { "" };
-        log::trace!(
-            "{what} body of {path} ({} bytes): {shown}{more}",
-            body.len()
-        );
     }
 }
 
@@ -441,8 +50,375 @@ pub struct Media<B> {
     pub body: B,
 }
 
-/// The body of a media answer, read as it arrives. Errors read from it convert into
-/// [`Error`] with `Error::from(ureq::Error::from(io_error))`.
+/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    server: Result<Server, immich_proto::Error>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Duration,
+    extra_roots: Vec<Vec<u8>>,
+    accept_invalid_certs: bool,
+    etag_cache: Option<(usize, usize)>,
+    agent: Option<Agent>,
+}
+
+impl ClientBuilder {
+    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
+    /// prefix; see [`Server::new`]). Settings errors are reported by [`build`](Self::build).
+    pub fn new(base_url: &str) -> Self {
+        Self::from_result(Server::new(base_url))
+    }
+
+    /// Starts from settings built with the core's [`Server`].
+    pub fn from_server(server: Server) -> Self {
+        Self::from_result(Ok(server))
+    }
+
+    fn from_result(server: Result<Server, immich_proto::Error>) -> Self {
+        ClientBuilder {
+            server,
+            connect_timeout: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            extra_roots: Vec::new(),
+            accept_invalid_certs: false,
+            etag_cache: None,
+            agent: None,
+        }
+    }
+
+    /// The API key, sent as `x-api-key` (never logged or shown in errors).
+    pub fn api_key(mut self, key: &str) -> Self {
+        self.server = self.server.and_then(|s| s.with_api_key(key));
+        self
+    }
+
+    /// The device id servers before v3 require on uploads (default `immich-rs`).
+    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
+        self.server = self.server.map(|s| s.with_device_id(device_id));
+        self
+    }
+
+    /// How long opening a connection may take: name lookup, TCP connect and TLS handshake,
+    /// each (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a request may move no bytes at all, in either direction (default
+    /// [`DEFAULT_READ_TIMEOUT`]). Every read and write starts the wait again, so a long upload
+    /// over a slow link that keeps moving is never cut off. Applies to a shared
+    /// [`http_client`](Self::http_client) too.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Also trusts the certificate authorities in this PEM data (a home server's own CA, or its
+    /// self-signed certificate), besides the bundled roots. May be called several times.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.extra_roots.push(pem.to_vec());
+        self
+    }
+
+    /// Accepts any server certificate: expired, self-signed, for another name. Anyone on the
+    /// path can then read and change the traffic, API key included. Prefer
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Turns on the ETag cache, holding at most `max_entries` answers and `max_bytes` of bodies.
+    pub fn etag_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
+        self.etag_cache = Some((max_entries, max_bytes));
+        self
+    }
+
+    /// Sends through this agent instead of building one, to share its pool: for example
+    /// `other.http_client().clone()`. Its connect timeout, TLS and proxy settings are its own,
+    /// so combining this with [`connect_timeout`](Self::connect_timeout) or the certificate
+    /// options is an error. Each request still gets this client's read timeout,
+    /// [`POOL_IDLE_TIMEOUT`], no redirects (one would carry the API key elsewhere) and every
+    /// status as an answer. An early answer to an upload (a duplicate announced before the body
+    /// was read) is only recovered on agents this crate builds.
+    pub fn http_client(mut self, agent: Agent) -> Self {
+        self.agent = Some(agent);
+        self
+    }
+
+    /// Builds the client. No request is sent; call [`Client::setup`] to learn the version.
+    /// Fails on an invalid URL or API key, unreadable PEM data, or conflicting options.
+    pub fn build(self) -> Result<Client, Error> {
+        let server = self.server?;
+        let connection_options_set = self.connect_timeout.is_some()
+            || !self.extra_roots.is_empty()
+            || self.accept_invalid_certs;
+        let agent = match self.agent {
+            Some(_) if connection_options_set => return Err(shared_client_conflict().into()),
+            Some(agent) => agent,
+            None => {
+                let mut extra_roots = Vec::new();
+                for pem in &self.extra_roots {
+                    let before = extra_roots.len();
+                    for item in ureq::tls::parse_pem(pem) {
+                        if let ureq::tls::PemItem::Certificate(cert) = item? {
+                            extra_roots.push(cert);
+                        }
+                    }
+                    if extra_roots.len() == before {
+                        return Err(Error::Tls(ureq::Error::Tls(
+                            "the PEM data holds no certificate",
+                        )));
+                    }
+                }
+                build_agent(AgentSettings {
+                    connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    extra_roots,
+                    accept_invalid_certs: self.accept_invalid_certs,
+                })
+            }
+        };
+        let mut session = Session::new(server);
+        if let Some((entries, bytes)) = self.etag_cache {
+            session = session.with_etag_cache(EtagCache::new(entries, bytes));
+        }
+        Ok(Client {
+            session: Arc::new(session),
+            agent,
+            read_timeout: self.read_timeout,
+        })
+    }
+}
+
+/// The same refusal as immich-tokio's for options a shared client cannot take.
+fn shared_client_conflict() -> immich_proto::Error {
+    immich_proto::Error::InvalidInput {
+        what: "client builder",
+        reason: "the connect timeout and certificate options configure the HTTP client the \
+                 builder creates; set them on your own client instead"
+            .to_owned(),
+    }
+}
+
+impl Client {
+    /// A builder for the server at `base_url`; see [`ClientBuilder::new`].
+    pub fn builder(base_url: &str) -> ClientBuilder {
+        ClientBuilder::new(base_url)
+    }
+
+    /// A client with an API key and default settings.
+    pub fn new(base_url: &str, api_key: &str) -> Result<Client, Error> {
+        ClientBuilder::new(base_url).api_key(api_key).build()
+    }
+
+    /// The session: server settings, learned version, ETag cache.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The server settings.
+    pub fn server(&self) -> &Server {
+        self.session.server()
+    }
+
+    /// The ureq agent, to share with another [`Client`].
+    pub fn http_client(&self) -> &Agent {
+        &self.agent
+    }
+
+    /// Reads the server version once (`GET /server/version`) and records it, so
+    /// version-dependent operations can run. Returns the version.
+    pub fn setup(&self) -> Result<ServerVersion, Error> {
+        let version = self.send(&GetServerVersion)?;
+        self.server().set_version(version.clone());
+        Ok(version)
+    }
+
+    /// Runs one operation.
+    pub fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let request = endpoint.request(self.server())?;
+        let response = self.exchange(request, E::OPERATION_ID)?;
+        Ok(parse_response(endpoint, response)?)
+    }
+
+    /// Runs a multi-request operation (listing albums on an old server, collecting pages, ...):
+    /// the core decides each request, this only loops.
+    pub fn run<F: Flow>(&self, mut flow: F) -> Result<F::Output, Error> {
+        let mut last = None;
+        loop {
+            match flow.step(self.server(), last.take())? {
+                Step::Send(request) => last = Some(self.exchange(request, F::OPERATION_ID)?),
+                Step::Done(output) => return Ok(output),
+            }
+        }
+    }
+
+    /// A paged listing as a lazy iterator of items: the next page is fetched only when the
+    /// items before it have been consumed. It ends after the first error.
+    pub fn pages<P: Paged>(&self, pager: Pager<P>) -> Pages<P> {
+        Pages {
+            client: self.clone(),
+            pager,
+            buffered: Vec::new().into_iter(),
+            finished: false,
+        }
+    }
+
+    /// Starts a media download (thumbnail, video): the parsed head and the body as a reader.
+    /// An error status is read (at most [`MAX_ERROR_BODY`] bytes) into a typed error.
+    pub fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
+        let request = endpoint.request(self.server())?;
+        let (head, body) = self.call_bytes(request, M::OPERATION_ID)?.into_parts();
+        match media_head(M::OPERATION_ID, &head)? {
+            MediaOutcome::Stream(head) => Ok(Media {
+                head,
+                body: MediaBody(body.into_reader()),
+            }),
+            MediaOutcome::ReadError => {
+                let error_body = read_at_most(body.into_reader(), MAX_ERROR_BODY)?;
+                Err(media_error(&head, &error_body).into())
+            }
+        }
+    }
+
+    /// A media answer read into memory; `BodyTooLarge` past `limit` bytes.
+    pub fn media_bytes<M: MediaEndpoint>(
+        &self,
+        endpoint: &M,
+        limit: u64,
+    ) -> Result<Media<Bytes>, Error> {
+        let Media { head, body } = self.media(endpoint)?;
+        head.check_len(M::OPERATION_ID, limit)?;
+        let bytes = read_at_most(body, limit.saturating_add(1))?;
+        if bytes.len() as u64 > limit {
+            let operation = M::OPERATION_ID;
+            return Err(immich_proto::Error::BodyTooLarge { operation, limit }.into());
+        }
+        Ok(Media {
+            head,
+            body: Bytes::from(bytes),
+        })
+    }
+
+    /// Downloads a media answer to `path`: into a temporary file next to it, renamed at the end.
+    /// Nothing half-written ever has the final name; the temporary file is removed on any error.
+    pub fn save_media<M: MediaEndpoint>(
+        &self,
+        endpoint: &M,
+        path: impl AsRef<Path>,
+    ) -> Result<MediaHead, Error> {
+        let target = path.as_ref();
+        let Media { head, mut body } = self.media(endpoint)?;
+        let mut temp = TempFile::create(target)?;
+        std::io::copy(&mut body, &mut temp.file)?;
+        temp.file.flush()?;
+        temp.file.sync_all()?;
+        fs::rename(&temp.path, target)?;
+        temp.keep = true;
+        Ok(head)
+    }
+
+    /// The one JSON round trip: through the session (ETag cache), bounded body read.
+    fn exchange(
+        &self,
+        request: Request<Bytes>,
+        operation: &'static str,
+    ) -> Result<Response<Bytes>, Error> {
+        let (request, ticket) = self.session.prepare(request);
+        if log::log_enabled!(log::Level::Trace) && !request.body().is_empty() {
+            log::trace!("{operation} request body: {}", log_excerpt(request.body()));
+        }
+        let response = read_body(self.call_bytes(request, operation)?, operation)?;
+        if log::log_enabled!(log::Level::Trace) {
+            log::trace!(
+                "{operation} response body: {}",
+                log_excerpt(response.body())
+            );
+        }
+        Ok(self.session.finish(ticket, response))
+    }
+
+    /// Sends a request built by the core. An empty body is sent as no body at all, so a GET
+    /// carries no `Content-Length: 0`.
+    fn call_bytes(
+        &self,
+        request: Request<Bytes>,
+        operation: &'static str,
+    ) -> Result<Response<ureq::Body>, Error> {
+        let (parts, body) = request.into_parts();
+        if body.is_empty() {
+            self.call(Request::from_parts(parts, ()), operation)
+        } else {
+            self.call(Request::from_parts(parts, Vec::from(body)), operation)
+        }
+    }
+
+    /// Sends through the agent with this client's per-request settings and waits for the
+    /// answer's head; logs method, path, status and the time to the head.
+    pub(crate) fn call(
+        &self,
+        request: Request<impl AsSendBody>,
+        operation: &'static str,
+    ) -> Result<Response<ureq::Body>, Error> {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let started = Instant::now();
+        let request = self
+            .agent
+            .configure_request(request)
+            // Every answer goes to the core, which is the only place that reads a status.
+            .http_status_as_error(false)
+            // A redirect would carry `x-api-key` to wherever it points; the core reports 3xx.
+            .max_redirects(0)
+            // Idle limits only, restarted by every read and write: a 10 GB upload over a slow
+            // link may take hours, which a total budget (`timeout_global`) would kill.
+            .timeout_per_read(Some(self.read_timeout))
+            .timeout_per_write(Some(self.read_timeout))
+            .max_idle_age(POOL_IDLE_TIMEOUT)
+            .build();
+        let response = self.agent.run(request).map_err(Error::from);
+        let ms = started.elapsed().as_millis();
+        // No query and no headers: the key is a header, and queries may hold search terms.
+        match &response {
+            Ok(r) => log::debug!(
+                "{operation}: {method} {path} -> {} in {ms} ms",
+                r.status().as_u16()
+            ),
+            Err(e) => log::debug!("{operation}: {method} {path} failed after {ms} ms: {e}"),
+        }
+        response
+    }
+}
+
+/// Reads an answer into memory within the core's [`BodyLimit`].
+pub(crate) fn read_body(
+    response: Response<ureq::Body>,
+    operation: &'static str,
+) -> Result<Response<Bytes>, Error> {
+    let (head, body) = response.into_parts();
+    let bytes = match BodyLimit::for_status(head.status) {
+        BodyLimit::Whole(limit) => match body.into_with_config().limit(limit).read_to_vec() {
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(immich_proto::Error::BodyTooLarge { operation, limit }.into())
+            }
+            read => read?,
+        },
+        BodyLimit::Prefix(limit) => read_at_most(body.into_reader(), limit)?,
+    };
+    Ok(Response::from_parts(head, Bytes::from(bytes)))
+}
+
+/// Reads at most `limit` bytes of a response body; the rest stays unread.
+fn read_at_most(body: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    body.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The body of a media answer (thumbnail, video), read as it arrives.
+///
+/// The read timeout applies to each read. A connection dropped before the announced end is
+/// an error, never a silent short read. Its I/O errors convert into [`Error`] with `Error::from`.
 pub struct MediaBody(ureq::BodyReader<'static>);
 
 impl std::fmt::Debug for MediaBody {
@@ -457,7 +433,8 @@ impl Read for MediaBody {
     }
 }
 
-/// A lazy iterator over the items of a paged listing; see [`Client::pages`].
+/// The items of a paged listing, fetched page by page as the iterator advances; see
+/// [`Client::pages`].
 pub struct Pages<P: Paged> {
     client: Client,
     pager: Pager<P>,
@@ -470,7 +447,7 @@ impl<P: Paged> Pages<P> {
         let Some(request) = self.pager.next_request(self.client.server())? else {
             return Ok(None);
         };
-        let response = self.client.exchange(P::OPERATION_ID, request)?;
+        let response = self.client.exchange(request, P::OPERATION_ID)?;
         Ok(Some(self.pager.handle_response(response)?))
     }
 }
@@ -499,60 +476,38 @@ impl<P: Paged> Iterator for Pages<P> {
     }
 }
 
-/// A temporary file next to its target, removed on drop unless persisted.
+impl<P: Paged> std::fmt::Debug for Pages<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pages")
+    }
+}
+
+/// A temporary file next to the target (named by the core), removed on drop unless kept.
 struct TempFile {
     path: PathBuf,
     file: fs::File,
-    persisted: bool,
+    keep: bool,
 }
 
 impl TempFile {
-    fn create_next_to(target: &Path) -> Result<TempFile, Error> {
-        let name = target
-            .file_name()
-            .ok_or_else(|| immich_proto::Error::InvalidInput {
-                what: "save path",
-                reason: format!("{} names no file", target.display()),
-            })?;
-        let dir = target.parent().filter(|d| !d.as_os_str().is_empty());
-        for attempt in 0u32..16 {
-            let tag = std::collections::hash_map::RandomState::new().hash_one(attempt);
-            let mut temp_name = std::ffi::OsString::from(".");
-            temp_name.push(name);
-            temp_name.push(format!(".{tag:016x}.part"));
-            let path = dir.map_or_else(|| PathBuf::from(&temp_name), |d| d.join(&temp_name));
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(file) => {
-                    return Ok(TempFile {
-                        path,
-                        file,
-                        persisted: false,
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::Io(e)),
-            }
-        }
-        Err(Error::Io(std::io::Error::other(
-            "cannot create a temporary file",
-        )))
-    }
-
-    fn persist(mut self, target: &Path) -> Result<(), Error> {
-        self.file.sync_all().map_err(Error::Io)?;
-        fs::rename(&self.path, target).map_err(Error::Io)?;
-        self.persisted = true;
-        Ok(())
+    fn create(target: &Path) -> Result<Self, Error> {
+        let tag = std::collections::hash_map::RandomState::new().hash_one(target);
+        let path = partial_path(target, tag)?;
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(TempFile {
+            path,
+            file,
+            keep: false,
+        })
     }
 }
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        if !self.persisted {
+        if !self.keep {
             let _ = fs::remove_file(&self.path);
         }
     }

@@ -13,16 +13,28 @@ pub enum Error {
     /// ([`immich_proto::Error::Api`]), a body that does not decode, a body too large, a file
     /// that changed size during an upload, ...
     Proto(immich_proto::Error),
-    /// A timeout expired: connecting, or no bytes moved for the read timeout.
-    Timeout(ureq::Timeout),
+    /// No bytes moved for longer than the configured timeout.
+    Timeout(TimeoutPhase),
     /// The server could not be reached: name not found, connection refused, no route.
     Connect(ureq::Error),
-    /// TLS failed: handshake, untrusted or invalid certificate, bad PEM.
+    /// TLS failed: the handshake (an untrusted or invalid certificate, ...) or unreadable PEM
+    /// data.
     Tls(ureq::Error),
-    /// I/O failed: a local file, or the connection broke in the middle of an exchange.
+    /// I/O failed: a local file, or the connection broke before or in the middle of an answer.
     Io(io::Error),
-    /// Any other HTTP-level failure reported by ureq (malformed answer, bad header, ...).
+    /// Any other HTTP failure reported by ureq (malformed answer, bad header, ...).
     Http(ureq::Error),
+}
+
+/// Which wait ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// Resolving the name or opening the connection took longer than the connect timeout.
+    Connect,
+    /// A request was in flight, but no bytes moved in either direction for the read timeout
+    /// (or another timeout of an agent given to
+    /// [`http_client`](crate::ClientBuilder::http_client) ran out).
+    Read,
 }
 
 /// The broad class of an [`Error`], for deciding what to do about it.
@@ -39,7 +51,7 @@ pub enum ErrorKind {
     Connect,
     /// TLS failed.
     Tls,
-    /// Local or connection I/O failed.
+    /// Local or connection I/O failed (a file, or a connection broken mid-answer).
     Io,
     /// Another HTTP-level failure.
     Http,
@@ -59,16 +71,16 @@ impl Error {
         }
     }
 
-    /// Whether a timeout expired (connect timeouts included).
+    /// A connect or read timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout(_))
     }
 
-    /// Whether the server could not be reached (a connect timeout counts too).
+    /// The connection could not be opened (including a connect timeout).
     pub fn is_connect(&self) -> bool {
         matches!(
             self,
-            Error::Connect(_) | Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
+            Error::Connect(_) | Error::Timeout(TimeoutPhase::Connect)
         )
     }
 
@@ -98,7 +110,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Proto(e) => e.fmt(f),
-            Error::Timeout(t) => write!(f, "timed out ({t})"),
+            Error::Timeout(TimeoutPhase::Connect) => {
+                f.write_str("timed out connecting to the server")
+            }
+            Error::Timeout(TimeoutPhase::Read) => {
+                f.write_str("timed out: no data moved to or from the server for too long")
+            }
             Error::Connect(e) => write!(f, "cannot connect to the server: {e}"),
             Error::Tls(e) => write!(f, "TLS failed: {e}"),
             Error::Io(e) => write!(f, "I/O failed: {e}"),
@@ -128,7 +145,10 @@ impl From<ureq::Error> for Error {
     fn from(e: ureq::Error) -> Self {
         use ureq::Error as U;
         match e {
-            U::Timeout(t) => Error::Timeout(t),
+            U::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+                Error::Timeout(TimeoutPhase::Connect)
+            }
+            U::Timeout(_) => Error::Timeout(TimeoutPhase::Read),
             U::HostNotFound | U::ConnectionFailed | U::ConnectProxyFailed(_) => Error::Connect(e),
             U::Tls(_) | U::Pem(_) | U::Rustls(_) | U::TlsRequired => Error::Tls(e),
             U::Io(io) => from_io(io),
@@ -176,8 +196,10 @@ fn is_rustls(e: &io::Error) -> bool {
     false
 }
 
-/// Lifts an I/O error met while reading a response body: ureq wraps its own errors (timeouts,
-/// early disconnects) in `io::Error`, and `ureq::Error::from` unwraps them again.
-pub(crate) fn from_body_io(e: io::Error) -> Error {
-    Error::from(ureq::Error::from(e))
+/// Any I/O error: a local file's, or one met inside ureq (reading a response body), where
+/// ureq wraps its own errors (timeouts, early disconnects) and `ureq::Error::from` unwraps them.
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::from(ureq::Error::from(e))
+    }
 }

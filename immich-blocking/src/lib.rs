@@ -35,13 +35,17 @@
 //! ```
 //!
 //! **Timeouts.** A connect timeout, and a read timeout that means "no bytes moved for that
-//! long": a long upload or download that keeps moving is never cut off.
+//! long": a long upload or download that keeps moving is never cut off. The defaults are the
+//! core's, the same as immich-tokio's.
 //!
-//! **Logging** goes through the [`log`](https://docs.rs/log) facade: method, path, status and
-//! duration at `debug`; bodies at `trace`, cut to 1 KiB. The API key is never logged.
+//! **Errors** are one [`Error`]: [`Error::kind`] tells a status from the server, a timeout, a
+//! refused connection, a TLS failure and an I/O failure (a file, or a connection broken
+//! mid-answer) apart.
 //!
-//! **Errors** are one [`Error`]; [`Error::kind`] tells a timeout, a refused connection, a TLS
-//! failure and an error status apart.
+//! **Logging** goes through the `log` facade (tracing users bridge it with `tracing-log`):
+//! method, path, status and duration at `debug`; JSON bodies, cut by the core's
+//! [`log_excerpt`](immich_proto::log_excerpt), at `trace`. Headers, and so the API key, are
+//! never logged.
 
 #![warn(missing_docs)]
 
@@ -51,17 +55,18 @@ mod ops;
 mod transport;
 mod upload;
 
-pub use client::{
-    Client, ClientBuilder, Media, MediaBody, Pages, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-    MAX_THUMBNAIL_BODY,
-};
-pub use error::{Error, ErrorKind};
-pub use upload::UploadOptions;
+pub use client::{Client, ClientBuilder, HttpClient, Media, MediaBody, Pages};
+pub use error::{Error, ErrorKind, TimeoutPhase};
+/// The HTTP stack, to build an agent for [`ClientBuilder::http_client`].
+pub use ureq;
 
+/// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;
+// The same list as immich-tokio's, so switching transports changes no import.
+pub use immich_proto::assets::UploadOptions;
 pub use immich_proto::{
     albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange,
     ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId,
-    Server, ServerVersion, Session, TagId, UserId,
+    Server, ServerVersion, Session, TagId, UserId, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
 };
-pub use ureq;

@@ -9,9 +9,10 @@ use immich_proto::server::{GetAboutInfo, GetServerStatistics, GetServerVersion, 
 use immich_proto::server::{GetVersionCheck, ServerAbout, ServerStatistics, ServerStorage};
 use immich_proto::tags::{self, GetAllTags, GetTagById, Tag};
 use immich_proto::users::{GetMyUser, User};
+use immich_proto::MAX_MEDIA_BYTES;
 use immich_proto::{AlbumId, AssetId, ByteRange, Paged, Pager, PersonId, ServerVersion, TagId};
 
-use crate::client::{Media, MediaBody, MAX_THUMBNAIL_BODY};
+use crate::client::{Media, MediaBody};
 use crate::{Client, Error};
 
 /// Names match `immich-tokio`.
@@ -80,14 +81,14 @@ impl Client {
     }
 
     /// An asset's thumbnail, preview or full-size image, in memory (at most
-    /// [`MAX_THUMBNAIL_BODY`]).
+    /// [`MAX_MEDIA_BYTES`]).
     pub fn thumbnail(&self, id: AssetId, size: AssetMediaSize) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&ViewAsset::new(id).size(size), MAX_THUMBNAIL_BODY)
+        self.media_bytes(&ViewAsset::new(id).size(size), MAX_MEDIA_BYTES)
     }
 
-    /// A person's face thumbnail, in memory (at most [`MAX_THUMBNAIL_BODY`]).
+    /// A person's face thumbnail, in memory (at most [`MAX_MEDIA_BYTES`]).
     pub fn person_thumbnail(&self, id: PersonId) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&GetPersonThumbnail::new(id), MAX_THUMBNAIL_BODY)
+        self.media_bytes(&GetPersonThumbnail::new(id), MAX_MEDIA_BYTES)
     }
 
     /// A video as a stream, optionally one byte range of it (to resume, or to serve a player).

@@ -12,10 +12,12 @@ use ureq::unversioned::transport::{
 };
 use ureq::Agent;
 
-/// What the builder asked for.
+use immich_proto::POOL_IDLE_TIMEOUT;
+
+/// What the builder asked for. The per-request settings (read timeout, redirects, status
+/// handling) are applied to every request by `Client::call`, on this agent or a shared one.
 pub(crate) struct AgentSettings {
     pub connect_timeout: Duration,
-    pub read_timeout: Duration,
     pub extra_roots: Vec<Certificate<'static>>,
     pub accept_invalid_certs: bool,
 }
@@ -35,17 +37,10 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         tls = tls.root_certs(RootCerts::new_with_certs(&roots));
     }
     let config = Config::builder()
-        // Every answer goes to the core, which is the only place that reads a status.
-        .http_status_as_error(false)
-        // A redirect would carry `x-api-key` to wherever it points; the core reports 3xx.
-        .max_redirects(0)
         .user_agent(concat!("immich-blocking/", env!("CARGO_PKG_VERSION")))
         .timeout_resolve(Some(settings.connect_timeout))
         .timeout_connect(Some(settings.connect_timeout))
-        // Idle limits only, restarted by every read and write: a 10 GB upload over a slow link
-        // may take hours, which a total budget (`timeout_send_body`, `timeout_global`) would kill.
-        .timeout_per_read(Some(settings.read_timeout))
-        .timeout_per_write(Some(settings.read_timeout))
+        .max_idle_age(POOL_IDLE_TIMEOUT)
         .tls_config(tls.build())
         .build();
     let connector = DefaultConnector::new().chain(EarlyAnswerConnector);

@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
-use immich_proto::{FileRole, Segment};
+use immich_proto::{BodyLimit, FileRole, Segment, UploadBody};
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
@@ -113,11 +113,8 @@ impl Body for RequestBody {
     }
 }
 
-/// Where an upload's placeholders come from.
-pub(crate) struct UploadFiles {
-    pub asset: PathBuf,
-    pub sidecar: Option<PathBuf>,
-}
+/// The files an upload's placeholders come from: the asset, and the sidecar if any.
+pub(crate) type UploadFiles = (PathBuf, Option<PathBuf>);
 
 /// Shared between an upload body (owned by hyper) and the request that sent it.
 #[derive(Default)]
@@ -133,8 +130,7 @@ pub(crate) struct UploadControl {
 /// longer than its placeholder stops the body with `FileSizeChanged` before the last byte is
 /// handed to hyper, so the server never receives a complete body with the wrong contents.
 pub(crate) fn upload_body(
-    segments: Vec<Segment>,
-    content_length: u64,
+    body: UploadBody,
     files: UploadFiles,
     activity: Activity,
     control: Arc<UploadControl>,
@@ -147,8 +143,9 @@ pub(crate) fn upload_body(
         activity: Activity,
         control: Arc<UploadControl>,
     }
+    let content_length = body.content_length();
     let state = State {
-        segments: segments.into(),
+        segments: body.into_segments().into(),
         files,
         current: None,
         activity,
@@ -226,8 +223,8 @@ async fn next_chunk(
             Some(Segment::Bytes(bytes)) => return Ok(Some(bytes)),
             Some(Segment::File(part)) => {
                 let path = match part.role {
-                    FileRole::Asset => Some(&files.asset),
-                    FileRole::Sidecar => files.sidecar.as_ref(),
+                    FileRole::Asset => Some(&files.0),
+                    FileRole::Sidecar => files.1.as_ref(),
                 };
                 let Some(path) = path else {
                     let reason = "the upload body has a sidecar part but no sidecar file".into();
@@ -285,17 +282,25 @@ pub(crate) async fn with_read_timeout<T>(
     }
 }
 
-/// Reads a whole body into memory, failing once it passes `limit` bytes.
-/// With `truncate`, stops quietly at the limit instead (for error bodies).
+/// Reads a body into memory within the core's `limit`: past a `Whole` limit it fails with
+/// `BodyTooLarge`, at a `Prefix` limit it stops quietly (error bodies).
 pub(crate) async fn collect(
     mut body: Incoming,
-    limit: u64,
+    limit: BodyLimit,
     operation: &'static str,
     activity: &Activity,
-    truncate: bool,
 ) -> Result<Bytes, Error> {
-    let too_large = || Error::Proto(immich_proto::Error::BodyTooLarge { operation, limit });
-    if !truncate && body.size_hint().lower() > limit {
+    let (max, truncate) = match limit {
+        BodyLimit::Whole(max) => (max, false),
+        BodyLimit::Prefix(max) => (max, true),
+    };
+    let too_large = || {
+        Error::Proto(immich_proto::Error::BodyTooLarge {
+            operation,
+            limit: max,
+        })
+    };
+    if !truncate && body.size_hint().lower() > max {
         return Err(too_large());
     }
     let mut out = BytesMut::new();
@@ -304,7 +309,7 @@ pub(crate) async fn collect(
         let Ok(data) = frame.map_err(Error::from_body)?.into_data() else {
             continue;
         };
-        let room = usize::try_from(limit.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
+        let room = usize::try_from(max.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
         if data.len() > room {
             if truncate {
                 out.extend_from_slice(&data[..room]);
@@ -349,9 +354,6 @@ impl MediaBody {
             operation: self.operation,
             limit,
         };
-        if self.incoming.size_hint().lower() > limit {
-            return Err(too_large.into());
-        }
         let mut out = BytesMut::new();
         while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
             let chunk = chunk?;

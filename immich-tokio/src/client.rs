@@ -1,31 +1,34 @@
 //! The client: builder, the one request loop, and the generic calls every operation goes through.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use immich_proto::assets::{AssetVisibility, UploadAsset, UploadResult};
+use immich_proto::assets::{FileFacts, UploadAsset, UploadOptions, UploadResult};
 use immich_proto::checksum::Sha1Checksum;
 use immich_proto::server::GetServerVersion;
 use immich_proto::{
-    media_error, media_head, parse_response, AssetId, Boundary, DateTime, Endpoint, EtagCache,
-    Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server, ServerVersion, Session,
-    Step, MAX_ERROR_BODY, MAX_JSON_BODY,
+    log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit, Boundary,
+    Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server,
+    ServerVersion, Session, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY,
+    POOL_IDLE_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::body::{
-    collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody, UploadControl,
-    UploadFiles, CHUNK,
+    collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody, UploadControl, CHUNK,
 };
 use crate::connect::TcpConnector;
 use crate::error::Error;
@@ -35,19 +38,8 @@ use crate::tls;
 /// the server hangs up, see [`KeepReading`](crate::KeepReading)), and rustls for https.
 pub type Connector = hyper_rustls::HttpsConnector<TcpConnector>;
 
-/// The pooled hyper client an [`Client`] sends through; build one yourself to share it.
+/// The pooled hyper client a [`Client`] sends through; build one yourself to share it.
 pub type HttpClient = hyper_util::client::legacy::Client<Connector, RequestBody>;
-
-/// The default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default read timeout: how long a request may move no bytes in either direction.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
-/// How long an idle connection stays in the pool. The Immich server is a Node.js app, which
-/// closes idle connections after 5 s (`keepAliveTimeout`); reusing one just as it closes fails
-/// the request, so the pool lets them go a second earlier.
-pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-/// The largest thumbnail [`Client::thumbnail`] and [`Client::person_thumbnail`] read into memory.
-pub const MAX_THUMBNAIL_BODY: u64 = 64 * 1024 * 1024;
 
 /// An Immich client. Cheap to clone (the state is shared); clones share the connection pool,
 /// the learned server version and the ETag cache.
@@ -81,11 +73,11 @@ pub struct Media<B> {
     pub body: B,
 }
 
-/// Configures a [`Client`]. Start with [`Client::builder`].
+/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.
 #[derive(Debug)]
 pub struct ClientBuilder {
     server: Result<Server, immich_proto::Error>,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     read_timeout: Duration,
     extra_roots: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
@@ -94,15 +86,21 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Starts from settings built with the core's [`Server`].
-    pub fn from_server(server: Server) -> Self {
-        Self::start(Ok(server))
+    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
+    /// prefix; see [`Server::new`]). Settings errors are reported by [`build`](Self::build).
+    pub fn new(base_url: &str) -> Self {
+        Self::from_result(Server::new(base_url))
     }
 
-    fn start(server: Result<Server, immich_proto::Error>) -> Self {
+    /// Starts from settings built with the core's [`Server`].
+    pub fn from_server(server: Server) -> Self {
+        Self::from_result(Ok(server))
+    }
+
+    fn from_result(server: Result<Server, immich_proto::Error>) -> Self {
         ClientBuilder {
             server,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            connect_timeout: None,
             read_timeout: DEFAULT_READ_TIMEOUT,
             extra_roots: Vec::new(),
             accept_invalid_certs: false,
@@ -123,16 +121,16 @@ impl ClientBuilder {
         self
     }
 
-    /// How long opening a TCP connection may take (default 30 s). Applies to the HTTP client this
-    /// builder creates, not to one given with [`http_client`](Self::http_client).
+    /// How long opening a connection may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
-    /// How long a request may move no bytes at all, in either direction (default 120 s). Every
-    /// chunk sent or received starts the wait again, so a long upload over a slow link that keeps
-    /// moving is never cut off.
+    /// How long a request may move no bytes at all, in either direction (default
+    /// [`DEFAULT_READ_TIMEOUT`]). Every chunk sent or received starts the wait again, so a long
+    /// upload over a slow link that keeps moving is never cut off. Applies to a shared
+    /// [`http_client`](Self::http_client) too.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
@@ -159,25 +157,33 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this pooled client instead of building one (TLS and connect options are then
-    /// the client's own). Share one between several [`Client`]s with
-    /// `other.http_client().clone()`.
+    /// Sends through this pooled client instead of building one, to share its pool: for example
+    /// `other.http_client().clone()`. Its connect timeout, TLS and pool settings are its own, so
+    /// combining this with [`connect_timeout`](Self::connect_timeout) or the certificate options
+    /// is an error. Build it with [`POOL_IDLE_TIMEOUT`] as its `pool_idle_timeout`.
     pub fn http_client(mut self, http: HttpClient) -> Self {
         self.http = Some(http);
         self
     }
 
-    /// Builds the client. Fails on an invalid URL or API key, or unreadable PEM data.
+    /// Builds the client. No request is sent; call [`Client::setup`] to learn the version.
+    /// Fails on an invalid URL or API key, unreadable PEM data, or conflicting options.
     pub fn build(self) -> Result<Client, Error> {
         let server = self.server?;
+        let connection_options_set = self.connect_timeout.is_some()
+            || !self.extra_roots.is_empty()
+            || self.accept_invalid_certs;
         let http = match self.http {
+            Some(_) if connection_options_set => return Err(shared_client_conflict().into()),
             Some(http) => http,
             None => {
                 let config = tls::client_config(&self.extra_roots, self.accept_invalid_certs)?;
                 let mut tcp = HttpConnector::new();
                 tcp.enforce_http(false);
                 tcp.set_nodelay(true);
-                tcp.set_connect_timeout(Some(self.connect_timeout));
+                tcp.set_connect_timeout(Some(
+                    self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                ));
                 let connector = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(config)
                     .https_or_http()
@@ -202,77 +208,25 @@ impl ClientBuilder {
     }
 }
 
-/// Options for [`Client::upload_path`]. Start from `UploadOptions::default()` and chain setters.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct UploadOptions {
-    /// Hash the file (SHA-1, streaming) first and send `x-immich-checksum`, so the server can
-    /// answer "duplicate" before reading the whole file.
-    pub checksum: bool,
-    /// An XMP sidecar to send along.
-    pub sidecar: Option<PathBuf>,
-    /// The already uploaded video of a live photo.
-    pub live_photo_video_id: Option<AssetId>,
-    /// Mark the asset as a favorite.
-    pub is_favorite: bool,
-    /// Where the asset shows up (timeline, archive, ...).
-    pub visibility: Option<AssetVisibility>,
-    /// The play time of a video.
-    pub duration: Option<Duration>,
-    /// The file name to send (default: the path's last component).
-    pub filename: Option<String>,
-    /// The `deviceAssetId` for servers before v3 (default: the core's `{filename}-{size}`).
-    pub device_asset_id: Option<String>,
-}
-
-impl UploadOptions {
-    /// Sets [`checksum`](Self::checksum).
-    pub fn checksum(mut self, checksum: bool) -> Self {
-        self.checksum = checksum;
-        self
-    }
-    /// Sets [`sidecar`](Self::sidecar).
-    pub fn sidecar(mut self, path: impl Into<PathBuf>) -> Self {
-        self.sidecar = Some(path.into());
-        self
-    }
-    /// Sets [`live_photo_video_id`](Self::live_photo_video_id).
-    pub fn live_photo_video_id(mut self, id: AssetId) -> Self {
-        self.live_photo_video_id = Some(id);
-        self
-    }
-    /// Sets [`is_favorite`](Self::is_favorite).
-    pub fn is_favorite(mut self, is_favorite: bool) -> Self {
-        self.is_favorite = is_favorite;
-        self
-    }
-    /// Sets [`visibility`](Self::visibility).
-    pub fn visibility(mut self, visibility: AssetVisibility) -> Self {
-        self.visibility = Some(visibility);
-        self
-    }
-    /// Sets [`duration`](Self::duration).
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = Some(duration);
-        self
-    }
-    /// Sets [`filename`](Self::filename).
-    pub fn filename(mut self, filename: impl Into<String>) -> Self {
-        self.filename = Some(filename.into());
-        self
-    }
-    /// Sets [`device_asset_id`](Self::device_asset_id).
-    pub fn device_asset_id(mut self, id: impl Into<String>) -> Self {
-        self.device_asset_id = Some(id.into());
-        self
+/// The same refusal as immich-blocking's for options a shared client cannot take.
+fn shared_client_conflict() -> immich_proto::Error {
+    immich_proto::Error::InvalidInput {
+        what: "client builder",
+        reason: "the connect timeout and certificate options configure the HTTP client the \
+                 builder creates; set them on your own client instead"
+            .to_owned(),
     }
 }
 
 impl Client {
-    /// A builder for the server at `base_url` (`https://photos.example.com`, optionally with a
-    /// path prefix; see [`Server::new`]).
+    /// A builder for the server at `base_url`; see [`ClientBuilder::new`].
     pub fn builder(base_url: &str) -> ClientBuilder {
-        ClientBuilder::start(Server::new(base_url))
+        ClientBuilder::new(base_url)
+    }
+
+    /// A client with an API key and default settings.
+    pub fn new(base_url: &str, api_key: &str) -> Result<Client, Error> {
+        ClientBuilder::new(base_url).api_key(api_key).build()
     }
 
     /// The session: server settings, learned version, ETag cache.
@@ -308,11 +262,10 @@ impl Client {
     /// Runs a multi-request operation (listing albums on an old server, collecting pages, ...):
     /// the core decides each request, this only loops.
     pub async fn run<F: Flow>(&self, mut flow: F) -> Result<F::Output, Error> {
-        let operation = std::any::type_name::<F>();
         let mut last = None;
         loop {
             match flow.step(self.server(), last.take())? {
-                Step::Send(request) => last = Some(self.exchange(request, operation).await?),
+                Step::Send(request) => last = Some(self.exchange(request, F::OPERATION_ID).await?),
                 Step::Done(output) => return Ok(output),
             }
         }
@@ -320,18 +273,14 @@ impl Client {
 
     /// A paged listing as a lazy stream of items: the next page is fetched only when the stream
     /// is polled past the items already read. The stream ends after the first error.
-    pub fn pages<P>(
-        &self,
-        pager: Pager<P>,
-    ) -> impl Stream<Item = Result<P::Item, Error>> + Send + Unpin + 'static
+    pub fn pages<P>(&self, pager: Pager<P>) -> Pages<P>
     where
         P: Paged + Send + 'static,
         P::Item: Send + 'static,
     {
-        let state = (self.clone(), pager, std::collections::VecDeque::new());
-        Box::pin(futures_util::stream::try_unfold(
-            state,
-            |(client, mut pager, mut items)| async move {
+        let state = (self.clone(), pager, VecDeque::new());
+        let items =
+            futures_util::stream::try_unfold(state, |(client, mut pager, mut items)| async move {
                 loop {
                     if let Some(item) = items.pop_front() {
                         return Ok(Some((item, (client, pager, items))));
@@ -342,8 +291,8 @@ impl Client {
                     let response = client.exchange(request, P::OPERATION_ID).await?;
                     items.extend(pager.handle_response(response)?);
                 }
-            },
-        ))
+            });
+        Pages(Box::pin(items))
     }
 
     /// Starts a media download (thumbnail, video): the parsed head and the body as a stream.
@@ -361,7 +310,8 @@ impl Client {
                 body: MediaBody::new(body, M::OPERATION_ID, self.inner.read_timeout),
             }),
             MediaOutcome::ReadError => {
-                let read = collect(body, MAX_ERROR_BODY, M::OPERATION_ID, &activity, true);
+                let limit = BodyLimit::Prefix(MAX_ERROR_BODY);
+                let read = collect(body, limit, M::OPERATION_ID, &activity);
                 let bytes = with_read_timeout(&activity, self.inner.read_timeout, read).await?;
                 Err(media_error(&head, &bytes).into())
             }
@@ -375,10 +325,9 @@ impl Client {
         limit: u64,
     ) -> Result<Media<Bytes>, Error> {
         let Media { head, body } = self.media(endpoint).await?;
-        Ok(Media {
-            head,
-            body: body.bytes(limit).await?,
-        })
+        head.check_len(M::OPERATION_ID, limit)?;
+        let body = body.bytes(limit).await?;
+        Ok(Media { head, body })
     }
 
     /// Downloads a media answer to `path`: into a temporary file next to it, renamed at the end.
@@ -392,22 +341,21 @@ impl Client {
         let target = path.as_ref();
         let Media { head, mut body } = self.media(endpoint).await?;
         let mut temp = TempFile::create(target).await?;
-        while let Some(chunk) =
-            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_next(cx)).await
-        {
+        while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
             temp.file.write_all(&chunk?).await?;
         }
         temp.file.flush().await?;
         temp.file.sync_all().await?;
         tokio::fs::rename(&temp.path, target).await?;
-        temp.keep();
+        temp.keep = true;
         Ok(head)
     }
 
-    /// Uploads the file at `path` as a new asset, streaming it in bounded chunks with the exact
-    /// `Content-Length`. The file times go to the server in UTC: created is the birth time where
-    /// the file system keeps one and it is earlier than the modification time, else the latter. A file that changes size during
-    /// the upload fails with the core's `FileSizeChanged`; the server never gets a wrong body.
+    /// Uploads the file at `path` as a new asset (`POST /assets`), streaming it in bounded
+    /// chunks with the exact `Content-Length`. The core decides the fields from the file's
+    /// facts ([`UploadAsset::from_file`]). A file that changes size during the upload fails with
+    /// the core's `FileSizeChanged`; the server never gets a wrong body. Needs
+    /// [`setup`](Self::setup).
     pub async fn upload_path(
         &self,
         path: impl AsRef<Path>,
@@ -415,70 +363,33 @@ impl Client {
     ) -> Result<UploadResult, Error> {
         let path = path.as_ref();
         let meta = tokio::fs::metadata(path).await?;
-        if !meta.is_file() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{} is not a file", path.display()),
-            )
-            .into());
-        }
-        let modified = meta.modified()?;
-        // A copy's birth time is the day of the copy: the earlier of the two is closer to the
-        // day the photo was taken.
-        let created = meta.created().map_or(modified, |born| born.min(modified));
-        let filename = match options.filename {
-            Some(name) => name,
-            None => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+        let sidecar_len = match &options.sidecar {
+            Some(sidecar) => Some(tokio::fs::metadata(sidecar).await?.len()),
+            None => None,
         };
-        let mut upload = UploadAsset::new(filename, meta.len(), utc(created), utc(modified))
-            .is_favorite(options.is_favorite)
-            .boundary(Boundary::from_seed(
-                std::collections::hash_map::RandomState::new().hash_one(path),
-            ));
-        if let Some(visibility) = options.visibility {
-            upload = upload.visibility(visibility);
-        }
-        if let Some(duration) = options.duration {
-            upload = upload.duration(duration);
-        }
-        if let Some(id) = options.live_photo_video_id {
-            upload = upload.live_photo_video_id(id);
-        }
-        if let Some(id) = options.device_asset_id {
-            upload = upload.device_asset_id(id);
-        }
-        if let Some(sidecar) = &options.sidecar {
-            upload = upload.sidecar(tokio::fs::metadata(sidecar).await?.len());
-        }
+        let facts = FileFacts {
+            path: path.to_owned(),
+            is_file: meta.is_file(),
+            len: meta.len(),
+            created: meta.created().ok(),
+            modified: meta.modified()?,
+            sidecar_len,
+        };
+        let seed = std::collections::hash_map::RandomState::new().hash_one(path);
+        let mut upload =
+            UploadAsset::from_file(&facts, &options)?.boundary(Boundary::from_seed(seed));
         if options.checksum {
-            upload = upload.checksum(sha1_file(path, meta.len()).await?);
+            upload = upload.checksum_from(sha1_file(path).await?)?;
         }
         let (parts, body) = upload.request(self.server())?.into_parts();
         let activity = Activity::new();
         let control = Arc::new(UploadControl::default());
-        let files = UploadFiles {
-            asset: path.to_owned(),
-            sidecar: options.sidecar,
-        };
-        let content_length = body.content_length();
-        let body = upload_body(
-            body.into_segments(),
-            content_length,
-            files,
-            activity.clone(),
-            control.clone(),
-        );
+        let files = (facts.path, options.sidecar);
+        let body = upload_body(body, files, activity.clone(), control.clone());
         let request = Request::from_parts(parts, body);
+        let operation = UploadAsset::OPERATION_ID;
         let response = self
-            .round_trip(
-                request,
-                UploadAsset::OPERATION_ID,
-                &activity,
-                Some(&control),
-            )
+            .round_trip(request, operation, &activity, Some(&control))
             .await?;
         Ok(upload.parse_response(response)?)
     }
@@ -491,20 +402,22 @@ impl Client {
     ) -> Result<Response<Bytes>, Error> {
         let (request, ticket) = self.inner.session.prepare(request);
         if log::log_enabled!(log::Level::Trace) && !request.body().is_empty() {
-            log::trace!("{operation} request body: {}", excerpt(request.body()));
+            log::trace!("{operation} request body: {}", log_excerpt(request.body()));
         }
         let activity = Activity::new();
         let response = self
             .round_trip(request.map(RequestBody::from), operation, &activity, None)
             .await?;
         if log::log_enabled!(log::Level::Trace) {
-            log::trace!("{operation} response body: {}", excerpt(response.body()));
+            log::trace!(
+                "{operation} response body: {}",
+                log_excerpt(response.body())
+            );
         }
         Ok(self.inner.session.finish(ticket, response))
     }
 
-    /// Sends, reads the answer into memory (at most [`MAX_JSON_BODY`]; error bodies are cut at
-    /// [`MAX_ERROR_BODY`]).
+    /// Sends, and reads the answer into memory within the core's [`BodyLimit`].
     async fn round_trip(
         &self,
         request: Request<RequestBody>,
@@ -516,9 +429,12 @@ impl Client {
             .send_head(request, operation, activity, upload)
             .await?
             .into_parts();
-        let ok = head.status.is_success() || head.status == StatusCode::NOT_MODIFIED;
-        let limit = if ok { MAX_JSON_BODY } else { MAX_ERROR_BODY };
-        let read = collect(body, limit, operation, activity, !ok);
+        let read = collect(
+            body,
+            BodyLimit::for_status(head.status),
+            operation,
+            activity,
+        );
         let bytes = with_read_timeout(activity, self.inner.read_timeout, read).await;
         if let Some(control) = upload {
             control.answered.store(true, Ordering::Release);
@@ -559,44 +475,38 @@ impl Client {
     }
 }
 
-/// At most 512 bytes of a body for trace logs.
-fn excerpt(body: &[u8]) -> String {
-    const MAX: usize = 512;
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
-    if body.len() > MAX {
-        format!("{text}… ({} bytes)", body.len())
-    } else {
-        text.into_owned()
+/// The items of a paged listing, fetched page by page as the stream is polled; see
+/// [`Client::pages`].
+pub struct Pages<P: Paged>(Pin<Box<dyn Stream<Item = Result<P::Item, Error>> + Send>>);
+
+impl<P: Paged> Stream for Pages<P> {
+    type Item = Result<P::Item, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx)
     }
 }
 
-fn utc(time: SystemTime) -> DateTime {
-    DateTime::from_system_time(
-        time.duration_since(SystemTime::UNIX_EPOCH)
-            .map_err(|e| e.duration()),
-    )
+impl<P: Paged> fmt::Debug for Pages<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pages")
+    }
 }
 
-/// The hex SHA-1 of a file, read in chunks; the file must still have `expected` bytes.
-async fn sha1_file(path: &Path, expected: u64) -> Result<String, Error> {
+/// A hasher fed the whole file, read in chunks (the core checks the length it saw).
+async fn sha1_file(path: &Path) -> Result<Sha1Checksum, Error> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Sha1Checksum::new();
     let mut buffer = vec![0u8; CHUNK];
     loop {
-        let n = file.read(&mut buffer).await?;
-        if n == 0 {
-            break;
+        match file.read(&mut buffer).await? {
+            0 => return Ok(hasher),
+            n => hasher.update(&buffer[..n]),
         }
-        hasher.update(&buffer[..n]);
     }
-    if hasher.bytes_hashed() != expected {
-        let actual = hasher.bytes_hashed();
-        return Err(immich_proto::Error::FileSizeChanged { expected, actual }.into());
-    }
-    Ok(hasher.finish().to_hex())
 }
 
-/// A temporary file next to the target, removed on drop unless kept.
+/// A temporary file next to the target (named by the core), removed on drop unless kept.
 struct TempFile {
     path: PathBuf,
     file: tokio::fs::File,
@@ -605,12 +515,8 @@ struct TempFile {
 
 impl TempFile {
     async fn create(target: &Path) -> Result<Self, Error> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let tag = std::collections::hash_map::RandomState::new().hash_one(target);
-        let path = target.with_file_name(format!(".{name}.{tag:016x}.part"));
+        let path = partial_path(target, tag)?;
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -621,10 +527,6 @@ impl TempFile {
             file,
             keep: false,
         })
-    }
-
-    fn keep(mut self) {
-        self.keep = true;
     }
 }
 

@@ -72,13 +72,30 @@ pub struct KeepReading {
     write_failed: bool,
 }
 
-fn peer_hung_up(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::BrokenPipe
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-    )
+impl KeepReading {
+    /// Passes a write's result on, except that the peer's hang-up becomes "`written`" and
+    /// every later write is dropped (see the module doc).
+    fn unless_hung_up<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        written: T,
+    ) -> Poll<io::Result<T>> {
+        match result {
+            Poll::Ready(Err(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
+                self.write_failed = true;
+                Poll::Ready(Ok(written))
+            }
+            other => other,
+        }
+    }
 }
 
 impl Read for KeepReading {
@@ -100,14 +117,8 @@ impl Write for KeepReading {
         if self.write_failed {
             return Poll::Ready(Ok(buf.len()));
         }
-        match Pin::new(&mut self.io).poll_write(cx, buf) {
-            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
-                log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
-                self.write_failed = true;
-                Poll::Ready(Ok(buf.len()))
-            }
-            other => other,
-        }
+        let result = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.unless_hung_up(result, buf.len())
     }
 
     fn poll_write_vectored(
@@ -119,14 +130,8 @@ impl Write for KeepReading {
         if self.write_failed {
             return Poll::Ready(Ok(total));
         }
-        match Pin::new(&mut self.io).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
-                log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
-                self.write_failed = true;
-                Poll::Ready(Ok(total))
-            }
-            other => other,
-        }
+        let result = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.unless_hung_up(result, total)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -137,13 +142,8 @@ impl Write for KeepReading {
         if self.write_failed {
             return Poll::Ready(Ok(()));
         }
-        match Pin::new(&mut self.io).poll_flush(cx) {
-            Poll::Ready(Err(e)) if peer_hung_up(&e) => {
-                self.write_failed = true;
-                Poll::Ready(Ok(()))
-            }
-            other => other,
-        }
+        let result = Pin::new(&mut self.io).poll_flush(cx);
+        self.unless_hung_up(result, ())
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -24,12 +24,12 @@ pub enum Error {
     Timeout(TimeoutPhase),
     /// The connection could not be opened (refused, unreachable, name not resolved).
     Connect(BoxError),
-    /// The TLS handshake failed (an unknown certificate authority, a name mismatch, ...).
+    /// TLS failed: the handshake (an unknown certificate authority, a name mismatch, ...) or
+    /// unreadable PEM data.
     Tls(BoxError),
-    /// A local file could not be read or written.
+    /// I/O failed: a local file, or the connection broke before or in the middle of an answer.
     Io(io::Error),
-    /// Any other HTTP failure: the connection closed in the middle of an answer, a malformed
-    /// answer, ...
+    /// Any other HTTP failure: a malformed answer, ...
     Http(BoxError),
 }
 
@@ -54,9 +54,9 @@ pub enum ErrorKind {
     Timeout,
     /// The connection could not be opened.
     Connect,
-    /// The TLS handshake failed.
+    /// TLS failed.
     Tls,
-    /// A local file could not be read or written.
+    /// Local or connection I/O failed (a file, or a connection broken mid-answer).
     Io,
     /// Another HTTP failure.
     Http,
@@ -123,15 +123,33 @@ impl Error {
             Error::Timeout(TimeoutPhase::Connect)
         } else if error.is_connect() {
             Error::Connect(Box::new(error))
+        } else if let Some(kind) = broken_connection(&error) {
+            Error::Io(io::Error::new(kind, error))
         } else {
             Error::Http(Box::new(error))
         }
     }
 
-    /// An error while reading a response body.
+    /// An error while reading a response body: the connection broke in the middle, or the
+    /// body was malformed (`Http`).
     pub(crate) fn from_body(error: hyper::Error) -> Self {
-        Error::Http(Box::new(error))
+        match broken_connection(&error) {
+            Some(kind) => Error::Io(io::Error::new(kind, error)),
+            None => Error::Http(Box::new(error)),
+        }
     }
+}
+
+/// The I/O error kind when `error` means the connection broke (an I/O error inside, or hyper's
+/// "connection closed before message completed"): `Io`, as immich-blocking reports it.
+fn broken_connection(error: &(dyn StdError + 'static)) -> Option<io::ErrorKind> {
+    causes(error).find_map(|cause| match cause.downcast_ref::<io::Error>() {
+        Some(io) => Some(io.kind()),
+        None => cause
+            .downcast_ref::<hyper::Error>()
+            .filter(|e| e.is_incomplete_message())
+            .map(|_| io::ErrorKind::UnexpectedEof),
+    })
 }
 
 /// Walks an error's sources, looking inside `io::Error`s too (their `source()` skips the error
@@ -166,9 +184,9 @@ impl fmt::Display for Error {
                 f.write_str("timed out: no data moved to or from the server for too long")
             }
             Error::Connect(e) => write!(f, "cannot connect to the server: {}", chain(&**e)),
-            Error::Tls(e) => write!(f, "TLS handshake failed: {}", chain(&**e)),
-            Error::Io(e) => write!(f, "file error: {e}"),
-            Error::Http(e) => write!(f, "HTTP error: {}", chain(&**e)),
+            Error::Tls(e) => write!(f, "TLS failed: {}", chain(&**e)),
+            Error::Io(e) => write!(f, "I/O failed: {}", chain(e)),
+            Error::Http(e) => write!(f, "HTTP failed: {}", chain(&**e)),
         }
     }
 }

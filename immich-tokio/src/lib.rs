@@ -28,22 +28,26 @@
 //!     println!("{}: {} bytes", asset.original_file_name, thumb.body.len());
 //! }
 //!
-//! let uploaded = client.upload_path("IMG_0001.jpg", UploadOptions::default().checksum(true)).await?;
+//! let uploaded = client.upload_path("IMG_0001.jpg", UploadOptions::new().checksum(true)).await?;
 //! println!("{} duplicate={}", uploaded.id, uploaded.is_duplicate());
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! **Timeouts.** A connect timeout, and a read timeout that means "no bytes moved for that
+//! long": a long upload or download that keeps moving is never cut off. The defaults are the
+//! core's, the same as immich-blocking's.
+//!
 //! **Errors** are one [`Error`]: [`Error::kind`] tells a status from the server, a timeout, a
-//! refused connection, a TLS failure and a local file error apart.
+//! refused connection, a TLS failure and an I/O failure (a file, or a connection broken
+//! mid-answer) apart.
 //!
 //! **Logging** goes through the `log` facade (tracing users bridge it with `tracing-log`):
-//! method, path, status and duration at `debug`; JSON bodies, cut to 512 bytes, at `trace`.
+//! method, path, status and duration at `debug`; JSON bodies, cut by the core's
+//! [`log_excerpt`](immich_proto::log_excerpt), at `trace`.
 //! Headers, and so the API key, are never logged.
 
 #![warn(missing_docs)]
-// The size of `Error` is the size of the core's error (its `ApiError` is inline).
-#![allow(clippy::result_large_err)]
 
 mod body;
 mod client;
@@ -53,17 +57,17 @@ mod ops;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
-pub use client::{
-    Client, ClientBuilder, Connector, HttpClient, Media, UploadOptions, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_READ_TIMEOUT, MAX_THUMBNAIL_BODY, POOL_IDLE_TIMEOUT,
-};
+pub use client::{Client, ClientBuilder, Connector, HttpClient, Media, Pages};
 pub use connect::{KeepReading, TcpConnector};
 pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
 
 /// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;
+// The same list as immich-blocking's, so switching transports changes no import.
+pub use immich_proto::assets::UploadOptions;
 pub use immich_proto::{
     albums, assets, people, search, server, tags, users, AlbumId, ApiError, AssetId, ByteRange,
-    Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId, Server,
-    ServerVersion, Session, TagId, UserId,
+    ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, PersonId,
+    Server, ServerVersion, Session, TagId, UserId, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
 };

@@ -16,10 +16,12 @@ use immich_proto::server::{
 };
 use immich_proto::tags::{self, GetAllTags, GetTagById, Tag};
 use immich_proto::users::{GetMyUser, User};
-use immich_proto::{AlbumId, AssetId, ByteRange, Pager, PersonId, ServerVersion, TagId};
+use immich_proto::{
+    AlbumId, AssetId, ByteRange, Paged, Pager, PersonId, ServerVersion, TagId, MAX_MEDIA_BYTES,
+};
 
 use crate::body::MediaBody;
-use crate::client::{Client, Media, MAX_THUMBNAIL_BODY};
+use crate::client::{Client, Media};
 use crate::error::Error;
 
 impl Client {
@@ -86,19 +88,19 @@ impl Client {
         self.run(albums::AlbumAssets::new(ids)).await
     }
 
-    /// A thumbnail, preview or full-size rendition, in memory (at most [`MAX_THUMBNAIL_BODY`]).
+    /// A thumbnail, preview or full-size rendition, in memory (at most [`MAX_MEDIA_BYTES`]).
     pub async fn thumbnail(
         &self,
         id: AssetId,
         size: AssetMediaSize,
     ) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&ViewAsset::new(id).size(size), MAX_THUMBNAIL_BODY)
+        self.media_bytes(&ViewAsset::new(id).size(size), MAX_MEDIA_BYTES)
             .await
     }
 
-    /// A person's face thumbnail, in memory (at most [`MAX_THUMBNAIL_BODY`]).
+    /// A person's face thumbnail, in memory (at most [`MAX_MEDIA_BYTES`]).
     pub async fn person_thumbnail(&self, id: PersonId) -> Result<Media<Bytes>, Error> {
-        self.media_bytes(&GetPersonThumbnail::new(id), MAX_THUMBNAIL_BODY)
+        self.media_bytes(&GetPersonThumbnail::new(id), MAX_MEDIA_BYTES)
             .await
     }
 
@@ -196,8 +198,11 @@ impl Client {
         self.send(&SearchPerson::new(name)).await
     }
 
-    /// Every asset matching a smart (CLIP) search, all pages.
+    /// The best matches of a smart (CLIP) search: one page, of `SmartSearch::size` assets. A
+    /// ranked search goes on through the whole library; walk further with
+    /// [`pages`](Self::pages).
     pub async fn smart_search(&self, search: SmartSearch) -> Result<Vec<Asset>, Error> {
-        self.run(Pager::new(SearchSmart::new(search))).await
+        let page = self.send(&SearchSmart::new(search)).await?;
+        Ok(SearchSmart::into_items(page))
     }
 }

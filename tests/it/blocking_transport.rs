@@ -18,7 +18,9 @@ use immich_blocking::assets::{
 };
 use immich_blocking::search::{MetadataSearch, SearchAssets};
 use immich_blocking::{ureq, Server, ServerVersion};
-use immich_blocking::{AssetId, Client, ClientBuilder, Error, ErrorKind, Pager, UploadOptions};
+use immich_blocking::{
+    AssetId, Client, ClientBuilder, Error, ErrorKind, Pager, TimeoutPhase, UploadOptions,
+};
 use immich_tests::server::fixtures;
 use immich_tests::{Fault, Options, TestServer};
 
@@ -325,7 +327,7 @@ fn errors_tell_timeout_connect_tls_and_status_apart() {
     let started = Instant::now();
     let timeout = client.about().unwrap_err();
     assert!(
-        matches!(timeout, Error::Timeout(ureq::Timeout::PerRead)),
+        matches!(timeout, Error::Timeout(TimeoutPhase::Read)),
         "{timeout:?}"
     );
     assert!(timeout.is_timeout() && !timeout.is_connect() && timeout.status().is_none());
@@ -383,7 +385,10 @@ fn a_shared_agent_gets_status_answers_and_the_builder_refuses_conflicts() {
     let server = TestServer::start(Options::default());
     // An agent left with ureq's default `http_status_as_error(true)`.
     let agent = ureq::Agent::new_with_defaults();
-    let client = client_for(&server).agent(agent.clone()).build().unwrap();
+    let client = client_for(&server)
+        .http_client(agent.clone())
+        .build()
+        .unwrap();
     client.setup().unwrap();
     server.fault(
         None,
@@ -404,9 +409,24 @@ fn a_shared_agent_gets_status_answers_and_the_builder_refuses_conflicts() {
         Some("user.read")
     );
 
+    // The read timeout applies to a shared agent too (ureq's default agent has none).
+    let impatient = client_for(&server)
+        .http_client(agent.clone())
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    server.fault(None, "/server/about", Fault::StallMidBody);
+    let started = Instant::now();
+    let error = impatient.about().unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(TimeoutPhase::Read)),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
     let conflict = client_for(&server)
-        .agent(agent)
-        .read_timeout(Duration::from_secs(1))
+        .http_client(agent)
+        .connect_timeout(Duration::from_secs(1))
         .build()
         .unwrap_err();
     assert_eq!(conflict.kind(), ErrorKind::Protocol);

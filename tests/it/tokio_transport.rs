@@ -265,7 +265,7 @@ async fn save_media_leaves_nothing_on_a_dropped_connection() {
 
     server.fault(None, "/assets/*", Fault::DropMidBody);
     let error = client.save_media(&image, &target).await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Http, "{error}");
+    assert_eq!(error.kind(), ErrorKind::Io, "{error}");
     assert!(
         scratch.names().is_empty(),
         "left behind: {:?}",
@@ -674,6 +674,15 @@ async fn clients_can_share_one_pool() {
     a.unwrap();
     b.unwrap();
     assert_eq!(second.clone().server().host(), "127.0.0.1");
+
+    // Connection options belong to the shared client: combining them is refused, as in
+    // immich-blocking.
+    let conflict = client_for(&server)
+        .http_client(first.http_client().clone())
+        .connect_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap_err();
+    assert_eq!(conflict.kind(), ErrorKind::Protocol, "{conflict}");
 }
 
 /// Compile-time check: the futures can be spawned on a multi-threaded runtime.
@@ -713,4 +722,26 @@ async fn early_answer_then_hang_up_is_read_every_time() {
         assert!(result.is_duplicate());
     }
     server.abort();
+}
+
+#[tokio::test]
+async fn a_connection_closed_before_the_answer_is_io_in_both_transports() {
+    // A raw server that reads the request and hangs up without a word. Loopback only.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().unwrap();
+            let _ = std::io::Read::read(&mut stream, &mut [0u8; 4096]);
+        }
+    });
+    let url = format!("http://{addr}");
+    let error = Client::new(&url, "key").unwrap().about().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Io, "{error}");
+    let blocking = immich_blocking::Client::new(&url, "key").unwrap();
+    let error = tokio::task::spawn_blocking(move || blocking.about().unwrap_err())
+        .await
+        .unwrap();
+    assert_eq!(error.kind(), immich_blocking::ErrorKind::Io, "{error}");
+    server.join().unwrap();
 }

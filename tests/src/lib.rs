@@ -5,7 +5,14 @@
 #![warn(missing_docs)]
 
 #[cfg(unix)]
+pub mod bench;
+#[cfg(unix)]
 pub mod prism;
 pub mod server;
 
 pub use server::{Fault, FaultRule, LoggedRequest, Options, TestServer, Version};
+
+/// The README's code blocks, compiled (and run where they don't need a server) by `cargo test`.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

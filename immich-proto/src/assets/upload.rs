@@ -288,7 +288,7 @@ impl UploadAsset {
 
     /// The SHA-1 of the file, hex (as the Immich CLI sends it) or base64, sent as
     /// `x-immich-checksum` so the server can answer "duplicate" early.
-    /// See [`Sha1Checksum`](crate::checksum::Sha1Checksum).
+    /// See [`Sha1Checksum`] and [`checksum_from`](Self::checksum_from).
     pub fn checksum(mut self, checksum: impl Into<String>) -> Self {
         self.checksum = Some(checksum.into());
         self

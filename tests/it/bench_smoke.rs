@@ -1,0 +1,74 @@
+//! The benchmark's smoke mode: every case once on small sizes, so the benchmark keeps compiling
+//! and working. Timings here mean nothing (debug build, tests running in parallel); the test
+//! checks that every case ran and produced a sane figure. The benchmark itself checks that
+//! each client moved every byte and request it should have.
+
+use immich_tests::bench::{self, Better, Config};
+
+#[test]
+fn smoke_mode_runs_every_case_with_sane_figures() {
+    let config = Config::smoke(env!("CARGO_BIN_EXE_bench"));
+    assert!(
+        config.curl.is_file(),
+        "the benchmark compares against curl, which is not at {}: install curl",
+        config.curl.display()
+    );
+    let report = match bench::run(&config) {
+        Ok(report) => report,
+        Err(failure) => panic!("the benchmark failed in smoke mode: {failure}"),
+    };
+    let table = report.markdown();
+    println!("{table}");
+
+    let cases = [
+        ("upload a 8 MiB file", 3),
+        ("upload a 8 MiB file with checksum", 2),
+        ("stream a 8 MiB video", 3),
+        ("20 GET /server/about", 3),
+        ("20 thumbnails of 64 KiB", 3),
+        ("decode a 100-asset search page", 2),
+        ("2 pages x 100 assets", 2),
+    ];
+    for (prefix, expected) in cases {
+        let rows: Vec<_> = report
+            .case(prefix)
+            .into_iter()
+            .filter(|r| prefix.contains("checksum") || !r.case.contains("checksum"))
+            .collect();
+        assert_eq!(rows.len(), expected, "rows of `{prefix}` in\n{table}");
+    }
+    assert_eq!(report.rows.len(), 18, "{table}");
+    for row in &report.rows {
+        assert!(
+            row.value.is_finite() && row.value > 0.0,
+            "{} / {}: {} {}",
+            row.case,
+            row.client,
+            row.value,
+            row.unit
+        );
+        assert_eq!(row.samples.len(), 1, "one run per case in smoke mode");
+        if let Some((ratio, _)) = &row.ratio {
+            assert!(ratio.is_finite() && *ratio > 0.0, "{}: ratio {ratio}", row.case);
+        }
+        // Every compared row has a verdict; baselines and reports have none.
+        assert_eq!(row.met.is_some(), row.ratio.is_some(), "{}", row.client);
+        if row.unit == "s" || row.unit == "ms/page" {
+            assert_eq!(row.better, Better::Lower);
+        }
+    }
+    // Peak memory is measured for every client that moves a file or a video, curl included.
+    for row in report.rows.iter().filter(|r| {
+        (r.case.starts_with("upload") || r.case.starts_with("stream")) && r.unit == "MB/s"
+    }) {
+        let kib = row.peak_rss_kib.unwrap_or(0);
+        assert!(
+            (512..4 * 1024 * 1024).contains(&kib),
+            "{} / {}: peak RSS {kib} KiB",
+            row.case,
+            row.client
+        );
+    }
+    let markdown_rows = table.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(markdown_rows, 1 + report.rows.len(), "header plus one line per row");
+}
