@@ -89,6 +89,17 @@ pub struct MediaHead {
 }
 
 impl MediaHead {
+    /// `Last-Modified` as a typed instant (an HTTP date such as
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`), or `None` when absent or unreadable.
+    pub fn last_modified_time(&self) -> Option<crate::DateTime> {
+        let text = self.last_modified.as_deref()?;
+        let time = httpdate::parse_http_date(text).ok()?;
+        Some(crate::DateTime::from_system_time(
+            time.duration_since(std::time::UNIX_EPOCH)
+                .map_err(|before| before.duration()),
+        ))
+    }
+
     /// For reading the body into memory: refuses, before any byte is read, an answer whose
     /// `Content-Length` is over `limit`, with [`Error::BodyTooLarge`]. A transport still counts
     /// while reading, since the length may be missing.
@@ -278,6 +289,21 @@ mod tests {
         );
         assert!(partial_path(Path::new("/"), 1).is_err());
         assert!(partial_path(Path::new("out/.."), 1).is_err());
+    }
+
+    #[test]
+    fn last_modified_is_typed() {
+        let h = head(200, &[("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        let MediaOutcome::Stream(m) = media_head("viewAsset", &h).unwrap() else {
+            panic!("not a stream")
+        };
+        let t = m.last_modified_time().unwrap();
+        assert_eq!(t.to_utc_string(), "1994-11-06T08:49:37.000Z");
+        let h = head(200, &[("last-modified", "yesterday")]);
+        let MediaOutcome::Stream(m) = media_head("viewAsset", &h).unwrap() else {
+            panic!("not a stream")
+        };
+        assert_eq!(m.last_modified_time(), None);
     }
 
     #[test]
