@@ -2,17 +2,20 @@
 
 use std::fs;
 use std::hash::BuildHasher;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
+use immich_proto::assets::{
+    resumable_partial_path, DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
+};
 use immich_proto::server::GetServerVersion;
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
+use immich_proto::{AssetId, Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY};
 use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
-use immich_proto::{Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY};
 use immich_proto::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, POOL_IDLE_TIMEOUT};
 use ureq::{Agent, AsSendBody};
 
@@ -319,6 +322,81 @@ impl Client {
         Ok(head)
     }
 
+    /// Downloads an asset's original into `target`, continuing what an interrupted attempt
+    /// left: the core's [`ResumableDownload`] decides, this moves the bytes. The bytes collect
+    /// in the core's [`resumable_partial_path`] (kept when the transfer breaks, so the next call
+    /// resumes with `Range`), and are renamed to `target` only when complete and, with a
+    /// `checksum` (the asset's base64 SHA-1), verified. A mismatch removes the partial file and
+    /// fails with the core's `ChecksumMismatch`.
+    pub(crate) fn resume_download(
+        &self,
+        id: AssetId,
+        checksum: Option<&str>,
+        target: &Path,
+    ) -> Result<DownloadReport, Error> {
+        let partial = resumable_partial_path(target, &id)?;
+        let on_disk = match fs::metadata(&partial) {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let mut download = ResumableDownload::new(id, on_disk);
+        if let Some(checksum) = checksum {
+            download = download.verify_against(checksum)?;
+        }
+        if download.needs_existing_bytes() {
+            let mut file = fs::File::open(&partial)?;
+            let mut buffer = vec![0u8; COPY_CHUNK];
+            loop {
+                match file.read(&mut buffer)? {
+                    0 => break,
+                    n => download.absorb_existing(&buffer[..n]),
+                }
+            }
+        }
+        let Media { head, mut body } = match self.media(&download.endpoint()) {
+            Ok(media) => media,
+            Err(error) => {
+                let complete = error
+                    .proto()
+                    .is_some_and(|e| download.on_error(e) == ResumeFailure::AlreadyComplete);
+                if !complete {
+                    return Err(error);
+                }
+                return finish_download(download, &partial, target);
+            }
+        };
+        let action = download.on_head(&head)?;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&partial)?;
+        match action {
+            ResumeAction::Append => file.seek(SeekFrom::End(0))?,
+            ResumeAction::StartOver => {
+                file.set_len(0)?;
+                file.seek(SeekFrom::Start(0))?
+            }
+        };
+        // Every chunk is written as it arrives: when the transfer breaks, what came so far is
+        // on disk for the next attempt to resume after.
+        let mut buffer = vec![0u8; COPY_CHUNK];
+        loop {
+            match body.read(&mut buffer)? {
+                0 => break,
+                n => {
+                    file.write_all(&buffer[..n])?;
+                    download.on_chunk(&buffer[..n]);
+                }
+            }
+        }
+        file.flush()?;
+        file.sync_all()?;
+        drop(file);
+        finish_download(download, &partial, target)
+    }
+
     /// The one JSON round trip: through the session (ETag cache), bounded body read.
     fn exchange(
         &self,
@@ -406,6 +484,28 @@ pub(crate) fn read_body(
         BodyLimit::Prefix(limit) => read_at_most(body.into_reader(), limit)?,
     };
     Ok(Response::from_parts(head, Bytes::from(bytes)))
+}
+
+/// The buffer for copying a download to its file.
+const COPY_CHUNK: usize = 64 * 1024;
+
+/// Verifies a complete download (the core decides) and renames it to `target`; a checksum
+/// mismatch removes the damaged partial file.
+fn finish_download(
+    download: ResumableDownload,
+    partial: &Path,
+    target: &Path,
+) -> Result<DownloadReport, Error> {
+    match download.finish() {
+        Ok(report) => {
+            fs::rename(partial, target)?;
+            Ok(report)
+        }
+        Err(mismatch) => {
+            let _ = fs::remove_file(partial);
+            Err(mismatch.into())
+        }
+    }
 }
 
 /// Reads at most `limit` bytes of a response body; the rest stays unread.

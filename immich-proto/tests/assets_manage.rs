@@ -8,10 +8,10 @@ mod support;
 use bytes::Bytes;
 use http::{Request, Response};
 use immich_proto::assets::{
-    resume_action, resume_range, verify_checksum, AssetChanges, AssetStatistics, AssetVisibility,
-    BulkUploadCheckItem, CheckBulkUpload, DeleteAssets, DownloadAsset, GetAssetInfo,
-    GetAssetStatistics, RejectReason, ResumeAction, UpdateAsset, UpdateAssets, UploadAction,
-    MAX_BULK_CHECK_BATCH,
+    resumable_partial_path, resume_action, resume_range, verify_checksum, AssetChanges,
+    AssetStatistics, AssetVisibility, BulkUploadCheckItem, CheckBulkUpload, CheckBulkUploadBatches,
+    DeleteAssets, DownloadAsset, GetAssetInfo, GetAssetStatistics, RejectReason, ResumableDownload,
+    ResumeAction, ResumeFailure, UpdateAsset, UpdateAssets, UploadAction, MAX_BULK_CHECK_BATCH,
 };
 use immich_proto::checksum::{Sha1Checksum, Sha1Digest};
 use immich_proto::trash::EmptyTrash;
@@ -475,6 +475,11 @@ fn empty_trash_golden_and_both_answers() {
     );
     // Older servers answered 204 without a count.
     assert_eq!(parse_response(&empty, no_content()), Ok(None));
+    // The document's `count` is a signed integer (minimum -2^53+1): it decodes.
+    assert_eq!(
+        parse_response(&empty, ok(r#"{"count":-9007199254740991}"#)),
+        Ok(Some(-9_007_199_254_740_991))
+    );
     match parse_response(&empty, ok(r#"{"count":"many"}"#)) {
         Err(Error::Decode(e)) => {
             assert_eq!((e.operation, e.path.as_str()), ("emptyTrash", "count"))
@@ -540,6 +545,16 @@ fn asset_statistics_answers() {
     assert_eq!((old.images, old.videos, old.total), (1520, 87, 1607));
     let new = parse_response(&stats, ok_fixture("assets/getAssetStatistics.v3.json")).unwrap();
     assert_eq!((new.images, new.videos, new.total), (20431, 1204, 21635));
+    // The document allows negative counts (minimum -2^53+1); they decode.
+    let negative = parse_response(
+        &stats,
+        ok(r#"{"images":-1,"videos":-9007199254740991,"total":0}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        (negative.images, negative.videos, negative.total),
+        (-1, -9_007_199_254_740_991, 0)
+    );
 }
 
 // ---- downloadAsset: request, resume, verify ----------------------------------------------
@@ -724,4 +739,166 @@ fn resumed_download_transcript_verifies_the_whole_file() {
         Sha1Digest::parse(&expected),
         Some(Sha1Checksum::digest(file))
     );
+}
+
+/// The batching flow: one request per batch, in order, the answers concatenated; nothing to
+/// check sends nothing.
+#[test]
+fn bulk_check_flow_batches_and_concatenates() {
+    use immich_proto::{Flow, Step};
+    let items: Vec<_> = (0..5u8)
+        .map(|i| BulkUploadCheckItem::new(format!("f{i}"), Sha1Checksum::digest(&[i])))
+        .collect();
+    let mut flow = CheckBulkUploadBatches::new(items).batch_size(2).unwrap();
+    let server = v3();
+    let mut last = None;
+    let mut sent = Vec::new();
+    let results = loop {
+        match flow.step(&server, last.take()).unwrap() {
+            Step::Send(request) => {
+                let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+                let ids: Vec<String> = body["assets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["id"].as_str().unwrap().to_owned())
+                    .collect();
+                let answer: Vec<_> = ids
+                    .iter()
+                    .map(|id| serde_json::json!({"id": id, "action": "accept"}))
+                    .collect();
+                sent.push(ids);
+                last = Some(ok(serde_json::json!({ "results": answer }).to_string()));
+            }
+            Step::Done(results) => break results,
+        }
+    };
+    assert_eq!(sent, [vec!["f0", "f1"], vec!["f2", "f3"], vec!["f4"]]);
+    let ids: Vec<_> = results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["f0", "f1", "f2", "f3", "f4"]);
+
+    let mut empty = CheckBulkUploadBatches::new(Vec::new());
+    assert!(matches!(empty.step(&server, None), Ok(Step::Done(r)) if r.is_empty()));
+    assert!(CheckBulkUploadBatches::new(Vec::new())
+        .batch_size(0)
+        .is_err());
+    assert!(CheckBulkUploadBatches::new(Vec::new())
+        .batch_size(MAX_BULK_CHECK_BATCH + 1)
+        .is_err());
+    // A second response with nothing pending is a transport bug, reported as such.
+    let mut done = CheckBulkUploadBatches::new(Vec::new());
+    assert!(done.step(&server, Some(ok("{}"))).is_err());
+}
+
+#[test]
+fn resumable_partial_file_is_stable_per_asset_and_target() {
+    let target = std::path::Path::new("/photos/IMG_1.jpg");
+    let first = resumable_partial_path(target, &asset(1)).unwrap();
+    assert_eq!(first, resumable_partial_path(target, &asset(1)).unwrap());
+    assert_ne!(first, resumable_partial_path(target, &asset(2)).unwrap());
+    assert_eq!(first.parent(), target.parent());
+    let name = first.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with(".IMG_1.jpg.") && name.ends_with(".part"),
+        "{name}"
+    );
+    assert!(resumable_partial_path(std::path::Path::new("/"), &asset(1)).is_err());
+}
+
+/// The download state machine: resume and verify, start over, already complete, mismatch.
+#[test]
+fn resumable_download_decides_and_verifies() {
+    let file = b"the original file, byte for byte";
+    let checksum = Sha1Checksum::digest(file).to_base64();
+    let total = file.len();
+
+    // Resumed after 12 bytes, verified over the old and new bytes.
+    let mut download = ResumableDownload::new(asset(1), 12)
+        .verify_against(&checksum)
+        .unwrap();
+    assert!(download.needs_existing_bytes());
+    for chunk in file[..12].chunks(5) {
+        download.absorb_existing(chunk);
+    }
+    assert_eq!(download.endpoint().range, Some(ByteRange::from(12)));
+    let range = format!("bytes 12-{}/{total}", total - 1);
+    let head = media(206, &[("content-range", range.as_str())]);
+    assert_eq!(download.on_head(&head), Ok(ResumeAction::Append));
+    download.on_chunk(&file[12..20]);
+    download.on_chunk(&file[20..]);
+    let report = download.finish().unwrap();
+    assert_eq!(
+        (report.bytes, report.resumed_from, report.verified),
+        (total as u64, 12, true)
+    );
+
+    // The server ignored the range: the old bytes and their hash are dropped.
+    let mut download = ResumableDownload::new(asset(1), 12)
+        .verify_against(&checksum)
+        .unwrap();
+    download.absorb_existing(&file[..12]);
+    assert_eq!(
+        download.on_head(&media(200, &[])),
+        Ok(ResumeAction::StartOver)
+    );
+    download.on_chunk(file);
+    let report = download.finish().unwrap();
+    assert_eq!((report.bytes, report.resumed_from), (total as u64, 0));
+
+    // Nothing on disk, not verifying: no Range, no hashing needed.
+    let mut fresh = ResumableDownload::new(asset(1), 0);
+    assert!(!fresh.needs_existing_bytes());
+    assert_eq!(fresh.endpoint().range, None);
+    assert_eq!(fresh.on_head(&media(200, &[])), Ok(ResumeAction::StartOver));
+    fresh.on_chunk(b"abc");
+    let report = fresh.finish().unwrap();
+    assert_eq!((report.bytes, report.verified), (3, false));
+
+    // 416 after a complete earlier attempt: finish with what is on disk.
+    let mut complete = ResumableDownload::new(asset(1), total as u64)
+        .verify_against(&checksum)
+        .unwrap();
+    complete.absorb_existing(file);
+    let unsatisfiable = parse_response(
+        &GetAssetInfo::new(asset(1)),
+        Response::builder()
+            .status(416)
+            .body(Bytes::from_static(b""))
+            .unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        complete.on_error(&unsatisfiable),
+        ResumeFailure::AlreadyComplete
+    );
+    assert_eq!(complete.finish().unwrap().resumed_from, total as u64);
+    let mut nothing = ResumableDownload::new(asset(1), 0);
+    assert_eq!(nothing.on_error(&unsatisfiable), ResumeFailure::Keep);
+
+    // A damaged transfer, and bytes on disk that were never hashed, are mismatches.
+    let mut damaged = ResumableDownload::new(asset(1), 0)
+        .verify_against(&checksum)
+        .unwrap();
+    damaged.on_head(&media(200, &[])).unwrap();
+    damaged.on_chunk(b"the original file, byte for bytE");
+    assert!(
+        matches!(damaged.finish(), Err(Error::ChecksumMismatch { expected, .. }) if expected == checksum)
+    );
+    let mut unhashed = ResumableDownload::new(asset(1), 12)
+        .verify_against(&checksum)
+        .unwrap();
+    unhashed.on_head(&head).unwrap();
+    unhashed.on_chunk(&file[12..]);
+    assert!(matches!(
+        unhashed.finish(),
+        Err(Error::ChecksumMismatch { .. })
+    ));
+    // A checksum that is not one is refused up front.
+    assert!(matches!(
+        ResumableDownload::new(asset(1), 0).verify_against("nope"),
+        Err(Error::InvalidInput {
+            what: "asset checksum",
+            ..
+        })
+    ));
 }

@@ -375,21 +375,36 @@ fn time_buckets_from_old_and_v3_servers() {
     )
     .unwrap();
     assert_eq!(
-        old.iter()
-            .map(|b| (b.time_bucket, b.count))
-            .collect::<Vec<_>>(),
-        vec![(day(2024, 6, 1), 2), (day(2024, 5, 1), 4483)]
+        old.iter().map(|b| (b.date(), b.count)).collect::<Vec<_>>(),
+        vec![(Some(day(2024, 6, 1)), 2), (Some(day(2024, 5, 1)), 4483)]
     );
+    // The key is kept as sent (a midnight UTC date-time on old servers).
+    assert!(old[0].time_bucket.starts_with("2024-06-01T00:00:00"));
     let new = parse_response(
         &GetTimeBuckets::new(),
         ok_fixture("timeline/getTimeBuckets.v3.json"),
     )
     .unwrap();
     assert_eq!(new.len(), 3);
-    assert_eq!((new[1].time_bucket, new[1].count), (day(2025, 2, 1), 868));
+    assert_eq!((new[1].date(), new[1].count), (Some(day(2025, 2, 1)), 868));
+    assert_eq!(new[1].time_bucket, "2025-02-01");
+    // The document types the key as a plain string and the count as a signed integer.
+    let loose = parse_response(
+        &GetTimeBuckets::new(),
+        ok(r#"[{"timeBucket":"not a date","count":-5140411568220894}]"#),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            loose[0].time_bucket.as_str(),
+            loose[0].count,
+            loose[0].date()
+        ),
+        ("not a date", -5_140_411_568_220_894, None)
+    );
     // A bucket key from the list is what the bucket request takes.
     assert_eq!(
-        GetTimeBucket::new(new[0].time_bucket)
+        GetTimeBucket::new(new[0].date().unwrap())
             .request(&v3())
             .unwrap()
             .uri()
@@ -423,7 +438,7 @@ fn time_bucket_columns_from_v3() {
         stack.id,
         StackId::parse("57ac0000-0000-4000-8000-000000000002").unwrap()
     );
-    assert_eq!(stack.asset_count, 3);
+    assert_eq!((stack.asset_count.as_str(), stack.count()), ("3", Some(3)));
     assert_eq!(
         (first.city, first.country),
         (Some("Berlin"), Some("Germany"))
@@ -436,7 +451,10 @@ fn time_bucket_columns_from_v3() {
         first.local_date_time(),
         DateTime::parse("2025-03-01T10:00:05Z")
     );
-    assert_eq!(first.created_at, DateTime::parse("2025-03-01T11:00:00Z"));
+    assert_eq!(first.created(), DateTime::parse("2025-03-01T11:00:00Z"));
+    assert!(first
+        .created_at
+        .is_some_and(|text| text.starts_with("2025-03-01T11:00:00")));
 
     let video = assets.get(1).unwrap();
     assert_eq!(video.is_image, Some(false));
@@ -493,7 +511,7 @@ fn time_bucket_from_an_old_server_becomes_columns() {
     assert_eq!(photo.ratio, Some(0.75));
     assert_eq!(photo.visibility, Some(&AssetVisibility::Timeline));
     assert_eq!(photo.is_favorite, Some(true));
-    assert_eq!(photo.stack.map(|s| s.asset_count), Some(3));
+    assert_eq!(photo.stack.and_then(|s| s.count()), Some(3));
     assert_eq!(
         photo.live_photo_video_id.map(AssetId::as_str),
         Some("a1000000-0000-4000-8000-000000000032")
@@ -519,13 +537,21 @@ fn time_bucket_from_an_old_server_becomes_columns() {
 #[test]
 fn broken_time_buckets_name_the_column() {
     let endpoint = GetTimeBucket::new(day(2025, 3, 1));
-    let ragged = r#"{"id":["a3000000-0000-4000-8000-000000000041"],"ratio":[1,2]}"#;
-    assert_eq!(decode_path(parse_response(&endpoint, ok(ragged))), "ratio");
+    // Columns of other lengths than `id` are allowed by the document: they decode, a row reads
+    // a missing cell as `None`, and `ragged_column` names the first one.
+    let ragged = r#"{"id":["a3000000-0000-4000-8000-000000000041","b"],"ratio":[1,2,3],"isFavorite":[true]}"#;
+    let assets = parse_response(&endpoint, ok(ragged)).unwrap();
+    assert_eq!(assets.ragged_column(), Some("ratio"));
+    assert_eq!(assets.len(), 2);
+    let second = assets.get(1).unwrap();
+    assert_eq!((second.ratio, second.is_favorite), (Some(2.0), None));
+    assert!(assets.get(2).is_none());
+    // A count that is neither a string nor a number is outside the document.
     let bad_stack =
-        r#"{"id":["x","y"],"stack":[null,["57ac0000-0000-4000-8000-000000000002","three"]]}"#;
+        r#"{"id":["x","y"],"stack":[null,["57ac0000-0000-4000-8000-000000000002",true]]}"#;
     assert_eq!(
         decode_path(parse_response(&endpoint, ok(bad_stack))),
-        "stack[1]"
+        "stack[1][1]"
     );
     let short_stack = r#"{"id":["x"],"stack":[["57ac0000-0000-4000-8000-000000000002"]]}"#;
     assert_eq!(
@@ -542,8 +568,27 @@ fn broken_time_buckets_name_the_column() {
     let lenient =
         r#"{"id":["x"],"stack":[["57ac0000-0000-4000-8000-000000000002",4]],"latitude":null}"#;
     let assets = parse_response(&endpoint, ok(lenient)).unwrap();
-    assert_eq!(assets.get(0).unwrap().stack.map(|s| s.asset_count), Some(4));
+    assert_eq!(
+        assets.get(0).unwrap().stack.and_then(|s| s.count()),
+        Some(4)
+    );
     assert!(assets.latitude.is_empty());
+    // The document types these as plain strings: any string decodes, and the typed accessors
+    // say `None` instead of failing the whole bucket.
+    let loose = r#"{"id":["x"],"createdAt":["yesterday"],"fileCreatedAt":["soon"],
+        "localOffsetHours":[1],"stack":[["s","many"]]}"#;
+    let assets = parse_response(&endpoint, ok(loose)).unwrap();
+    let row = assets.get(0).unwrap();
+    assert_eq!((row.created_at, row.created()), (Some("yesterday"), None));
+    assert_eq!(
+        (row.file_created_at, row.file_created()),
+        (Some("soon"), None)
+    );
+    assert_eq!(row.local_date_time(), None);
+    assert_eq!(
+        row.stack.map(|s| (s.asset_count.as_str(), s.count())),
+        Some(("many", None))
+    );
 }
 
 // ---- getMapMarkers -----------------------------------------------------------------------

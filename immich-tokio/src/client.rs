@@ -16,16 +16,19 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use immich_proto::assets::{FileFacts, UploadAsset, UploadOptions, UploadResult};
+use immich_proto::assets::{
+    resumable_partial_path, DownloadReport, FileFacts, ResumableDownload, ResumeAction,
+    ResumeFailure, UploadAsset, UploadOptions, UploadResult,
+};
 use immich_proto::checksum::Sha1Checksum;
 use immich_proto::server::GetServerVersion;
 use immich_proto::{
-    log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit, Boundary,
-    Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server,
-    ServerVersion, Session, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY,
-    POOL_IDLE_TIMEOUT,
+    log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
+    Boundary, Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager,
+    Server, ServerVersion, Session, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::body::{
     collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody, UploadControl, CHUNK,
@@ -351,6 +354,85 @@ impl Client {
         Ok(head)
     }
 
+    /// Downloads an asset's original into `target`, continuing what an interrupted attempt
+    /// left: the core's [`ResumableDownload`] decides, this moves the bytes. The bytes collect
+    /// in the core's [`resumable_partial_path`] (kept when the transfer breaks, so the next call
+    /// resumes with `Range`), and are renamed to `target` only when complete and, with a
+    /// `checksum` (the asset's base64 SHA-1), verified. A mismatch removes the partial file and
+    /// fails with the core's `ChecksumMismatch`.
+    pub(crate) async fn resume_download(
+        &self,
+        id: AssetId,
+        checksum: Option<&str>,
+        target: &Path,
+    ) -> Result<DownloadReport, Error> {
+        let partial = resumable_partial_path(target, &id)?;
+        let on_disk = match tokio::fs::metadata(&partial).await {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let mut download = ResumableDownload::new(id, on_disk);
+        if let Some(checksum) = checksum {
+            download = download.verify_against(checksum)?;
+        }
+        if download.needs_existing_bytes() {
+            let mut file = tokio::fs::File::open(&partial).await?;
+            let mut buffer = vec![0u8; CHUNK];
+            loop {
+                match file.read(&mut buffer).await? {
+                    0 => break,
+                    n => download.absorb_existing(&buffer[..n]),
+                }
+            }
+        }
+        let Media { head, mut body } = match self.media(&download.endpoint()).await {
+            Ok(media) => media,
+            Err(error) => {
+                let complete = error
+                    .proto()
+                    .is_some_and(|e| download.on_error(e) == ResumeFailure::AlreadyComplete);
+                if !complete {
+                    return Err(error);
+                }
+                return finish_download(download, &partial, target).await;
+            }
+        };
+        let action = download.on_head(&head)?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&partial)
+            .await?;
+        match action {
+            ResumeAction::Append => file.seek(std::io::SeekFrom::End(0)).await?,
+            ResumeAction::StartOver => {
+                file.set_len(0).await?;
+                file.seek(std::io::SeekFrom::Start(0)).await?
+            }
+        };
+        let copied = async {
+            while let Some(chunk) =
+                std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await
+            {
+                let chunk = chunk?;
+                file.write_all(&chunk).await?;
+                download.on_chunk(&chunk);
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        // Everything received so far reaches the disk, also when the transfer broke: the next
+        // attempt resumes after it.
+        let flushed = file.flush().await;
+        copied?;
+        flushed?;
+        file.sync_all().await?;
+        drop(file);
+        finish_download(download, &partial, target).await
+    }
+
     /// Uploads the file at `path` as a new asset (`POST /assets`), streaming it in bounded
     /// chunks with the exact `Content-Length`. The core decides the fields from the file's
     /// facts ([`UploadAsset::from_file`]). A file that changes size during the upload fails with
@@ -490,6 +572,25 @@ impl<P: Paged> Stream for Pages<P> {
 impl<P: Paged> fmt::Debug for Pages<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Pages")
+    }
+}
+
+/// Verifies a complete download (the core decides) and renames it to `target`; a checksum
+/// mismatch removes the damaged partial file.
+async fn finish_download(
+    download: ResumableDownload,
+    partial: &Path,
+    target: &Path,
+) -> Result<DownloadReport, Error> {
+    match download.finish() {
+        Ok(report) => {
+            tokio::fs::rename(partial, target).await?;
+            Ok(report)
+        }
+        Err(mismatch) => {
+            let _ = tokio::fs::remove_file(partial).await;
+            Err(mismatch.into())
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench_smoke;
 mod blocking_transport;
+mod cli;
 mod conformance;
 mod memory;
 mod table;

@@ -1,6 +1,6 @@
 //! Models of the albums area.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::assets::{Asset, AssetOrder};
 use crate::users::UserSummary;
@@ -23,7 +23,7 @@ crate::string_enum! {
 /// Servers before v3 include the album's `assets` in `GET /albums/{id}` and name the owner in
 /// `owner`/`ownerId`; v3 sends no assets (use [`AlbumAssets`](super::AlbumAssets)) and lists the
 /// owner first in `albumUsers`. [`Album::owner`] reads either.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Album {
@@ -95,7 +95,7 @@ impl Album {
 }
 
 /// A member of an album (`AlbumUserResponseDto`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AlbumUser {
@@ -106,7 +106,7 @@ pub struct AlbumUser {
 }
 
 /// How many assets one member added to an album (`ContributorCountResponseDto`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContributorCount {

@@ -7,11 +7,11 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
-use http::{response, Method, Request};
+use http::{response, Method, Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::checksum::Sha1Digest;
-use crate::endpoint::{decode_json, json_request};
+use crate::endpoint::{decode_json, json_request, parse_response, Flow, Step};
 use crate::{AssetId, Endpoint, Error, Server};
 
 /// The most files one check may carry. The server sets no documented limit; this keeps each
@@ -187,6 +187,93 @@ impl Endpoint for CheckBulkUpload {
         }
         decode_json::<Wire>(Self::OPERATION_ID, &body).map(|w| w.results)
     }
+}
+
+/// Checks any number of files: one [`CheckBulkUpload`] request per batch of at most
+/// `batch_size` files (default [`MAX_BULK_CHECK_BATCH`]), in order, the answers concatenated.
+/// No files send no request. A transport runs it like any [`Flow`].
+///
+/// ```
+/// # use immich_proto::assets::{BulkUploadCheckItem, CheckBulkUploadBatches};
+/// # use immich_proto::{checksum::Sha1Checksum, Flow, Server, Step};
+/// let server = Server::new("http://localhost:2283")?;
+/// let items = (0..3)
+///     .map(|i| BulkUploadCheckItem::new(format!("IMG_{i}.jpg"), Sha1Checksum::digest(&[i])))
+///     .collect();
+/// let mut flow = CheckBulkUploadBatches::new(items).batch_size(2)?;
+/// let Step::Send(first) = flow.step(&server, None)? else { unreachable!() };
+/// assert!(first.body().starts_with(br#"{"assets":[{"id":"IMG_0.jpg""#));
+/// # Ok::<(), immich_proto::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CheckBulkUploadBatches {
+    items: Vec<BulkUploadCheckItem>,
+    batch_size: usize,
+    /// Built on the first step; the batch whose answer is awaited is the first one left.
+    pending: Option<std::collections::VecDeque<CheckBulkUpload>>,
+    results: Vec<BulkUploadCheckResult>,
+}
+
+impl CheckBulkUploadBatches {
+    /// Checks `items` (ids must be distinct within each batch; checked per request).
+    pub fn new(items: Vec<BulkUploadCheckItem>) -> Self {
+        CheckBulkUploadBatches {
+            items,
+            batch_size: MAX_BULK_CHECK_BATCH,
+            pending: None,
+            results: Vec::new(),
+        }
+    }
+
+    /// At most `batch_size` files per request (1 to [`MAX_BULK_CHECK_BATCH`]).
+    pub fn batch_size(mut self, batch_size: usize) -> Result<Self, Error> {
+        // Validates the size the same way the batching does.
+        CheckBulkUpload::batches(Vec::new(), batch_size)?;
+        self.batch_size = batch_size;
+        Ok(self)
+    }
+}
+
+impl Flow for CheckBulkUploadBatches {
+    type Output = Vec<BulkUploadCheckResult>;
+    const OPERATION_ID: &'static str = "checkBulkUpload";
+
+    fn step(
+        &mut self,
+        server: &Server,
+        response: Option<Response<Bytes>>,
+    ) -> Result<Step<Self::Output>, Error> {
+        let pending = match (&mut self.pending, response) {
+            (None, None) => {
+                let items = std::mem::take(&mut self.items);
+                self.pending
+                    .insert(CheckBulkUpload::batches(items, self.batch_size)?.into())
+            }
+            (Some(pending), Some(response)) => {
+                let Some(answered) = pending.pop_front() else {
+                    return Err(out_of_order(true));
+                };
+                self.results.extend(parse_response(&answered, response)?);
+                pending
+            }
+            (None, Some(_)) => return Err(out_of_order(true)),
+            (Some(_), None) => return Err(out_of_order(false)),
+        };
+        match pending.front() {
+            Some(next) => Ok(Step::Send(next.request(server)?)),
+            None => Ok(Step::Done(std::mem::take(&mut self.results))),
+        }
+    }
+}
+
+/// The flow was stepped in the wrong order (a transport bug, not a server answer).
+fn out_of_order(got_response: bool) -> Error {
+    let reason = if got_response {
+        "checkBulkUpload: a response arrived when no request was pending"
+    } else {
+        "checkBulkUpload: the response to the last request is missing"
+    };
+    Error::invalid_input("flow step", reason)
 }
 
 crate::string_enum! {

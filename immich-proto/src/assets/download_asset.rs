@@ -23,13 +23,21 @@
 //! 3. At the end, [`verify_checksum`] with the asset's `checksum` (base64 SHA-1, from
 //!    [`GetAssetInfo`](crate::assets::GetAssetInfo)). On [`Error::ChecksumMismatch`] delete the
 //!    temporary file; on success rename it to its final name.
+//!
+//! [`ResumableDownload`] holds all of that in one value, so a transport's `download_original`
+//! is a loop that moves bytes: the partial file's name ([`resumable_partial_path`], the same on
+//! every attempt so a later call finds what an interrupted one left), the request, the decision
+//! on the answer's head, the hash of the old and new bytes, and the final check.
+
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
 
 use crate::assets::view_asset::media_get;
-use crate::checksum::Sha1Digest;
+use crate::checksum::{Sha1Checksum, Sha1Digest};
 use crate::endpoint::query_string;
+use crate::media::partial_path;
 use crate::{AssetId, ByteRange, Error, MediaEndpoint, MediaHead, Server};
 
 /// Downloads the original file of an asset, whole or from an offset.
@@ -165,6 +173,215 @@ pub fn verify_checksum(expected_base64: &str, digest: Sha1Digest) -> Result<(), 
         Err(Error::ChecksumMismatch {
             expected: expected.to_base64(),
             actual: digest.to_base64(),
+        })
+    }
+}
+
+/// Where a resumable download of `asset` into `target` keeps its bytes until they are complete
+/// (and verified): [`partial_path`] with a tag derived from the asset id, so every attempt for
+/// the same asset and target uses the same file, and different assets never share one.
+///
+/// ```
+/// # use immich_proto::{assets::resumable_partial_path, AssetId};
+/// # use std::path::Path;
+/// let id = AssetId::parse("7f3c0a52-1b2d-4c3e-9f00-0123456789ab")?;
+/// let partial = resumable_partial_path(Path::new("/photos/IMG_1.jpg"), &id)?;
+/// assert_eq!(partial, resumable_partial_path(Path::new("/photos/IMG_1.jpg"), &id)?);
+/// assert!(partial.starts_with("/photos") && partial.extension().unwrap() == "part");
+/// # Ok::<(), immich_proto::Error>(())
+/// ```
+pub fn resumable_partial_path(target: &Path, asset: &AssetId) -> Result<PathBuf, Error> {
+    // FNV-1a: stable across runs and platforms (std's hashers are not), and enough to keep
+    // the partial files of different assets apart.
+    let tag = asset
+        .as_str()
+        .to_ascii_lowercase()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    partial_path(target, tag)
+}
+
+/// What a finished [`ResumableDownload`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadReport {
+    /// The size of the finished file.
+    pub bytes: u64,
+    /// How many bytes an earlier, interrupted attempt had left and this one kept (0 when it
+    /// started from the beginning, also when the server ignored the `Range`).
+    pub resumed_from: u64,
+    /// Whether the file was checked against the asset's SHA-1 (and matched: a mismatch is an
+    /// error, never a report).
+    pub verified: bool,
+}
+
+/// What the transport should do when [`ResumableDownload::on_error`] has looked at a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeFailure {
+    /// The server says there is nothing after the bytes on disk (`416`): the earlier attempt
+    /// got everything; call [`ResumableDownload::finish`].
+    AlreadyComplete,
+    /// A real failure: return it, and keep the partial file for the next attempt.
+    Keep,
+}
+
+/// A download of an asset's original that continues what an interrupted attempt left and can
+/// check the result against the asset's SHA-1: the whole decision, without I/O.
+///
+/// A transport:
+/// 1. looks up [`resumable_partial_path`] and how many bytes it holds (0 if none), and makes
+///    `ResumableDownload::new(id, bytes_on_disk)`; to verify, adds the asset's `checksum` with
+///    [`verify_against`](Self::verify_against) and feeds the bytes already on disk to
+///    [`absorb_existing`](Self::absorb_existing);
+/// 2. sends [`endpoint`](Self::endpoint) (a `Range` from the bytes on disk), hands the answer's
+///    head to [`on_head`](Self::on_head) and appends to the file, or truncates it first, as
+///    it says; a failed request goes to [`on_error`](Self::on_error);
+/// 3. writes each chunk of the body and passes it to [`on_chunk`](Self::on_chunk);
+/// 4. calls [`finish`](Self::finish): on [`Error::ChecksumMismatch`] it deletes the partial
+///    file (it is damaged), on success it renames it to the target.
+///
+/// ```
+/// # use immich_proto::assets::{ResumableDownload, ResumeAction};
+/// # use immich_proto::{checksum::Sha1Checksum, media_head, AssetId, MediaOutcome};
+/// let id = AssetId::parse("7f3c0a52-1b2d-4c3e-9f00-0123456789ab")?;
+/// let checksum = Sha1Checksum::digest(b"hello world").to_base64();
+/// // An earlier attempt wrote "hello"; the server answers the rest with 206.
+/// let mut download = ResumableDownload::new(id, 5).verify_against(&checksum)?;
+/// download.absorb_existing(b"hello");
+/// assert_eq!(download.endpoint().range.map(|r| r.start), Some(5));
+/// let head = http::Response::builder()
+///     .status(206)
+///     .header("content-range", "bytes 5-10/11")
+///     .body(())
+///     .unwrap()
+///     .into_parts()
+///     .0;
+/// let MediaOutcome::Stream(head) = media_head("downloadAsset", &head)? else { unreachable!() };
+/// assert_eq!(download.on_head(&head)?, ResumeAction::Append);
+/// download.on_chunk(b" world");
+/// let report = download.finish()?;
+/// assert_eq!((report.bytes, report.resumed_from, report.verified), (11, 5, true));
+/// # Ok::<(), immich_proto::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ResumableDownload {
+    id: AssetId,
+    on_disk: u64,
+    resumed_from: u64,
+    written: u64,
+    expected: Option<Sha1Digest>,
+    hasher: Sha1Checksum,
+}
+
+impl ResumableDownload {
+    /// Downloads asset `id`; `bytes_on_disk` is what an earlier attempt left in the partial
+    /// file (0 when there is none).
+    pub fn new(id: AssetId, bytes_on_disk: u64) -> Self {
+        ResumableDownload {
+            id,
+            on_disk: bytes_on_disk,
+            resumed_from: 0,
+            written: bytes_on_disk,
+            expected: None,
+            hasher: Sha1Checksum::new(),
+        }
+    }
+
+    /// Checks the finished file against `checksum`, the asset's base64 SHA-1 (hex accepted).
+    pub fn verify_against(mut self, checksum: &str) -> Result<Self, Error> {
+        let expected = Sha1Digest::parse(checksum.trim()).ok_or_else(|| {
+            Error::invalid_input(
+                "asset checksum",
+                format!(
+                    "{:?} is not a SHA-1 in base64 or hex",
+                    checksum.chars().take(64).collect::<String>()
+                ),
+            )
+        })?;
+        self.expected = Some(expected);
+        Ok(self)
+    }
+
+    /// Whether the bytes already on disk must be fed to
+    /// [`absorb_existing`](Self::absorb_existing) (only when verifying, and there are some).
+    pub fn needs_existing_bytes(&self) -> bool {
+        self.expected.is_some() && self.on_disk > 0
+    }
+
+    /// Feeds the next chunk of the bytes already on disk, in order, to the hash.
+    pub fn absorb_existing(&mut self, chunk: &[u8]) {
+        if self.expected.is_some() {
+            self.hasher.update(chunk);
+        }
+    }
+
+    /// The request: the whole original, or a `Range` from the bytes on disk.
+    pub fn endpoint(&self) -> DownloadAsset {
+        DownloadAsset::new(self.id.clone()).resume_from(self.on_disk)
+    }
+
+    /// Decides, from the answer's head, whether to append the body to the bytes on disk or to
+    /// truncate the file and start over (see [`resume_action`]). A server that ignored the
+    /// range sends everything again: the old bytes and their hash are dropped.
+    pub fn on_head(&mut self, head: &MediaHead) -> Result<ResumeAction, Error> {
+        let action = resume_action(self.on_disk, head)?;
+        match action {
+            ResumeAction::Append => self.resumed_from = self.on_disk,
+            ResumeAction::StartOver => {
+                self.resumed_from = 0;
+                self.written = 0;
+                self.hasher = Sha1Checksum::new();
+            }
+        }
+        Ok(action)
+    }
+
+    /// What a failed request means for the download: a `416 Range Not Satisfiable` after a
+    /// partial attempt says the bytes on disk are already the whole file.
+    pub fn on_error(&mut self, error: &Error) -> ResumeFailure {
+        let unsatisfiable = error
+            .api()
+            .is_some_and(|api| api.status == StatusCode::RANGE_NOT_SATISFIABLE);
+        if unsatisfiable && self.on_disk > 0 {
+            self.resumed_from = self.on_disk;
+            ResumeFailure::AlreadyComplete
+        } else {
+            ResumeFailure::Keep
+        }
+    }
+
+    /// Counts (and hashes, when verifying) the next chunk of the body just written.
+    pub fn on_chunk(&mut self, chunk: &[u8]) {
+        self.written += chunk.len() as u64;
+        if self.expected.is_some() {
+            self.hasher.update(chunk);
+        }
+    }
+
+    /// The download is complete: checks the hash when verifying. [`Error::ChecksumMismatch`]
+    /// (also when the bytes on disk were not all fed to the hash) means the partial file must
+    /// be deleted and nothing kept under the final name.
+    pub fn finish(self) -> Result<DownloadReport, Error> {
+        let verified = match self.expected {
+            Some(expected) => {
+                let hashed = self.hasher.bytes_hashed();
+                let digest = self.hasher.finish();
+                if hashed != self.written || digest != expected {
+                    return Err(Error::ChecksumMismatch {
+                        expected: expected.to_base64(),
+                        actual: digest.to_base64(),
+                    });
+                }
+                true
+            }
+            None => false,
+        };
+        Ok(DownloadReport {
+            bytes: self.written,
+            resumed_from: self.resumed_from,
+            verified,
         })
     }
 }

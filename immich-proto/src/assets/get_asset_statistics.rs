@@ -59,16 +59,17 @@ impl GetAssetStatistics {
     }
 }
 
-/// How many assets the caller owns (`AssetStatsResponseDto`).
+/// How many assets the caller owns (`AssetStatsResponseDto`). Signed, as the document's
+/// counts are (they allow negative values; a real server never sends one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct AssetStatistics {
     /// Images.
-    pub images: u64,
+    pub images: i64,
     /// Videos.
-    pub videos: u64,
+    pub videos: i64,
     /// All assets.
-    pub total: u64,
+    pub total: i64,
 }
 
 impl Endpoint for GetAssetStatistics {

@@ -25,12 +25,13 @@ pub(crate) mod update_asset;
 pub(crate) mod update_assets;
 
 pub use check_bulk_upload::{
-    BulkUploadCheckItem, BulkUploadCheckResult, CheckBulkUpload, RejectReason, UploadAction,
-    MAX_BULK_CHECK_BATCH,
+    BulkUploadCheckItem, BulkUploadCheckResult, CheckBulkUpload, CheckBulkUploadBatches,
+    RejectReason, UploadAction, MAX_BULK_CHECK_BATCH,
 };
 pub use delete_assets::DeleteAssets;
 pub use download_asset::{
-    resume_action, resume_range, verify_checksum, DownloadAsset, ResumeAction,
+    resumable_partial_path, resume_action, resume_range, verify_checksum, DownloadAsset,
+    DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
 };
 pub use get_asset_info::GetAssetInfo;
 pub use get_asset_statistics::{AssetStatistics, GetAssetStatistics};

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::people::Person;
 use crate::tags::Tag;
@@ -66,7 +66,7 @@ crate::string_enum! {
 }
 
 /// One photo, video or other file (`AssetResponseDto`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Asset {
@@ -123,7 +123,11 @@ pub struct Asset {
     pub visibility: Option<AssetVisibility>,
     /// Play time of a video or animation; `None` for still images. Old servers send
     /// `"0:00:05.12000"`, v3 sends milliseconds: both decode here.
-    #[serde(default, deserialize_with = "super::wire::duration")]
+    #[serde(
+        default,
+        deserialize_with = "super::wire::duration",
+        serialize_with = "super::wire::duration_millis"
+    )]
     pub duration: Option<Duration>,
     /// Width in pixels (newer servers; null when unknown).
     #[serde(default, deserialize_with = "super::wire::lenient_i64")]
@@ -158,7 +162,7 @@ pub struct Asset {
 }
 
 /// The stack an asset belongs to (`AssetStackResponseDto`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssetStack {
@@ -172,7 +176,7 @@ pub struct AssetStack {
 }
 
 /// EXIF metadata of an asset (`ExifResponseDto`). Every field may be missing or null.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExifInfo {

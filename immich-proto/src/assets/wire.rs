@@ -59,6 +59,33 @@ pub(crate) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duratio
     d.deserialize_option(DurationVisitor)
 }
 
+/// Writes a `duration` so [`duration`] reads it back exactly: whole milliseconds as v3 sends
+/// them, a finer value in the old `H:MM:SS.fffffffff` form (which keeps every nanosecond).
+pub(crate) fn duration_millis<S: serde::Serializer>(
+    value: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        None => serializer.serialize_none(),
+        Some(d) if d.subsec_nanos() % 1_000_000 == 0 => serializer.serialize_u64(
+            d.as_secs()
+                .saturating_mul(1000)
+                .saturating_add(u64::from(d.subsec_millis())),
+        ),
+        Some(d) => {
+            let secs = d.as_secs();
+            let text = format!(
+                "{}:{:02}:{:02}.{:09}",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                d.subsec_nanos()
+            );
+            serializer.serialize_str(&text)
+        }
+    }
+}
+
 /// Parses `H:MM:SS`, `H:MM:SS.f…` (any number of fraction digits), as old servers wrote them.
 pub(crate) fn parse_clock_duration(text: &str) -> Option<Duration> {
     let mut parts = text.split(':');

@@ -1,11 +1,11 @@
 //! The person model (`PersonResponseDto`) and a page of people (`PeopleResponseDto`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Date, DateTime, PersonId};
 
 /// A recognised person: a cluster of faces, named or not (`PersonResponseDto`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Person {

@@ -18,4 +18,4 @@ pub use get_storage::GetStorage;
 pub use get_supported_media_types::{GetSupportedMediaTypes, MediaKind, SupportedMediaTypes};
 pub use get_version_check::GetVersionCheck;
 pub use model::{ServerAbout, ServerStatistics, ServerStorage, UsageByUser, VersionCheck};
-pub use ping_server::PingServer;
+pub use ping_server::{PingServer, ServerPing};

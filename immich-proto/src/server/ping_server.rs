@@ -1,18 +1,18 @@
 //! `GET /server/ping`: `pingServer`. No permission (public).
 //!
-//! History: added in v1 (beta), stable since v2; unchanged in v3. The answer is
-//! `{"res": "pong"}`; anything else (a proxy's page with a 200, another service on the port)
-//! is an error, so a health check cannot pass by accident.
+//! History: added in v1 (beta), stable since v2; unchanged in v3. An Immich server answers
+//! `{"res": "pong"}`. The document (`ServerPingResponse`) only says `res` is a string, so any
+//! string decodes; [`ServerPing::is_pong`] tells a healthy Immich from something else that
+//! answers JSON with a `res` (a body that is not that JSON object is a decode error).
 
 use bytes::Bytes;
 use http::{response, Method, Request};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{decode_json, empty_request};
-use crate::error::DecodeError;
 use crate::{Endpoint, Error, Server};
 
-/// Checks that an Immich server answers: `Ok(())` only for its `pong`.
+/// Checks that the server answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PingServer;
 
@@ -23,13 +23,23 @@ impl PingServer {
     }
 }
 
-#[derive(Deserialize)]
-struct Pong {
-    res: String,
+/// The answer to a ping (`ServerPingResponse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ServerPing {
+    /// What the server said: `"pong"` for Immich.
+    pub res: String,
+}
+
+impl ServerPing {
+    /// Whether the answer is Immich's `pong`: a health check passes only then.
+    pub fn is_pong(&self) -> bool {
+        self.res == "pong"
+    }
 }
 
 impl Endpoint for PingServer {
-    type Output = ();
+    type Output = ServerPing;
     const OPERATION_ID: &'static str = "pingServer";
     const PERMISSION: Option<&'static str> = None;
 
@@ -37,19 +47,7 @@ impl Endpoint for PingServer {
         empty_request(server, Method::GET, "/server/ping", None)
     }
 
-    fn parse(&self, _head: &response::Parts, body: Bytes) -> Result<(), Error> {
-        let pong: Pong = decode_json(Self::OPERATION_ID, &body)?;
-        if pong.res == "pong" {
-            return Ok(());
-        }
-        Err(Error::Decode(DecodeError {
-            operation: Self::OPERATION_ID,
-            path: "res".to_owned(),
-            message: format!(
-                "expected \"pong\", got {:?}",
-                pong.res.chars().take(64).collect::<String>()
-            ),
-            excerpt: crate::error::excerpt(&body, 200),
-        }))
+    fn parse(&self, _head: &response::Parts, body: Bytes) -> Result<ServerPing, Error> {
+        decode_json(Self::OPERATION_ID, &body)
     }
 }

@@ -155,25 +155,45 @@ impl TimelineFilters {
 }
 
 /// One month of the timeline and how many assets it holds (`TimeBucketsResponseDto`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+///
+/// Both fields are kept as the document types them: `timeBucket` is a plain string (a
+/// `YYYY-MM-DD` date on v1.133+, a midnight UTC date-time before) and `count` a signed integer.
+/// [`date`](Self::date) reads the bucket key as a [`Date`] for
+/// [`GetTimeBucket`](crate::timeline::GetTimeBucket).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TimeBucket {
-    /// The first day of the month (v1.133+ send `YYYY-MM-DD`, older servers a midnight UTC
-    /// date-time; both read).
-    pub time_bucket: Date,
+    /// The bucket's key, as sent: the first day of the month (`YYYY-MM-DD` on v1.133+, a
+    /// midnight UTC date-time before).
+    pub time_bucket: String,
     /// How many assets it holds.
-    pub count: u64,
+    pub count: i64,
 }
 
-/// A stack, as a timeline row names it: its id and size.
+impl TimeBucket {
+    /// The first day of the bucket, or `None` when the key is neither a date nor a date-time.
+    pub fn date(&self) -> Option<Date> {
+        Date::parse(self.time_bucket.trim())
+    }
+}
+
+/// A stack, as a timeline row names it: the `[stackId, assetCount]` pair, both strings in the
+/// document (a number for the count is accepted too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StackSummary {
     /// The stack's id.
     pub id: StackId,
-    /// How many assets it holds.
-    pub asset_count: u64,
+    /// How many assets it holds, as sent; see [`count`](Self::count).
+    pub asset_count: String,
+}
+
+impl StackSummary {
+    /// How many assets the stack holds, or `None` when the text is not a count.
+    pub fn count(&self) -> Option<u64> {
+        self.asset_count.trim().parse().ok()
+    }
 }
 
 /// The assets of one time bucket (`TimeBucketAssetResponseDto`): parallel arrays, one entry per
@@ -198,10 +218,11 @@ pub struct TimeBucketAssets {
     pub is_image: Vec<bool>,
     /// Thumbhashes (base64), null while not generated.
     pub thumbhash: Vec<Option<String>>,
-    /// When each file was created, in UTC.
-    pub file_created_at: Vec<DateTime>,
-    /// When each asset was added to Immich.
-    pub created_at: Vec<DateTime>,
+    /// When each file was created, in UTC, as sent (plain strings in the document; rows read
+    /// them with [`TimeBucketAsset::file_created`]).
+    pub file_created_at: Vec<String>,
+    /// When each asset was added to Immich, as sent (see [`TimeBucketAsset::created`]).
+    pub created_at: Vec<String>,
     /// The photographer's UTC offset, in hours (may be fractional).
     pub local_offset_hours: Vec<f64>,
     /// Video durations; `None` for still images.
@@ -245,10 +266,10 @@ pub struct TimeBucketAsset<'a> {
     pub is_image: Option<bool>,
     /// Its thumbhash.
     pub thumbhash: Option<&'a str>,
-    /// When the file was created (UTC).
-    pub file_created_at: Option<DateTime>,
-    /// When it was added to Immich.
-    pub created_at: Option<DateTime>,
+    /// When the file was created (UTC), as sent; see [`file_created`](Self::file_created).
+    pub file_created_at: Option<&'a str>,
+    /// When it was added to Immich, as sent; see [`created`](Self::created).
+    pub created_at: Option<&'a str>,
     /// The photographer's UTC offset in hours.
     pub local_offset_hours: Option<f64>,
     /// Play time, for videos.
@@ -270,10 +291,20 @@ pub struct TimeBucketAsset<'a> {
 }
 
 impl TimeBucketAsset<'_> {
+    /// When the file was created, or `None` when not sent or not a date-time.
+    pub fn file_created(&self) -> Option<DateTime> {
+        DateTime::parse(self.file_created_at?.trim())
+    }
+
+    /// When the asset was added to Immich, or `None` when not sent or not a date-time.
+    pub fn created(&self) -> Option<DateTime> {
+        DateTime::parse(self.created_at?.trim())
+    }
+
     /// The wall-clock time the picture was taken where it was taken (the file time shifted by
     /// the photographer's offset), when both are known.
     pub fn local_date_time(&self) -> Option<DateTime> {
-        let created = self.file_created_at?;
+        let created = self.file_created()?;
         let offset_seconds = (self.local_offset_hours? * 3600.0).round();
         if !offset_seconds.is_finite() || offset_seconds.abs() > 86_400.0 {
             return None;
@@ -310,8 +341,8 @@ impl TimeBucketAssets {
             is_trashed: self.is_trashed.get(index).copied(),
             is_image: self.is_image.get(index).copied(),
             thumbhash: opt(&self.thumbhash, index).map(String::as_str),
-            file_created_at: self.file_created_at.get(index).copied(),
-            created_at: self.created_at.get(index).copied(),
+            file_created_at: self.file_created_at.get(index).map(String::as_str),
+            created_at: self.created_at.get(index).map(String::as_str),
             local_offset_hours: self.local_offset_hours.get(index).copied(),
             duration: opt(&self.duration, index).copied(),
             stack: opt(&self.stack, index),
@@ -329,9 +360,10 @@ impl TimeBucketAssets {
         (0..self.len()).filter_map(move |index| self.get(index))
     }
 
-    /// The name of the first column whose length differs from the number of ids (a column a
-    /// server left out is empty, which is fine).
-    pub(crate) fn ragged_column(&self) -> Option<&'static str> {
+    /// The name of the first column (its JSON name) whose length differs from the number of
+    /// ids; a column a server left out is empty, which is fine. A real server sends columns
+    /// that line up; the document cannot promise it, so decoding does not refuse ragged ones.
+    pub fn ragged_column(&self) -> Option<&'static str> {
         let rows = self.id.len();
         let lengths = [
             ("ownerId", self.owner_id.len()),
@@ -378,9 +410,11 @@ impl TimeBucketAssets {
             out.is_trashed.push(asset.is_trashed);
             out.is_image.push(asset.asset_type == AssetType::Image);
             out.thumbhash.push(asset.thumbhash.clone());
-            out.file_created_at.push(asset.file_created_at);
+            out.file_created_at
+                .push(asset.file_created_at.to_utc_string());
             if all_created {
-                out.created_at.extend(asset.created_at);
+                out.created_at
+                    .extend(asset.created_at.map(|at| at.to_utc_string()));
             }
             // `localDateTime` is the local wall clock written as if UTC.
             let offset =
@@ -389,7 +423,7 @@ impl TimeBucketAssets {
             out.duration.push(asset.duration);
             out.stack.push(asset.stack.as_ref().map(|s| StackSummary {
                 id: s.id.clone(),
-                asset_count: s.asset_count,
+                asset_count: s.asset_count.to_string(),
             }));
             out.projection_type
                 .push(exif.and_then(|e| e.projection_type.clone()));
@@ -484,7 +518,7 @@ impl<'de> Deserialize<'de> for TimeBucketAssets {
 }
 
 /// The v1.133+ wire form. Every column is optional here; [`TimeBucketAssets::ragged_column`]
-/// catches columns that do not line up.
+/// names columns that do not line up.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Columns {
@@ -504,9 +538,9 @@ struct Columns {
     #[serde(default)]
     thumbhash: Vec<Option<String>>,
     #[serde(default)]
-    file_created_at: Vec<DateTime>,
+    file_created_at: Vec<String>,
     #[serde(default)]
-    created_at: Vec<DateTime>,
+    created_at: Vec<String>,
     #[serde(default)]
     local_offset_hours: Vec<f64>,
     #[serde(default)]
@@ -549,10 +583,8 @@ impl<'de> Deserialize<'de> for StackCell {
         }
         let (id, count) = <(StackId, CountText)>::deserialize(deserializer)?;
         let asset_count = match count {
-            CountText::Number(n) => n,
-            CountText::Text(text) => text.trim().parse().map_err(|_| {
-                de::Error::custom(format_args!("stack asset count {text:?} is not a number"))
-            })?,
+            CountText::Text(text) => text,
+            CountText::Number(n) => n.to_string(),
         };
         Ok(StackCell(StackSummary { id, asset_count }))
     }

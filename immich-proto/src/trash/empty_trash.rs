@@ -33,8 +33,9 @@ impl EmptyTrash {
 }
 
 impl Endpoint for EmptyTrash {
-    /// How many assets were deleted; `None` when the server did not say (older servers).
-    type Output = Option<u64>;
+    /// How many assets were deleted; `None` when the server did not say (older servers). Signed,
+    /// as the document's `TrashResponseDto.count` is (it allows negative values).
+    type Output = Option<i64>;
     const OPERATION_ID: &'static str = "emptyTrash";
     const PERMISSION: Option<&'static str> = Some("asset.delete");
 
@@ -42,10 +43,10 @@ impl Endpoint for EmptyTrash {
         empty_request(server, Method::POST, "/trash/empty", None)
     }
 
-    fn parse(&self, _head: &response::Parts, body: Bytes) -> Result<Option<u64>, Error> {
+    fn parse(&self, _head: &response::Parts, body: Bytes) -> Result<Option<i64>, Error> {
         #[derive(Deserialize)]
         struct Count {
-            count: u64,
+            count: i64,
         }
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);

@@ -17,6 +17,7 @@
 //! discarded, the video is a repeated buffer, `/server/about` is precomputed.
 
 mod body;
+mod manage;
 mod multipart;
 mod routes;
 #[cfg(test)]
@@ -494,6 +495,32 @@ impl TestServer {
     /// The stored bytes of an asset.
     pub fn asset_bytes(&self, id: &str) -> Option<Bytes> {
         lock(&self.shared.store).asset(id).map(|a| a.bytes.clone())
+    }
+
+    /// Makes the asset JSON of `id` announce a checksum that its bytes do not have (a damaged
+    /// library), so a verified download must fail.
+    pub fn announce_wrong_checksum(&self, id: &str) {
+        lock(&self.shared.store).edits_mut(id).wrong_checksum = true;
+    }
+
+    /// Whether the asset `id` is in the trash (`None` when the server does not have it).
+    pub fn asset_trashed(&self, id: &str) -> Option<bool> {
+        let store = lock(&self.shared.store);
+        store.asset(id).map(|_| store.is_trashed(id))
+    }
+
+    /// The members added to an album through the API: `(user id, role)`.
+    pub fn album_members(&self, id: &str) -> Option<Vec<(String, String)>> {
+        lock(&self.shared.store).album(id).map(|a| a.members.clone())
+    }
+
+    /// The ids of the shared links.
+    pub fn shared_link_ids(&self) -> Vec<String> {
+        lock(&self.shared.store)
+            .shared_links
+            .iter()
+            .map(|l| l.id.clone())
+            .collect()
     }
 
     /// The asset ids an album holds.

@@ -80,7 +80,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Failure {
             status,
             messages: vec![message.into()],
@@ -88,12 +88,12 @@ impl Failure {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
     /// A validation failure: v2 lists the messages, v3 lists `{message, path}`.
-    fn invalid(message: impl Into<String>, path: &[&str]) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>, path: &[&str]) -> Self {
         let message = message.into();
         Failure {
             status: StatusCode::BAD_REQUEST,
@@ -102,38 +102,38 @@ impl Failure {
         }
     }
 
-    fn no_access(permission: &str) -> Self {
+    pub(crate) fn no_access(permission: &str) -> Self {
         Self::bad_request(format!("Not found or no {permission} access"))
     }
 }
 
-type Handled = Result<Reply, Failure>;
+pub(crate) type Handled = Result<Reply, Failure>;
 
 /// Everything a handler needs about the request.
-struct Ctx<'a> {
-    shared: &'a Shared,
-    head: &'a request::Parts,
+pub(crate) struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub head: &'a request::Parts,
     /// The path after `/api`.
-    path: &'a str,
-    query: Vec<(String, String)>,
-    version: Version,
-    log_index: usize,
+    pub path: &'a str,
+    pub query: Vec<(String, String)>,
+    pub version: Version,
+    pub log_index: usize,
 }
 
 impl Ctx<'_> {
-    fn query(&self, key: &str) -> Option<&str> {
+    pub(crate) fn query(&self, key: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
-    fn v3(&self) -> bool {
+    pub(crate) fn v3(&self) -> bool {
         self.version.is_v3()
     }
 
     /// Checks a path id as the emulated server's validation does.
-    fn id(&self, id: &str) -> Result<String, Failure> {
+    pub(crate) fn id(&self, id: &str) -> Result<String, Failure> {
         if is_uuid(id, self.v3()) {
             Ok(id.to_ascii_lowercase())
         } else if self.v3() {
@@ -143,7 +143,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn bool_query(&self, key: &str) -> Result<Option<bool>, Failure> {
+    pub(crate) fn bool_query(&self, key: &str) -> Result<Option<bool>, Failure> {
         match self.query(key) {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
@@ -155,7 +155,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn int_query(&self, key: &str, min: u64, max: u64, default: u64) -> Result<u64, Failure> {
+    pub(crate) fn int_query(&self, key: &str, min: u64, max: u64, default: u64) -> Result<u64, Failure> {
         match self.query(key) {
             None => Ok(default),
             Some(v) => match v.parse::<u64>() {
@@ -207,11 +207,22 @@ fn permission(method: &Method, segments: &[&str]) -> Option<&'static str> {
         ("GET", ["server", "statistics"]) => "server.statistics",
         ("GET", ["server", "version-check"]) => "server.versionCheck",
         ("GET", ["users", "me"]) => "user.read",
+        ("GET", ["albums", "statistics"]) => "album.statistics",
         ("GET", ["albums", ..]) => "album.read",
         ("POST", ["albums"]) => "album.create",
+        ("PATCH", ["albums", _]) => "album.update",
+        ("DELETE", ["albums", _]) => "album.delete",
         ("PUT", ["albums", _, "assets"]) => "albumAsset.create",
+        ("DELETE", ["albums", _, "assets"]) => "albumAsset.delete",
+        ("PUT", ["albums", _, "users"]) => "albumUser.create",
+        ("PUT", ["albums", _, "user", _]) => "albumUser.update",
+        ("DELETE", ["albums", _, "user", _]) => "albumUser.delete",
         ("POST", ["assets"]) => "asset.upload",
         ("POST", ["assets", "bulk-upload-check"]) => "asset.upload",
+        ("PUT", ["assets"] | ["assets", _]) => "asset.update",
+        ("DELETE", ["assets"]) => "asset.delete",
+        ("POST", ["trash", "empty"]) => "asset.delete",
+        ("GET", ["assets", "statistics"]) => "asset.statistics",
         ("GET", ["assets", _]) => "asset.read",
         ("GET", ["assets", _, "original"]) => "asset.download",
         ("GET", ["assets", ..]) => "asset.view",
@@ -219,6 +230,13 @@ fn permission(method: &Method, segments: &[&str]) -> Option<&'static str> {
         ("GET", ["tags", ..]) => "tag.read",
         ("POST", ["search", _]) => "asset.read",
         ("GET", ["search", "person"]) => "person.read",
+        ("GET", ["shared-links"]) => "sharedLink.read",
+        ("POST", ["shared-links"]) => "sharedLink.create",
+        ("DELETE", ["shared-links", _]) => "sharedLink.delete",
+        ("GET", ["memories"]) => "memory.read",
+        ("GET", ["timeline", _]) => "asset.read",
+        ("GET", ["map", "markers"]) => "map.read",
+        ("GET", ["stacks"]) => "stack.read",
         _ => return None,
     })
 }
@@ -421,6 +439,45 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             bulk_upload_check(ctx, read_json(ctx, body).await?)?
         }
         ("POST", ["search", "metadata"]) => search(ctx, read_json(ctx, body).await?, None)?,
+        ("POST", ["search", "random"]) => super::manage::random(ctx, read_json(ctx, body).await?)?,
+        ("PUT", ["assets", id]) => {
+            let id = ctx.id(id)?;
+            super::manage::update_asset(ctx, &id, read_json(ctx, body).await?)?
+        }
+        ("PUT", ["assets"]) => super::manage::update_assets(ctx, read_json(ctx, body).await?)?,
+        ("DELETE", ["assets"]) => super::manage::delete_assets(ctx, read_json(ctx, body).await?)?,
+        ("POST", ["trash", "empty"]) => super::manage::empty_trash(ctx)?,
+        ("PATCH", ["albums", id]) => {
+            let id = ctx.id(id)?;
+            super::manage::update_album(ctx, &id, read_json(ctx, body).await?)?
+        }
+        ("DELETE", ["albums", id]) => {
+            let id = ctx.id(id)?;
+            super::manage::delete_album(ctx, &id)?
+        }
+        ("DELETE", ["albums", id, "assets"]) => {
+            let id = ctx.id(id)?;
+            super::manage::remove_assets(ctx, &id, read_json(ctx, body).await?)?
+        }
+        ("PUT", ["albums", id, "users"]) => {
+            let id = ctx.id(id)?;
+            super::manage::add_users(ctx, &id, read_json(ctx, body).await?)?
+        }
+        ("PUT", ["albums", id, "user", user]) => {
+            let id = ctx.id(id)?;
+            super::manage::update_member(ctx, &id, user, Some(read_json(ctx, body).await?))?
+        }
+        ("DELETE", ["albums", id, "user", user]) => {
+            let id = ctx.id(id)?;
+            super::manage::update_member(ctx, &id, user, None)?
+        }
+        ("POST", ["shared-links"]) => {
+            super::manage::create_shared_link(ctx, read_json(ctx, body).await?)?
+        }
+        ("DELETE", ["shared-links", id]) => {
+            let id = ctx.id(id)?;
+            super::manage::remove_shared_link(ctx, &id)?
+        }
         ("POST", ["search", "smart"]) => {
             let body = read_json(ctx, body).await?;
             let query = body.get("query").and_then(Value::as_str).unwrap_or("");
@@ -473,7 +530,7 @@ async fn read_json(ctx: &Ctx<'_>, body: Incoming) -> Result<Value, Failure> {
 }
 
 /// A JSON answer with an `ETag`; a GET whose `If-None-Match` matches gets `304`.
-fn json_with_etag(ctx: &Ctx<'_>, value: &Value) -> Reply {
+pub(crate) fn json_with_etag(ctx: &Ctx<'_>, value: &Value) -> Reply {
     let bytes = Bytes::from(value.to_string());
     let etag = format!(
         "W/\"{:x}-{}\"",
@@ -537,6 +594,15 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
         })),
         ["users", "me"] => ok(store::me_json(version)),
         ["albums"] => list_albums(ctx),
+        ["albums", "statistics"] => super::manage::album_statistics(ctx),
+        ["assets", "statistics"] => super::manage::asset_statistics(ctx),
+        ["shared-links"] => super::manage::shared_links(ctx),
+        ["memories"] => super::manage::memories(ctx),
+        ["timeline", "buckets"] => super::manage::time_buckets(ctx),
+        ["timeline", "bucket"] => super::manage::time_bucket(ctx),
+        ["map", "markers"] => super::manage::map_markers(ctx),
+        ["stacks"] => super::manage::stacks(ctx),
+        ["api-keys", "me"] => super::manage::my_api_key(ctx),
         ["albums", id] => {
             let id = ctx.id(id)?;
             let with_assets = if ctx.v3() {
@@ -827,7 +893,7 @@ fn list_albums(ctx: &Ctx<'_>) -> Handled {
     Ok(json_with_etag(ctx, &Value::Array(albums)))
 }
 
-fn id_list(ctx: &Ctx<'_>, body: &Value, key: &str) -> Result<Option<Vec<String>>, Failure> {
+pub(crate) fn id_list(ctx: &Ctx<'_>, body: &Value, key: &str) -> Result<Option<Vec<String>>, Failure> {
     let Some(value) = body.get(key) else {
         return Ok(None);
     };
@@ -854,7 +920,7 @@ fn id_list(ctx: &Ctx<'_>, body: &Value, key: &str) -> Result<Option<Vec<String>>
     Ok(Some(ids))
 }
 
-fn body_bool(body: &Value, key: &str) -> Result<Option<bool>, Failure> {
+pub(crate) fn body_bool(body: &Value, key: &str) -> Result<Option<bool>, Failure> {
     match body.get(key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -865,7 +931,7 @@ fn body_bool(body: &Value, key: &str) -> Result<Option<bool>, Failure> {
     }
 }
 
-fn body_int(body: &Value, key: &str, min: u64, max: u64) -> Result<Option<u64>, Failure> {
+pub(crate) fn body_int(body: &Value, key: &str, min: u64, max: u64) -> Result<Option<u64>, Failure> {
     match body.get(key) {
         None => Ok(None),
         Some(v) => match v.as_u64() {
@@ -904,6 +970,8 @@ fn create_album(ctx: &Ctx<'_>, body: Value) -> Handled {
             .filter(|a| store.asset(a).is_some())
             .collect(),
         created: "2025-01-01T00:00:00.000Z".to_owned(),
+        members: Vec::new(),
+        order: "desc".to_owned(),
     };
     let value = store::album_json(&album, ctx.version, &store, true);
     store.albums.push(album);

@@ -15,6 +15,12 @@ use super::routes::{apply_range, Reply};
 use super::store::{self, Asset, Kind, Store};
 use super::{Shared, Version};
 
+/// The video is this buffer repeated, so each frame of its body is at most this long. Large
+/// frames make large socket writes, and copying more than about 128 KiB per system call is
+/// several times slower on the benchmark machine (see BENCHMARKS.md): the sink must not be
+/// what limits a client.
+const VIDEO_CHUNK: usize = 128 * 1024;
+
 /// What sink mode precomputes on first use.
 pub(crate) struct Cache {
     about: Bytes,
@@ -29,7 +35,7 @@ impl Cache {
     fn build(shared: &Shared) -> Self {
         let options = &shared.options;
         let version = options.version;
-        let video_chunk: Bytes = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let video_chunk: Bytes = (0..VIDEO_CHUNK as u32).map(|i| (i % 251) as u8).collect();
         let thumbnail: Bytes = (0..options.sink_thumbnail_len as u32)
             .map(|i| (i % 241) as u8)
             .collect();

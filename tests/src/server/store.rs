@@ -50,6 +50,10 @@ pub mod fixtures {
     pub fn asset_missing() -> String {
         uuid(0xa55e, 0xdead)
     }
+    /// The seeded stack: [`asset_beach`] (primary) and [`asset_family`].
+    pub fn stack() -> String {
+        uuid(0x57ac, 1)
+    }
     /// The id of the `n`th seeded person (1-based).
     pub fn person(n: u64) -> String {
         uuid(0xbe0, n)
@@ -100,6 +104,19 @@ impl Asset {
     }
 }
 
+/// What the asset-management endpoints changed on an asset (kept apart from [`Asset`], which
+/// other code builds field by field).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AssetEdits {
+    pub trashed: bool,
+    pub description: Option<String>,
+    pub rating: Option<i64>,
+    pub location: Option<(f64, f64)>,
+    pub taken: Option<String>,
+    /// The checksum the asset JSON announces instead of the real one (a damaged library).
+    pub wrong_checksum: bool,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Album {
     pub id: String,
@@ -109,6 +126,24 @@ pub(crate) struct Album {
     pub shared: bool,
     pub assets: Vec<String>,
     pub created: String,
+    /// Members added through the API: `(user id, role)`; when empty, a shared album shows the
+    /// seeded member.
+    pub members: Vec<(String, String)>,
+    pub order: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SharedLink {
+    pub id: String,
+    pub key: String,
+    pub album: Option<String>,
+    pub assets: Vec<String>,
+    pub expires: Option<String>,
+    pub description: Option<String>,
+    pub password: Option<String>,
+    pub allow_download: bool,
+    pub allow_upload: bool,
+    pub show_metadata: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +173,11 @@ pub(crate) struct Store {
     pub tags: Vec<Tag>,
     pub next_asset: u64,
     pub next_album: u64,
+    pub edits: std::collections::HashMap<String, AssetEdits>,
+    pub shared_links: Vec<SharedLink>,
+    pub next_link: u64,
+    /// `(stack id, asset ids)`, the first asset primary.
+    pub stacks: Vec<(String, Vec<String>)>,
 }
 
 const SEED_TIME: &str = "2024-05-01T10:00:00.000Z";
@@ -184,6 +224,13 @@ impl Store {
             tags: Vec::new(),
             next_asset: 0x100,
             next_album: 0x100,
+            edits: std::collections::HashMap::new(),
+            shared_links: Vec::new(),
+            next_link: 0,
+            stacks: vec![(
+                fixtures::stack(),
+                vec![fixtures::asset_beach(), fixtures::asset_family()],
+            )],
         };
         for (n, name, favorite, owner) in [
             (1, "beach.jpg", true, fixtures::me()),
@@ -271,6 +318,8 @@ impl Store {
                 shared,
                 assets: vec![asset],
                 created: SEED_TIME.to_owned(),
+                members: Vec::new(),
+                order: "desc".to_owned(),
             });
         }
         for n in 1..=people as u64 {
@@ -324,6 +373,24 @@ impl Store {
         self.assets.iter().find(|a| &a.checksum == checksum)
     }
 
+    /// What the API changed on an asset (defaults when nothing).
+    pub fn edits(&self, asset: &str) -> AssetEdits {
+        self.edits
+            .get(&asset.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The edits of an asset, to change them.
+    pub fn edits_mut(&mut self, asset: &str) -> &mut AssetEdits {
+        self.edits.entry(asset.to_ascii_lowercase()).or_default()
+    }
+
+    /// Whether an asset is in the trash.
+    pub fn is_trashed(&self, asset: &str) -> bool {
+        self.edits.get(&asset.to_ascii_lowercase()).is_some_and(|e| e.trashed)
+    }
+
     pub fn albums_of(&self, asset: &str) -> impl Iterator<Item = &Album> {
         let asset = asset.to_owned();
         self.albums
@@ -373,10 +440,17 @@ pub(crate) fn me_json(version: Version) -> Value {
 }
 
 pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: bool) -> Value {
+    let edits = store.edits(&asset.id);
+    let checksum = if edits.wrong_checksum {
+        // What a damaged library announces: the checksum of other bytes.
+        base64(&sha1(b"not these bytes"))
+    } else {
+        base64(&asset.checksum)
+    };
     let mut value = json!({
         "id": asset.id,
         "ownerId": asset.owner,
-        "checksum": base64(&asset.checksum),
+        "checksum": checksum,
         "createdAt": asset.uploaded,
         "fileCreatedAt": asset.created,
         "fileModifiedAt": asset.modified,
@@ -388,7 +462,7 @@ pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: b
         "isArchived": asset.visibility == "archive",
         "isFavorite": asset.favorite,
         "isOffline": false,
-        "isTrashed": false,
+        "isTrashed": edits.trashed,
         "originalFileName": asset.file_name,
         "originalMimeType": asset.content_type,
         "originalPath": format!("/data/upload/{}/{}", asset.owner, asset.file_name),
@@ -431,8 +505,11 @@ pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: b
             json!({ "exifInfo": {
                 "make": "Test", "model": "Camera 1", "fileSizeInByte": asset.bytes.len(),
                 "exifImageWidth": 640, "exifImageHeight": 480, "fNumber": 2.8, "iso": 100,
-                "dateTimeOriginal": asset.created, "city": null, "country": null,
-                "description": "", "latitude": null, "longitude": null, "timeZone": null,
+                "dateTimeOriginal": edits.taken.clone().unwrap_or_else(|| asset.created.clone()),
+                "city": null, "country": null,
+                "description": edits.description.clone().unwrap_or_default(),
+                "latitude": edits.location.map(|l| l.0), "longitude": edits.location.map(|l| l.1),
+                "rating": edits.rating, "timeZone": null,
             }}),
         );
     }
@@ -467,23 +544,27 @@ pub(crate) fn album_json(
         "hasSharedLink": false,
         "isActivityEnabled": true,
         "shared": album.shared,
-        "order": "desc",
+        "order": album.order,
         "startDate": assets.first().map(|a| a.created.clone()),
         "endDate": assets.last().map(|a| a.created.clone()),
     });
-    let shared_user = json!({ "role": "editor", "user": user_json(&other) });
+    let members: Vec<Value> = if !album.members.is_empty() {
+        album
+            .members
+            .iter()
+            .map(|(user, role)| json!({ "role": role, "user": user_json(user) }))
+            .collect()
+    } else if album.shared {
+        vec![json!({ "role": "editor", "user": user_json(&other) })]
+    } else {
+        Vec::new()
+    };
     if version.is_v3() {
         let mut users = vec![json!({ "role": "owner", "user": user_json(&album.owner) })];
-        if album.shared {
-            users.push(shared_user);
-        }
+        users.extend(members);
         merge(&mut value, json!({ "albumUsers": users }));
     } else {
-        let users = if album.shared {
-            vec![shared_user]
-        } else {
-            Vec::new()
-        };
+        let users = members;
         let assets: Vec<Value> = if with_assets {
             assets
                 .iter()

@@ -1,0 +1,585 @@
+//! The commands other than `upload`: each reads, prints text or `--json`, and returns.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use immich_blocking::albums::{Album, CreateAlbum};
+use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, GetAssetInfo, ViewAsset};
+use immich_blocking::proto::assets::{verify_checksum, DownloadAsset};
+use immich_blocking::proto::checksum::Sha1Checksum;
+use immich_blocking::search::{MetadataSearch, SearchAssets, SearchSmart, SmartSearch};
+use immich_blocking::server::GetServerFeatures;
+use immich_blocking::{AlbumId, AssetId, Date, DateTime, Pager, PersonId, TagId};
+use serde_json::json;
+
+use crate::args::{AlbumsCommand, Command, SearchArgs};
+use crate::output::{self, say};
+use crate::{Ctx, Failure};
+
+pub(crate) fn dispatch(ctx: &mut Ctx<'_>, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Server => server(ctx),
+        Command::Me => me(ctx),
+        Command::Albums(albums) => match albums {
+            AlbumsCommand::List => list_albums(ctx),
+            AlbumsCommand::Show(id) => show_album(ctx, &id),
+            AlbumsCommand::Create { name, description } => {
+                create_album(ctx, &name, description.as_deref())
+            }
+            AlbumsCommand::Add { album, assets } => add_to_album(ctx, &album, &assets),
+        },
+        Command::Upload(args) => crate::upload::upload(ctx, args),
+        Command::Download { id, output } => download(ctx, &id, output.as_deref()),
+        Command::Thumbnail { id, size, output } => thumbnail(ctx, &id, &size, &output),
+        Command::Search(args) => search(ctx, args),
+        Command::People { all } => people(ctx, all),
+        Command::Tags => tags(ctx),
+        // Answered before a client exists.
+        Command::Help(_) | Command::Version => Ok(()),
+    }
+}
+
+fn server(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let client = &ctx.client;
+    let version = client.server().version();
+    let about = client.about()?;
+    let features = client.send(&GetServerFeatures)?;
+    let storage = client.storage()?;
+    if ctx.json {
+        return output::json(
+            ctx.out,
+            &json!({
+                "url": ctx.url,
+                "version": version,
+                "about": about,
+                "features": features,
+                "storage": storage,
+            }),
+        );
+    }
+    let out = &mut *ctx.out;
+    say!(out, "Server    {}", ctx.url);
+    match (&version, &about.build) {
+        (Some(v), Some(build)) => say!(out, "Version   v{v} (build {build})"),
+        (Some(v), None) => say!(out, "Version   v{v}"),
+        (None, _) => say!(out, "Version   {}", about.version),
+    }
+    for (label, value) in [
+        ("Node.js", &about.nodejs),
+        ("FFmpeg", &about.ffmpeg),
+        ("libvips", &about.libvips),
+        ("ExifTool", &about.exiftool),
+    ] {
+        if let Some(value) = value {
+            say!(out, "{label:<9} {value}");
+        }
+    }
+    let on: Vec<&str> = [
+        (features.smart_search, "smart search"),
+        (features.facial_recognition, "facial recognition"),
+        (features.duplicate_detection, "duplicate detection"),
+        (features.map, "map"),
+        (features.reverse_geocoding, "reverse geocoding"),
+        (features.sidecar, "sidecars"),
+        (features.search, "search"),
+        (features.trash, "trash"),
+        (features.oauth, "OAuth"),
+        (features.password_login, "password login"),
+        (features.ocr, "OCR"),
+    ]
+    .into_iter()
+    .filter_map(|(enabled, name)| enabled.then_some(name))
+    .collect();
+    say!(out, "Features  {}", on.join(", "));
+    say!(
+        out,
+        "Storage   {} of {} used ({:.1} %), {} free",
+        storage.disk_use,
+        storage.disk_size,
+        storage.disk_usage_percentage,
+        storage.disk_available
+    );
+    Ok(())
+}
+
+fn me(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let user = ctx.client.me()?;
+    if ctx.json {
+        let mut value = serde_json::to_value(&user).map_err(|_| Failure::Output)?;
+        // The license key is a secret of its own; a script listing users has no use for it.
+        if let Some(object) = value.as_object_mut() {
+            object.remove("license");
+        }
+        return output::json(ctx.out, &value);
+    }
+    let out = &mut *ctx.out;
+    say!(out, "{} <{}>", user.name, user.email);
+    say!(out, "id        {}", user.id);
+    say!(
+        out,
+        "admin     {}",
+        if user.is_admin { "yes" } else { "no" }
+    );
+    match (user.quota_usage_in_bytes, user.quota_size_in_bytes) {
+        (Some(used), Some(size)) => say!(
+            out,
+            "storage   {} used of a {} quota",
+            output::bytes(used),
+            output::bytes(size)
+        ),
+        (Some(used), None) => say!(out, "storage   {} used", output::bytes(used)),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn album_line(album: &Album) -> String {
+    let shared = if album.shared { "  (shared)" } else { "" };
+    format!(
+        "{}  {:>6}  {}{shared}",
+        album.id, album.asset_count, album.album_name
+    )
+}
+
+fn asset_line(asset: &Asset) -> String {
+    format!(
+        "{}  {}  {:<5}  {}",
+        asset.id,
+        output::date_time(&asset.local_date_time),
+        asset.asset_type,
+        asset.original_file_name
+    )
+}
+
+fn list_albums(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let albums = ctx.client.albums()?;
+    if ctx.json {
+        return output::json(ctx.out, &albums);
+    }
+    for album in &albums {
+        say!(ctx.out, "{}", album_line(album));
+    }
+    Ok(())
+}
+
+fn show_album(ctx: &mut Ctx<'_>, id: &str) -> Result<(), Failure> {
+    let id = AlbumId::parse(id)?;
+    let album = ctx.client.album(id.clone())?;
+    let assets = ctx.client.album_assets(vec![id])?;
+    if ctx.json {
+        return output::json(ctx.out, &json!({ "album": album, "assets": assets }));
+    }
+    let out = &mut *ctx.out;
+    say!(out, "{}", album.album_name);
+    if !album.description.is_empty() {
+        say!(out, "{}", album.description);
+    }
+    say!(out, "id        {}", album.id);
+    if let Some(owner) = album.owner() {
+        say!(out, "owner     {} <{}>", owner.name, owner.email);
+    }
+    say!(out, "assets    {}", album.asset_count);
+    for asset in &assets {
+        say!(out, "{}", asset_line(asset));
+    }
+    Ok(())
+}
+
+fn create_album(ctx: &mut Ctx<'_>, name: &str, description: Option<&str>) -> Result<(), Failure> {
+    let mut request = CreateAlbum::new(name);
+    if let Some(description) = description {
+        request = request.description(description);
+    }
+    let album = ctx.client.send(&request)?;
+    if ctx.json {
+        return output::json(ctx.out, &album);
+    }
+    say!(ctx.out, "created album {}: {}", album.album_name, album.id);
+    Ok(())
+}
+
+fn add_to_album(ctx: &mut Ctx<'_>, album: &str, assets: &[String]) -> Result<(), Failure> {
+    let album = AlbumId::parse(album)?;
+    let ids = assets
+        .iter()
+        .map(AssetId::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = ctx.client.add_assets_to_album(album, ids)?;
+    let refused = results
+        .iter()
+        .filter(|r| !r.success && !r.is_duplicate())
+        .count();
+    if ctx.json {
+        output::json(ctx.out, &results)?;
+    } else {
+        for result in &results {
+            let what = match (&result.success, &result.error) {
+                (true, _) => "added".to_owned(),
+                _ if result.is_duplicate() => "already in the album".to_owned(),
+                (false, Some(error)) => format!("not added: {error}"),
+                (false, None) => "not added".to_owned(),
+            };
+            say!(ctx.out, "{}  {what}", result.id);
+        }
+    }
+    if refused > 0 {
+        let _ = writeln!(ctx.err, "error: {refused} asset(s) could not be added");
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+/// The name an original gets on disk: its own file name, without any folder part.
+fn safe_file_name(original: &str, id: &AssetId) -> String {
+    let name = original.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if name.is_empty() || name == "." || name == ".." {
+        id.to_string()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn download(ctx: &mut Ctx<'_>, id: &str, output: Option<&Path>) -> Result<(), Failure> {
+    let id = AssetId::parse(id)?;
+    let asset = ctx.client.send(&GetAssetInfo::new(id.clone()))?;
+    let name = safe_file_name(&asset.original_file_name, &id);
+    let target: PathBuf = match output {
+        Some(path) if path.is_dir() => path.join(&name),
+        Some(path) => path.to_owned(),
+        None => PathBuf::from(&name),
+    };
+    ctx.client
+        .save_media(&DownloadAsset::new(id.clone()), &target)?;
+    let (len, digest) = hash_file(&target)
+        .map_err(|e| Failure::Message(format!("cannot read {} back: {e}", target.display())))?;
+    if let Err(e) = verify_checksum(&asset.checksum, digest) {
+        let _ = fs::remove_file(&target);
+        return Err(e.into());
+    }
+    if ctx.json {
+        return output::json(
+            ctx.out,
+            &json!({
+                "id": id,
+                "path": target,
+                "bytes": len,
+                "checksum": asset.checksum,
+                "verified": true,
+            }),
+        );
+    }
+    say!(
+        ctx.out,
+        "saved {} ({}, SHA-1 verified)",
+        target.display(),
+        output::bytes(len)
+    );
+    Ok(())
+}
+
+fn hash_file(path: &Path) -> std::io::Result<(u64, immich_blocking::proto::Sha1Digest)> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha1Checksum::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let len = hasher.bytes_hashed();
+    Ok((len, hasher.finish()))
+}
+
+fn thumbnail(ctx: &mut Ctx<'_>, id: &str, size: &str, output: &Path) -> Result<(), Failure> {
+    let id = AssetId::parse(id)?;
+    let size = AssetMediaSize::from(size);
+    let head = ctx
+        .client
+        .save_media(&ViewAsset::new(id.clone()).size(size.clone()), output)?;
+    let len = fs::metadata(output).map(|m| m.len()).unwrap_or(0);
+    let content_type = head.content_type.unwrap_or_default();
+    if ctx.json {
+        return output::json(
+            ctx.out,
+            &json!({
+                "id": id,
+                "size": size,
+                "path": output,
+                "bytes": len,
+                "contentType": content_type,
+            }),
+        );
+    }
+    say!(
+        ctx.out,
+        "saved {} ({size}, {content_type}, {})",
+        output.display(),
+        output::bytes(len)
+    );
+    Ok(())
+}
+
+/// `2024-06-01` (midnight UTC) or a full RFC 3339 date-time.
+fn parse_when(option: &str, text: &str) -> Result<DateTime, Failure> {
+    if let Some(t) = DateTime::parse(text) {
+        return Ok(t);
+    }
+    if Date::parse(text).is_some() {
+        if let Some(t) = DateTime::parse(&format!("{text}T00:00:00Z")) {
+            return Ok(t);
+        }
+    }
+    Err(Failure::Usage(format!(
+        "{option} takes a date like 2024-06-01 or 2024-06-01T12:00:00Z, not {text:?}"
+    )))
+}
+
+/// One name or id, resolved against a list: exact (case-insensitive) matches only, so a
+/// search never silently uses the wrong album.
+fn pick<'a, T>(
+    what: &str,
+    wanted: &str,
+    items: &'a [T],
+    names: impl Fn(&T) -> Vec<&str>,
+) -> Result<&'a T, Failure> {
+    let matches: Vec<&T> = items
+        .iter()
+        .filter(|item| names(item).iter().any(|n| n.eq_ignore_ascii_case(wanted)))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Failure::Message(format!("no {what} named {wanted:?}"))),
+        many => Err(Failure::Message(format!(
+            "{} {what}s are named {wanted:?}: pass the id instead",
+            many.len()
+        ))),
+    }
+}
+
+struct Filters {
+    albums: Vec<AlbumId>,
+    people: Vec<PersonId>,
+    tags: Vec<TagId>,
+    taken_after: Option<DateTime>,
+    taken_before: Option<DateTime>,
+    asset_type: Option<AssetType>,
+}
+
+fn resolve_filters(ctx: &Ctx<'_>, args: &SearchArgs) -> Result<Filters, Failure> {
+    let client = &ctx.client;
+    let mut albums = Vec::new();
+    let mut all_albums = None;
+    for wanted in &args.albums {
+        if let Ok(id) = AlbumId::parse(wanted.as_str()) {
+            albums.push(id);
+            continue;
+        }
+        if all_albums.is_none() {
+            all_albums = Some(client.albums()?);
+        }
+        let list = all_albums.as_deref().unwrap_or_default();
+        albums.push(
+            pick("album", wanted, list, |a| vec![a.album_name.as_str()])?
+                .id
+                .clone(),
+        );
+    }
+    let mut people = Vec::new();
+    for wanted in &args.people {
+        if let Ok(id) = PersonId::parse(wanted.as_str()) {
+            people.push(id);
+            continue;
+        }
+        let found = client.search_person(wanted)?;
+        people.push(
+            pick("person", wanted, &found, |p| vec![p.name.as_str()])?
+                .id
+                .clone(),
+        );
+    }
+    let mut tags = Vec::new();
+    let mut all_tags = None;
+    for wanted in &args.tags {
+        if let Ok(id) = TagId::parse(wanted.as_str()) {
+            tags.push(id);
+            continue;
+        }
+        if all_tags.is_none() {
+            all_tags = Some(client.tags()?);
+        }
+        let list = all_tags.as_deref().unwrap_or_default();
+        let tag = pick("tag", wanted, list, |t| {
+            vec![t.name.as_str(), t.value.as_str()]
+        })?;
+        tags.push(tag.id.clone());
+    }
+    let asset_type = match args.media_type.as_deref() {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("image") || t.eq_ignore_ascii_case("photo") => {
+            Some(AssetType::Image)
+        }
+        Some(t) if t.eq_ignore_ascii_case("video") => Some(AssetType::Video),
+        Some(other) => {
+            return Err(Failure::Usage(format!(
+                "--type is image or video, not {other:?}"
+            )))
+        }
+    };
+    Ok(Filters {
+        albums,
+        people,
+        tags,
+        taken_after: args
+            .taken_after
+            .as_deref()
+            .map(|t| parse_when("--taken-after", t))
+            .transpose()?,
+        taken_before: args
+            .taken_before
+            .as_deref()
+            .map(|t| parse_when("--taken-before", t))
+            .transpose()?,
+        asset_type,
+    })
+}
+
+fn search(ctx: &mut Ctx<'_>, args: SearchArgs) -> Result<(), Failure> {
+    let filters = resolve_filters(ctx, &args)?;
+    let favorite = args.favorite.then_some(true);
+    // No bigger pages than the limit needs.
+    let page_size = args
+        .limit
+        .map(|n| n.min(immich_blocking::proto::MAX_PAGE_SIZE as usize) as u32);
+    let assets: Vec<Asset> = match &args.smart {
+        Some(query) => {
+            let mut search = SmartSearch::new(query.as_str());
+            if let Some(size) = page_size {
+                search = search.size(size)?;
+            }
+            search.album_ids = filters.albums;
+            search.person_ids = filters.people;
+            search.tag_ids = filters.tags;
+            search.is_favorite = favorite;
+            search.taken_after = filters.taken_after;
+            search.taken_before = filters.taken_before;
+            search.asset_type = filters.asset_type;
+            match args.limit {
+                Some(limit) => ctx
+                    .client
+                    .pages(Pager::new(SearchSmart::new(search)).with_limit(limit))
+                    .collect::<Result<_, _>>()?,
+                None => ctx.client.smart_search(search)?,
+            }
+        }
+        None => {
+            let mut search = MetadataSearch::all();
+            if page_size.is_some() {
+                search.size = page_size;
+            }
+            search.album_ids = filters.albums;
+            search.person_ids = filters.people;
+            search.tag_ids = filters.tags;
+            search.is_favorite = favorite;
+            search.taken_after = filters.taken_after;
+            search.taken_before = filters.taken_before;
+            search.asset_type = filters.asset_type;
+            let mut pager = Pager::new(SearchAssets::new(search));
+            if let Some(limit) = args.limit {
+                pager = pager.with_limit(limit);
+            }
+            ctx.client.pages(pager).collect::<Result<_, _>>()?
+        }
+    };
+    if ctx.json {
+        return output::json(ctx.out, &assets);
+    }
+    for asset in &assets {
+        say!(ctx.out, "{}", asset_line(asset));
+    }
+    Ok(())
+}
+
+fn people(ctx: &mut Ctx<'_>, include_unnamed: bool) -> Result<(), Failure> {
+    let people = ctx.client.people(include_unnamed)?;
+    if ctx.json {
+        return output::json(ctx.out, &people);
+    }
+    for person in &people {
+        let name = if person.is_named() {
+            person.name.as_str()
+        } else {
+            "(unnamed)"
+        };
+        match &person.birth_date {
+            Some(born) => say!(ctx.out, "{}  {name}  (born {born})", person.id),
+            None => say!(ctx.out, "{}  {name}", person.id),
+        }
+    }
+    Ok(())
+}
+
+fn tags(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let tags = ctx.client.tags()?;
+    if ctx.json {
+        return output::json(ctx.out, &tags);
+    }
+    for tag in &tags {
+        let path = if tag.value.is_empty() {
+            &tag.name
+        } else {
+            &tag.value
+        };
+        say!(ctx.out, "{}  {path}", tag.id);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_never_leave_the_folder() {
+        let id = AssetId::new_unchecked("7f3c0a52-1b2d-4c3e-9f00-0123456789ab");
+        assert_eq!(safe_file_name("IMG_1.jpg", &id), "IMG_1.jpg");
+        assert_eq!(safe_file_name("../../etc/passwd", &id), "passwd");
+        assert_eq!(safe_file_name(r"C:\x\y.png", &id), "y.png");
+        assert_eq!(safe_file_name("..", &id), id.to_string());
+        assert_eq!(safe_file_name("dir/", &id), id.to_string());
+    }
+
+    #[test]
+    fn dates_for_filters() {
+        assert_eq!(
+            parse_when("--taken-after", "2024-06-01")
+                .unwrap()
+                .to_string(),
+            "2024-06-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_when("--taken-after", "2024-06-01T12:00:00+02:00")
+                .unwrap()
+                .to_utc()
+                .to_string(),
+            "2024-06-01T10:00:00.000Z"
+        );
+        assert!(matches!(
+            parse_when("--taken-after", "June"),
+            Err(Failure::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn names_match_exactly_or_not_at_all() {
+        let names = ["Trip", "trip 2", "Family"];
+        let found = pick("album", "trip", &names, |n| vec![*n]).unwrap();
+        assert_eq!(*found, "Trip");
+        assert!(pick("album", "Tri", &names, |n| vec![*n]).is_err());
+        let twins = ["A", "a"];
+        assert!(pick("album", "A", &twins, |n| vec![*n]).is_err());
+    }
+}

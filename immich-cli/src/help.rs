@@ -1,0 +1,195 @@
+//! Help texts, and which options each command takes.
+
+/// The options a command accepts (besides the global ones), or `None` for an unknown command.
+pub fn options_of(command: &str) -> Option<&'static [&'static str]> {
+    Some(match command {
+        "server" | "me" | "tags" => &[],
+        "albums" => &["--description"],
+        "people" => &["--all"],
+        "upload" => &["--concurrency", "--album"],
+        "download" => &["--output"],
+        "thumbnail" => &["--size", "--output"],
+        "search" => &[
+            "--favorite",
+            "--album",
+            "--person",
+            "--tag",
+            "--taken-after",
+            "--taken-before",
+            "--type",
+            "--limit",
+            "--smart",
+        ],
+        _ => return None,
+    })
+}
+
+/// `immich --help`.
+pub const MAIN: &str = "\
+immich: work with an Immich photo server from the command line
+
+Usage: immich [SETTINGS] COMMAND [ARGS]
+
+Commands:
+  server                    server version, build, features and storage
+  me                        the user the API key belongs to
+  albums                    list albums; `albums show ID`, `albums create NAME`,
+                            `albums add ALBUM_ID ASSET_ID...`
+  upload PATH...            upload files and folders (recursive), skipping duplicates
+  download ID [-o PATH]     download an original, resumable and checksum-verified
+  thumbnail ID -o PATH      save a thumbnail, preview or full-size rendition
+  search [FILTERS]          find assets by metadata, or `--smart QUERY`
+  people                    list the named people
+  tags                      list the tags
+  help COMMAND              show a command's options
+
+Settings (flags win over the environment):
+  --url URL                 the server, e.g. https://photos.example.com   [IMMICH_URL]
+  --api-key KEY             an API key from the web UI's account settings [IMMICH_API_KEY]
+  --ca-cert FILE            also trust this PEM certificate (a home CA or self-signed server)
+  --insecure                accept any TLS certificate (prefer --ca-cert)
+  --json                    print JSON for scripts instead of text
+  -h, --help                show help; `immich COMMAND --help` for one command
+  -V, --version             show the version of this tool
+
+Exit status: 0 on success, 1 when something failed, 2 for a usage error.
+";
+
+/// `immich COMMAND --help`, or `None` for an unknown command.
+pub fn command(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "server" => {
+            "\
+Usage: immich server
+
+Shows the server's version and build (GET /server/about), its features and how much of its
+storage is used. Needs the permissions server.about and server.storage.
+"
+        }
+        "me" => {
+            "\
+Usage: immich me
+
+Shows the user the API key belongs to: name, email, id, admin or not, quota.
+"
+        }
+        "albums" => {
+            "\
+Usage: immich albums [list]
+       immich albums show ALBUM_ID
+       immich albums create NAME [--description TEXT]
+       immich albums add ALBUM_ID ASSET_ID...
+
+list    every album you own or that is shared with you: id, asset count, name
+show    one album and its assets
+create  a new, empty album; prints its id
+add     adds assets to an album; exits 1 if one could not be added (one already in the album
+        is fine)
+"
+        }
+        "upload" => {
+            "\
+Usage: immich upload [--concurrency N] [--album NAME] PATH...
+
+Uploads files, and folders with everything below them. Before sending anything it asks the
+server which file types it takes (other files are skipped) and checks every file's SHA-1
+against the server's library: files it already has are reported as duplicates, not sent.
+One file that fails does not stop the others.
+
+  -j, --concurrency N   upload N files at a time (1 to 64, default 4)
+  --album NAME          add the uploaded files (and the duplicates) to the album with this
+                        exact name, creating it if there is none
+
+Prints progress on stderr when it is a terminal, then a summary: uploaded, duplicates,
+skipped, failed. Exits 1 if any file failed. Symbolic links to files are followed; links to
+folders are not (they could loop).
+"
+        }
+        "download" => {
+            "\
+Usage: immich download ASSET_ID [-o PATH]
+
+  -o, --output PATH     where to save it (a file, or a folder)
+
+Downloads the original file. Without -o it is saved in the current folder under its original
+name; with -o PATH into PATH (a folder: under its original name inside it). The download goes
+to a temporary file first; an interrupted download resumes where it stopped when run again,
+and the finished file is checked against the server's SHA-1 before it gets its name.
+"
+        }
+        "thumbnail" => {
+            "\
+Usage: immich thumbnail ASSET_ID [--size thumbnail|preview|fullsize] -o PATH
+
+  --size SIZE           thumbnail (default), preview or fullsize
+  -o, --output PATH     the file to write
+
+Saves a rendition of an asset made by the server (default: thumbnail). fullsize needs a
+recent server.
+"
+        }
+        "search" => {
+            "\
+Usage: immich search [FILTERS] [--limit N]
+       immich search --smart QUERY [FILTERS] [--limit N]
+
+Filters (all given must match; --album, --person and --tag may repeat):
+  --favorite                only favourites
+  --album ALBUM             in this album (an id, or the exact name)
+  --person PERSON           showing this person (an id, or the exact name)
+  --tag TAG                 with this tag (an id, or its name or full path such as Places/Beach)
+  --taken-after DATE        taken at or after DATE (2024-06-01 or 2024-06-01T12:00:00Z)
+  --taken-before DATE       taken before DATE
+  --type image|video        only photos or only videos
+  --limit N                 at most N results (default: all; a smart search: one page)
+  --smart QUERY             a smart (CLIP) search: needs machine learning on the server
+
+Prints id, date taken, type and file name per asset.
+"
+        }
+        "people" => {
+            "\
+Usage: immich people [--all]
+
+Lists the people recognised in your library: id, name, birth date. --all includes the
+unnamed ones.
+"
+        }
+        "tags" => {
+            "\
+Usage: immich tags
+
+Lists the tags: id and full path (Places/Beach).
+"
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_has_help_and_is_listed() {
+        for name in [
+            "server",
+            "me",
+            "albums",
+            "upload",
+            "download",
+            "thumbnail",
+            "search",
+            "people",
+            "tags",
+        ] {
+            assert!(options_of(name).is_some(), "{name}");
+            let text = command(name).unwrap_or_default();
+            assert!(text.starts_with("Usage: immich "), "{name}");
+            assert!(MAIN.contains(&format!("\n  {name}")), "{name}");
+            for option in options_of(name).unwrap_or_default() {
+                assert!(text.contains(option), "{name} {option}");
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! # immich-cli: the `immich` command-line tool
+//!
+//! A tool for people who manage an Immich library from scripts: upload folders (skipping
+//! duplicates by SHA-1, in parallel), download originals (resumable, verified), albums, search,
+//! people and tags. Built on [`immich_blocking`]; `--json` prints machine-readable output.
+//!
+//! The binary is a thin `main` around [`run`], which takes the arguments, the environment and
+//! the two output streams, and returns the exit status: the end-to-end tests call it directly.
+//!
+//! ```no_run
+//! let env = immich_cli::Env::from_process();
+//! let status = immich_cli::run(
+//!     ["server"],
+//!     &env,
+//!     &mut std::io::stdout(),
+//!     &mut std::io::stderr(),
+//! );
+//! std::process::exit(status);
+//! ```
+
+#![warn(missing_docs)]
+
+mod args;
+mod commands;
+mod help;
+mod output;
+mod upload;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+
+use immich_blocking::{Client, ErrorKind};
+
+use args::{Command, Global};
+
+/// Exit status: everything worked.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: the command failed (or, for `upload`, some file did).
+pub const EXIT_FAILED: i32 = 1;
+/// Exit status: the command line was wrong.
+pub const EXIT_USAGE: i32 = 2;
+
+/// The environment variable for the server URL.
+pub const URL_VAR: &str = "IMMICH_URL";
+/// The environment variable for the API key.
+pub const API_KEY_VAR: &str = "IMMICH_API_KEY";
+
+/// What [`run`] reads from its surroundings: the settings variables, and whether stderr is a
+/// terminal (progress lines are drawn only then).
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    stderr_is_terminal: bool,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: a value may be the API key.
+        f.debug_struct("Env")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .field("stderr_is_terminal", &self.stderr_is_terminal)
+            .finish()
+    }
+}
+
+impl Env {
+    /// No variables, stderr not a terminal (for tests).
+    pub fn new() -> Self {
+        Env::default()
+    }
+
+    /// This process's `IMMICH_URL` and `IMMICH_API_KEY`, and whether its stderr is a terminal.
+    pub fn from_process() -> Self {
+        let mut env = Env::new().terminal(io::stderr().is_terminal());
+        for name in [URL_VAR, API_KEY_VAR] {
+            if let Ok(value) = std::env::var(name) {
+                env = env.var(name, value);
+            }
+        }
+        env
+    }
+
+    /// Sets a variable.
+    pub fn var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// Says whether stderr is a terminal.
+    pub fn terminal(mut self, stderr_is_terminal: bool) -> Self {
+        self.stderr_is_terminal = stderr_is_terminal;
+        self
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// Runs the tool with `args` (without the program name), printing results to `stdout` and
+/// messages, progress and errors to `stderr`. Returns the exit status: [`EXIT_OK`],
+/// [`EXIT_FAILED`] or [`EXIT_USAGE`]. Never panics on bad input or a bad answer.
+pub fn run<I, S>(args: I, env: &Env, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = S>,
+    S: Into<OsString>,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let (global, command) = match args::parse(args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            let _ = writeln!(stderr, "Run `immich --help` for usage.");
+            return EXIT_USAGE;
+        }
+    };
+    match command {
+        Command::Help(topic) => return print_help(topic.as_deref(), stdout, stderr),
+        Command::Version => {
+            let _ = writeln!(stdout, "immich {}", env!("CARGO_PKG_VERSION"));
+            return EXIT_OK;
+        }
+        _ => {}
+    }
+    let url = global
+        .url
+        .clone()
+        .or_else(|| env.get(URL_VAR).map(str::to_owned));
+    let client = match connect(&global, env, url.as_deref()) {
+        Ok(client) => client,
+        Err(failure) => return finish(Err(failure), url.as_deref().unwrap_or(""), stderr),
+    };
+    let mut ctx = Ctx {
+        client,
+        url: url.unwrap_or_default(),
+        json: global.json,
+        progress: env.stderr_is_terminal,
+        out: stdout,
+        err: stderr,
+    };
+    let result = commands::dispatch(&mut ctx, command);
+    finish(result, &ctx.url, ctx.err)
+}
+
+fn print_help(topic: Option<&str>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    match topic {
+        None => {
+            let _ = stdout.write_all(help::MAIN.as_bytes());
+            EXIT_OK
+        }
+        Some(name) => match help::command(name) {
+            Some(text) => {
+                let _ = stdout.write_all(text.as_bytes());
+                EXIT_OK
+            }
+            None => {
+                let _ = writeln!(stderr, "error: unknown command `{name}`");
+                let _ = writeln!(stderr, "Run `immich --help` for usage.");
+                EXIT_USAGE
+            }
+        },
+    }
+}
+
+/// Everything a command needs.
+pub(crate) struct Ctx<'a> {
+    pub client: Client,
+    pub url: String,
+    pub json: bool,
+    /// Draw progress lines on stderr.
+    pub progress: bool,
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+}
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The command line or the settings are wrong.
+    Usage(String),
+    /// The client failed.
+    Client(immich_blocking::Error),
+    /// Something else, already in words.
+    Message(String),
+    /// Failed, and already said why (an upload with failed files).
+    Reported,
+    /// Writing the output failed (a closed pipe): nothing more to say.
+    Output,
+}
+
+impl From<immich_blocking::Error> for Failure {
+    fn from(e: immich_blocking::Error) -> Self {
+        Failure::Client(e)
+    }
+}
+
+impl From<immich_blocking::proto::Error> for Failure {
+    fn from(e: immich_blocking::proto::Error) -> Self {
+        Failure::Client(e.into())
+    }
+}
+
+fn finish(result: Result<(), Failure>, url: &str, stderr: &mut dyn Write) -> i32 {
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(Failure::Usage(message)) => {
+            let _ = writeln!(stderr, "error: {message}");
+            let _ = writeln!(stderr, "Run `immich --help` for usage.");
+            EXIT_USAGE
+        }
+        Err(Failure::Client(e)) => {
+            let _ = writeln!(stderr, "error: {}", describe(&e, url));
+            EXIT_FAILED
+        }
+        Err(Failure::Message(message)) => {
+            let _ = writeln!(stderr, "error: {message}");
+            EXIT_FAILED
+        }
+        Err(Failure::Reported | Failure::Output) => EXIT_FAILED,
+    }
+}
+
+/// Builds the client from flags and environment, and reads the server version once.
+fn connect(global: &Global, env: &Env, url: Option<&str>) -> Result<Client, Failure> {
+    let Some(url) = url else {
+        return Err(Failure::Usage(format!(
+            "no server given: pass --url URL or set {URL_VAR}"
+        )));
+    };
+    let key = global.api_key.as_deref().or_else(|| env.get(API_KEY_VAR));
+    let Some(key) = key else {
+        return Err(Failure::Usage(format!(
+            "no API key given: pass --api-key KEY or set {API_KEY_VAR} \
+             (create one in the web UI under Account Settings > API Keys)"
+        )));
+    };
+    let mut builder = Client::builder(url).api_key(key);
+    if let Some(path) = &global.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            Failure::Message(format!("cannot read --ca-cert {}: {e}", path.display()))
+        })?;
+        builder = builder.add_root_certificate_pem(&pem);
+    }
+    if global.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    let client = builder.build()?;
+    client.setup()?;
+    Ok(client)
+}
+
+/// One line that says what went wrong and what to do about it.
+pub(crate) fn describe(error: &immich_blocking::Error, url: &str) -> String {
+    use immich_blocking::Error as E;
+    let api = error.proto().and_then(|p| p.api());
+    match (error.kind(), error.status().map(|s| s.as_u16())) {
+        (ErrorKind::Status, Some(401)) => format!(
+            "the server refused the API key (401 Unauthorized): check --api-key or {API_KEY_VAR}"
+        ),
+        (ErrorKind::Status, Some(403)) => match api.and_then(|a| a.missing_permission()) {
+            Some(permission) => format!(
+                "the API key lacks the permission `{permission}` (403 Forbidden): \
+                     grant it to the key in the web UI, or use a key that has it"
+            ),
+            None => format!("the server refused the request: {error}"),
+        },
+        (ErrorKind::Tls, _) => {
+            let detail = match error {
+                E::Tls(inner) => inner.to_string(),
+                other => other.to_string(),
+            };
+            format!(
+                "TLS failed with {url}: {detail}; if the server uses its own certificate \
+                 authority or a self-signed certificate, pass --ca-cert FILE (or --insecure \
+                 to skip the check)"
+            )
+        }
+        (ErrorKind::Connect, _) => {
+            let detail = match error {
+                E::Connect(inner) => inner.to_string(),
+                other => other.to_string(),
+            };
+            format!("the server is not reachable at {url}: {detail}")
+        }
+        (ErrorKind::Timeout, _) => format!("no answer from {url} in time: {error}"),
+        _ => error.to_string(),
+    }
+}

@@ -1,0 +1,722 @@
+//! The `immich` command-line tool end to end against the in-process test server, through
+//! `immich_cli::run` (the binary is a thin `main` around it): uploads with duplicate checks,
+//! albums, downloads, search, `--json`, and the one-line errors.
+//!
+//! The unreadable file is a dangling symbolic link named like a photo: tests run as root, and
+//! root reads a `chmod 000` file anyway.
+#![cfg(unix)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use immich_blocking::albums::Album;
+use immich_blocking::assets::Asset;
+use immich_blocking::people::Person;
+use immich_blocking::Client;
+use immich_cli::{Env, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use immich_tests::server::fixtures;
+use immich_tests::{Options, TestServer};
+use serde_json::Value;
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+fn env_for(server: &TestServer) -> Env {
+    Env::new()
+        .var("IMMICH_URL", server.url())
+        .var("IMMICH_API_KEY", server.api_key())
+}
+
+fn run_with(env: &Env, args: &[&str]) -> Run {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = immich_cli::run(args.iter().copied(), env, &mut stdout, &mut stderr);
+    Run {
+        status,
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn immich(server: &TestServer, args: &[&str]) -> Run {
+    run_with(&env_for(server), args)
+}
+
+fn client(server: &TestServer) -> Client {
+    let client = Client::new(&server.url(), server.api_key()).unwrap();
+    client.setup().unwrap();
+    client
+}
+
+/// A scratch folder, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("immich-cli-{}-{name}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn write(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Distinct bytes per `seed`, starting like a JPEG (the test server does not decode them).
+fn photo(seed: u8, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, seed];
+    bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    bytes
+}
+
+/// A folder with three photos and a video (one photo twice, under another name in a
+/// subfolder), a text file and an XMP sidecar.
+fn library() -> Scratch {
+    let dir = Scratch::new("library");
+    dir.write("a.jpg", &photo(1, 3000));
+    dir.write("b.PNG", &photo(2, 5000));
+    dir.write("trip/c.jpeg", &photo(3, 4000));
+    dir.write("trip/copy-of-a.jpg", &photo(1, 3000));
+    dir.write("trip/clip.mp4", &photo(4, 20_000));
+    dir.write("notes.txt", b"not a photo");
+    dir.write("a.jpg.xmp", b"<x:xmpmeta/>");
+    dir
+}
+
+fn count_uploads(server: &TestServer) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/assets")
+        .count()
+}
+
+fn paths_of(report: &Value, key: &str) -> Vec<String> {
+    let mut paths: Vec<String> = report[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} list in {report}"))
+        .iter()
+        .map(|entry| entry["path"].as_str().unwrap().to_owned())
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn uploading_a_folder_twice_sends_it_once() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let before = server.asset_ids().len();
+
+    let first = immich(&server, &["upload", dir.arg(), "--concurrency", "3"]);
+    assert_eq!(first.status, EXIT_OK, "{first:?}");
+    assert!(
+        first
+            .stdout
+            .starts_with("uploaded 4, duplicates 1, skipped 2, failed 0 ("),
+        "{first:?}"
+    );
+    assert_eq!(server.asset_ids().len(), before + 4);
+    assert_eq!(count_uploads(&server), 4, "the copy is not sent");
+    // Every stored file is byte-identical to its source.
+    for name in ["a.jpg", "b.PNG", "trip/c.jpeg", "trip/clip.mp4"] {
+        let bytes = std::fs::read(dir.path(name)).unwrap();
+        let stored = server
+            .asset_ids()
+            .iter()
+            .filter_map(|id| server.asset_bytes(id))
+            .any(|stored| stored == bytes);
+        assert!(stored, "{name} not stored");
+    }
+
+    server.clear_requests();
+    let second = immich(&server, &["--json", "upload", dir.arg()]);
+    assert_eq!(second.status, EXIT_OK, "{second:?}");
+    let report = second.json();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({
+            "uploaded": 0, "duplicates": 5, "skipped": 2, "failed": 0, "bytesUploaded": 0,
+        })
+    );
+    assert_eq!(
+        count_uploads(&server),
+        0,
+        "duplicates are found before sending"
+    );
+    let duplicates = &report["duplicates"];
+    assert!(duplicates
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| server.asset_bytes(d["id"].as_str().unwrap()).is_some()));
+    let skipped = paths_of(&report, "skipped");
+    assert!(skipped[0].ends_with("a.jpg.xmp") && skipped[1].ends_with("notes.txt"));
+    // The check went through the bulk endpoint, by SHA-1.
+    let checks: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/assets/bulk-upload-check")
+        .collect();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].json()["assets"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn one_unreadable_file_fails_the_run_but_not_the_others() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("unreadable");
+    let good = dir.write("good.jpg", &photo(9, 2000));
+    // Root reads `chmod 000` files, so the unreadable file is a link to nowhere.
+    std::os::unix::fs::symlink(dir.path("gone.jpg"), dir.path("broken.jpg")).unwrap();
+
+    let run = immich(&server, &["upload", dir.arg()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("uploaded 1, duplicates 0, skipped 0, failed 1"),
+        "{run:?}"
+    );
+    let broken = dir.path("broken.jpg");
+    let line = format!("failed: {}: cannot read it: ", broken.display());
+    assert!(run.stderr.starts_with(&line), "{run:?}");
+    let good_bytes = std::fs::read(good).unwrap();
+    assert!(server
+        .asset_ids()
+        .iter()
+        .any(|id| server.asset_bytes(id).as_deref() == Some(good_bytes.as_slice())));
+
+    // A path that does not exist at all is a failure too, and the JSON says why.
+    let missing = dir.path("nope");
+    let run = immich(&server, &["--json", "upload", missing.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    let failed = &run.json()["failed"][0];
+    assert_eq!(failed["path"], missing.to_str().unwrap());
+    assert!(failed["error"].as_str().unwrap().contains("No such file"));
+}
+
+#[test]
+fn album_option_creates_the_album_once_and_fills_it() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let run = immich(
+        &server,
+        &["--json", "upload", "--album", "Trip 2025", dir.arg()],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let report = run.json();
+    let album = &report["album"];
+    assert_eq!(album["name"], "Trip 2025");
+    assert_eq!(album["created"], true);
+    assert_eq!(album["added"], 4);
+    let id = album["id"].as_str().unwrap();
+    let mut uploaded: Vec<String> = report["uploaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut in_album = server.album_asset_ids(id).unwrap();
+    uploaded.sort();
+    in_album.sort();
+    assert_eq!(in_album, uploaded);
+
+    // Again, plus a file the server already had: the same album, the new file added to it.
+    let more = Scratch::new("more");
+    more.write("d.jpg", &photo(5, 1000));
+    std::fs::write(
+        more.path("beach.jpg"),
+        server.asset_bytes(&fixtures::asset_beach()).unwrap(),
+    )
+    .unwrap();
+    let run = immich(
+        &server,
+        &["upload", "--album", "Trip 2025", dir.arg(), more.arg()],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(
+        run.stdout.contains(&format!(
+            "album \"Trip 2025\" ({id}): 2 added, 4 already there"
+        )),
+        "{run:?}"
+    );
+    let albums = client(&server).albums().unwrap();
+    assert_eq!(
+        albums
+            .iter()
+            .filter(|a| a.album_name == "Trip 2025")
+            .count(),
+        1
+    );
+    let in_album = server.album_asset_ids(id).unwrap();
+    assert_eq!(in_album.len(), 6);
+    assert!(in_album.contains(&fixtures::asset_beach()));
+}
+
+#[test]
+fn downloads_come_back_byte_for_byte() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("download");
+    let original = photo(7, 100_000);
+    dir.write("in/holiday.jpg", &original);
+    let run = immich(
+        &server,
+        &["--json", "upload", dir.path("in").to_str().unwrap()],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let id = run.json()["uploaded"][0]["id"].as_str().unwrap().to_owned();
+
+    let target = dir.path("out.jpg");
+    let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("SHA-1 verified"), "{run:?}");
+    assert_eq!(std::fs::read(&target).unwrap(), original);
+
+    // Into a folder: under the asset's own name.
+    let folder = dir.path("folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    let run = immich(&server, &["download", &id, "-o", folder.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(std::fs::read(folder.join("holiday.jpg")).unwrap(), original);
+    // Nothing else was left in the folder (no temporary file).
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+
+    let missing = fixtures::asset_missing();
+    let run = immich(
+        &server,
+        &["download", &missing, "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+#[test]
+fn thumbnails_are_saved() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("thumbnail");
+    let target = dir.path("beach-thumb.jpg");
+    let beach = fixtures::asset_beach();
+    let run = immich(
+        &server,
+        &[
+            "thumbnail",
+            &beach,
+            "--size",
+            "preview",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("(preview, image/jpeg"), "{run:?}");
+    // The test server renders an image's thumbnail as the image itself.
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        server.asset_bytes(&beach).unwrap()
+    );
+    let line = server.request_lines().pop().unwrap();
+    assert_eq!(
+        line,
+        format!("GET /api/assets/{beach}/thumbnail?size=preview")
+    );
+}
+
+#[test]
+fn albums_commands() {
+    let server = TestServer::start(Options::v3());
+    let run = immich(&server, &["albums"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let holidays = fixtures::album_holidays();
+    assert!(
+        run.stdout
+            .contains(&format!("{holidays}       1  Holidays\n")),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("From Bob  (shared)"), "{run:?}");
+
+    let run = immich(
+        &server,
+        &[
+            "--json",
+            "albums",
+            "create",
+            "Best of",
+            "--description",
+            "top",
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let created = run.json();
+    assert_eq!(created["albumName"], "Best of");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let beach = fixtures::asset_beach();
+    let missing = fixtures::asset_missing();
+    let run = immich(&server, &["albums", "add", &id, &beach]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.stdout, format!("{beach}  added\n"));
+    // Already there is fine; an unknown asset fails the command.
+    let run = immich(&server, &["albums", "add", &id, &beach, &missing]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!("{beach}  already in the album\n{missing}  not added: not_found\n")
+    );
+
+    let run = immich(&server, &["albums", "show", &id]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.starts_with("Best of\ntop\n"), "{run:?}");
+    assert!(run
+        .stdout
+        .contains(&format!("{beach}  2024-05-01 10:00  IMAGE  beach.jpg")));
+
+    let run = immich(&server, &["albums", "show", "not-an-id"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run.stderr.starts_with("error: invalid album id"), "{run:?}");
+}
+
+#[test]
+fn search_filters_reach_the_server() {
+    let server = TestServer::start(Options::v3());
+    let beach = fixtures::asset_beach();
+    let family = fixtures::asset_family();
+
+    let run = immich(&server, &["search", "--favorite"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+    assert!(run.stdout.starts_with(&beach), "{run:?}");
+
+    // Names resolve to ids: album by name, tag by its path, person by name.
+    server.clear_requests();
+    let run = immich(
+        &server,
+        &["search", "--album", "holidays", "--tag", "Places/Beach"],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.starts_with(&beach), "{run:?}");
+    let search = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/search/metadata")
+        .unwrap();
+    let body = search.json();
+    assert_eq!(body["albumIds"][0], fixtures::album_holidays());
+    assert_eq!(body["tagIds"][0], fixtures::tag(2));
+
+    let run = immich(&server, &["search", "--person", "Person 01"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.starts_with(&family), "{run:?}");
+
+    server.clear_requests();
+    let run = immich(
+        &server,
+        &[
+            "search",
+            "--taken-after",
+            "2024-01-01",
+            "--taken-before",
+            "2024-12-31T23:00:00+01:00",
+            "--type",
+            "image",
+            "--limit",
+            "2",
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 2, "{run:?}");
+    let body = server.requests()[1].json();
+    assert_eq!(body["takenAfter"], "2024-01-01T00:00:00.000Z");
+    assert_eq!(body["takenBefore"], "2024-12-31T22:00:00.000Z");
+    assert_eq!(body["type"], "IMAGE");
+    assert_eq!(body["size"], 2);
+
+    let run = immich(&server, &["--json", "search", "--smart", "BEACH"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let assets: Vec<Asset> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(assets.len(), 1);
+    assert_eq!(assets[0].id.as_str(), beach);
+
+    let run = immich(&server, &["search", "--album", "Nowhere"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(run.stderr, "error: no album named \"Nowhere\"\n");
+}
+
+#[test]
+fn json_output_parses_and_round_trips() {
+    let server = TestServer::start(Options::v3());
+    let client = client(&server);
+
+    let run = immich(&server, &["--json", "server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let value = run.json();
+    assert_eq!(value["version"]["major"], 3);
+    assert_eq!(value["features"]["smartSearch"], true);
+    assert!(value["storage"]["diskSizeRaw"].is_i64());
+
+    let run = immich(&server, &["--json", "me"]);
+    let me = run.json();
+    assert_eq!(me["id"], fixtures::me());
+    assert!(me.get("license").is_none());
+
+    // What the tool prints reads back into the same models the library decodes.
+    let run = immich(&server, &["--json", "albums"]);
+    let albums: Vec<Album> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(albums, client.albums().unwrap());
+
+    let run = immich(&server, &["--json", "people", "--all"]);
+    let people: Vec<Person> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(people, client.people(true).unwrap());
+    assert!(people.iter().any(|p| !p.is_named()));
+
+    let run = immich(&server, &["--json", "search"]);
+    let assets: Vec<Asset> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(assets, client.all_assets().unwrap());
+
+    let run = immich(&server, &["--json", "tags"]);
+    assert_eq!(run.json()[1]["value"], "Places/Beach");
+}
+
+#[test]
+fn asset_durations_round_trip_through_json() {
+    let asset = |duration: &str| -> Asset {
+        serde_json::from_value(serde_json::json!({
+            "id": fixtures::asset_beach(), "type": "VIDEO", "ownerId": fixtures::me(),
+            "originalFileName": "v.mp4", "checksum": "AAAA",
+            "fileCreatedAt": "2024-05-01T10:00:00.000Z", "fileModifiedAt": "2024-05-01T10:00:00.000Z",
+            "localDateTime": "2024-05-01T10:00:00.000Z", "updatedAt": "2024-05-01T10:00:00.000Z",
+            "isFavorite": false, "duration": serde_json::from_str::<Value>(duration).unwrap(),
+        }))
+        .unwrap()
+    };
+    for (wire, written) in [
+        ("5500", "5500"),
+        ("null", "null"),
+        ("\"0:01:02.50000\"", "62500"),
+        ("\"0:00:01.000123\"", "\"0:00:01.000123000\""),
+    ] {
+        let original = asset(wire);
+        let json = serde_json::to_value(&original).unwrap();
+        assert_eq!(json["duration"].to_string(), written, "{wire}");
+        let back: Asset = serde_json::from_value(json).unwrap();
+        assert_eq!(back, original, "{wire}");
+    }
+}
+
+#[test]
+fn server_and_me_in_text() {
+    let server = TestServer::start(Options::v3());
+    let run = immich(&server, &["server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let head = format!("Server    {}\nVersion   v3.0.0", server.url());
+    assert!(run.stdout.starts_with(&head), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Features  smart search, facial recognition"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("\nStorage   "), "{run:?}");
+    let run = immich(&server, &["me"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(
+        run.stdout
+            .contains(&format!("id        {}", fixtures::me())),
+        "{run:?}"
+    );
+    let run = immich(&server, &["people"]);
+    assert!(
+        run.stdout.contains("Person 01  (born 1990-04-01)"),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("(unnamed)"), "{run:?}");
+    let run = immich(&server, &["tags"]);
+    assert!(run
+        .stdout
+        .contains(&format!("{}  Places/Beach\n", fixtures::tag(2))));
+}
+
+#[test]
+fn errors_are_one_clear_line() {
+    let server = TestServer::start(Options::v3());
+
+    let env = env_for(&server).var("IMMICH_API_KEY", "wrong-key");
+    let run = run_with(&env, &["albums"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "error: the server refused the API key (401 Unauthorized): check --api-key or IMMICH_API_KEY\n"
+    );
+    // The flag wins over the environment, and the key is never printed.
+    let run = run_with(&env, &["--api-key", server.api_key(), "albums"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let run = run_with(&env, &["--api-key", "another-secret", "me"]);
+    assert!(!run.stderr.contains("another-secret"), "{run:?}");
+
+    let denied = TestServer::start(Options::v3().deny_permission("asset.upload"));
+    let dir = library();
+    let run = immich(&denied, &["upload", dir.arg()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "error: the API key lacks the permission `asset.upload` (403 Forbidden): grant it to \
+         the key in the web UI, or use a key that has it\n"
+    );
+
+    // Nothing listens on port 1 of the loopback address.
+    let env = Env::new()
+        .var("IMMICH_URL", "http://127.0.0.1:1")
+        .var("IMMICH_API_KEY", "k");
+    let run = run_with(&env, &["server"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("error: the server is not reachable at http://127.0.0.1:1: "),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1);
+
+    let run = run_with(&Env::new().var("IMMICH_API_KEY", "k"), &["server"]);
+    assert_eq!(run.status, EXIT_USAGE, "{run:?}");
+    assert!(run
+        .stderr
+        .starts_with("error: no server given: pass --url URL or set IMMICH_URL\n"));
+    let run = run_with(&Env::new(), &["--url", "http://127.0.0.1:1", "me"]);
+    assert_eq!(run.status, EXIT_USAGE, "{run:?}");
+    assert!(run.stderr.starts_with("error: no API key given"), "{run:?}");
+}
+
+#[test]
+fn tls_failure_suggests_the_ca_option() {
+    let (server, ca_pem) = https_server();
+    let env = env_for(&server);
+    let run = run_with(&env, &["server"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run
+        .stderr
+        .starts_with(&format!("error: TLS failed with {}: ", server.url())));
+    assert!(
+        run.stderr.contains("pass --ca-cert FILE (or --insecure"),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1);
+
+    let dir = Scratch::new("tls");
+    let ca = dir.write("ca.pem", ca_pem.as_bytes());
+    let run = run_with(&env, &["--ca-cert", ca.to_str().unwrap(), "server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let run = run_with(&env, &["--insecure", "me"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let run = run_with(
+        &env,
+        &["--ca-cert", dir.path("none.pem").to_str().unwrap(), "me"],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stderr.starts_with("error: cannot read --ca-cert "),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn help_and_usage() {
+    let env = Env::new();
+    let run = run_with(&env, &["--help"]);
+    assert_eq!(run.status, EXIT_OK);
+    for command in [
+        "server",
+        "me",
+        "albums",
+        "upload",
+        "download",
+        "thumbnail",
+        "search",
+    ] {
+        assert!(run.stdout.contains(&format!("\n  {command}")), "{command}");
+    }
+    let run = run_with(&env, &["upload", "--help"]);
+    assert_eq!(run.status, EXIT_OK);
+    assert!(run.stdout.starts_with("Usage: immich upload"));
+    assert_eq!(run_with(&env, &["help", "search"]).status, EXIT_OK);
+    let run = run_with(&env, &["frobnicate"]);
+    assert_eq!(run.status, EXIT_USAGE);
+    assert_eq!(
+        run.stderr,
+        "error: unknown command `frobnicate`\nRun `immich --help` for usage.\n"
+    );
+    let run = run_with(&env, &["people", "--limit", "3"]);
+    assert_eq!(run.status, EXIT_USAGE);
+    assert!(run
+        .stderr
+        .starts_with("error: `--limit` is not an option of `immich people`"));
+}
+
+/// An HTTPS test server with a certificate from a CA made here; returns the CA's PEM.
+fn https_server() -> (TestServer, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "immich-cli test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone(), ca_cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+        )
+        .unwrap();
+    let server = TestServer::start(Options::v3().tls(Arc::new(config)));
+    (server, ca_cert.pem())
+}
