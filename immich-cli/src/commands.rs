@@ -4,11 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use immich_blocking::albums::{Album, CreateAlbum};
-use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, GetAssetInfo, ViewAsset};
-use immich_blocking::proto::assets::{verify_checksum, DownloadAsset};
-use immich_blocking::proto::checksum::Sha1Checksum;
+use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, ViewAsset};
 use immich_blocking::search::{MetadataSearch, SearchAssets, SearchSmart, SmartSearch};
-use immich_blocking::server::GetServerFeatures;
 use immich_blocking::{AlbumId, AssetId, Date, DateTime, Pager, PersonId, TagId};
 use serde_json::json;
 
@@ -43,7 +40,7 @@ fn server(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let client = &ctx.client;
     let version = client.server().version();
     let about = client.about()?;
-    let features = client.send(&GetServerFeatures)?;
+    let features = client.features()?;
     let storage = client.storage()?;
     if ctx.json {
         return output::json(
@@ -190,7 +187,7 @@ fn create_album(ctx: &mut Ctx<'_>, name: &str, description: Option<&str>) -> Res
     if let Some(description) = description {
         request = request.description(description);
     }
-    let album = ctx.client.send(&request)?;
+    let album = ctx.client.create_album(request)?;
     if ctx.json {
         return output::json(ctx.out, &album);
     }
@@ -241,57 +238,53 @@ fn safe_file_name(original: &str, id: &AssetId) -> String {
 
 fn download(ctx: &mut Ctx<'_>, id: &str, output: Option<&Path>) -> Result<(), Failure> {
     let id = AssetId::parse(id)?;
-    let asset = ctx.client.send(&GetAssetInfo::new(id.clone()))?;
-    let name = safe_file_name(&asset.original_file_name, &id);
+    // `-o photos/` names a folder even before it exists.
+    let names_folder = output.is_some_and(|p| {
+        p.is_dir()
+            || p.as_os_str()
+                .to_string_lossy()
+                .ends_with(std::path::MAIN_SEPARATOR)
+    });
     let target: PathBuf = match output {
-        Some(path) if path.is_dir() => path.join(&name),
-        Some(path) => path.to_owned(),
-        None => PathBuf::from(&name),
+        Some(path) if !names_folder => path.to_owned(),
+        folder => {
+            if let Some(dir) = folder {
+                fs::create_dir_all(dir).map_err(|e| {
+                    Failure::Message(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            // The original's own name (one more request, only when it is needed).
+            let asset = ctx.client.asset_info(id.clone())?;
+            let name = safe_file_name(&asset.original_file_name, &id);
+            folder.map_or_else(|| PathBuf::from(&name), |dir| dir.join(&name))
+        }
     };
-    ctx.client
-        .save_media(&DownloadAsset::new(id.clone()), &target)?;
-    let (len, digest) = hash_file(&target)
-        .map_err(|e| Failure::Message(format!("cannot read {} back: {e}", target.display())))?;
-    if let Err(e) = verify_checksum(&asset.checksum, digest) {
-        let _ = fs::remove_file(&target);
-        return Err(e.into());
-    }
+    // Resumes what an interrupted run left, and checks the SHA-1 before the file gets its name.
+    let report = ctx.client.download_original(id.clone(), &target, true)?;
     if ctx.json {
         return output::json(
             ctx.out,
             &json!({
                 "id": id,
                 "path": target,
-                "bytes": len,
-                "checksum": asset.checksum,
-                "verified": true,
+                "bytes": report.bytes,
+                "resumedFrom": report.resumed_from,
+                "verified": report.verified,
             }),
         );
     }
+    let resumed = if report.resumed_from > 0 {
+        format!(", resumed after {}", output::bytes(report.resumed_from))
+    } else {
+        String::new()
+    };
     say!(
         ctx.out,
-        "saved {} ({}, SHA-1 verified)",
+        "saved {} ({}{resumed}, SHA-1 verified)",
         target.display(),
-        output::bytes(len)
+        output::bytes(report.bytes)
     );
     Ok(())
-}
-
-fn hash_file(path: &Path) -> std::io::Result<(u64, immich_blocking::proto::Sha1Digest)> {
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
-    let mut hasher = Sha1Checksum::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    loop {
-        match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    let len = hasher.bytes_hashed();
-    Ok((len, hasher.finish()))
 }
 
 fn thumbnail(ctx: &mut Ctx<'_>, id: &str, size: &str, output: &Path) -> Result<(), Failure> {

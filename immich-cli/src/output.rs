@@ -116,31 +116,42 @@ impl Progress {
         done_bytes: u64,
         total_bytes: u64,
     ) -> String {
-        let secs = self.elapsed().as_secs_f64();
-        let rate = if secs > 0.0 {
-            done_bytes as f64 / secs
-        } else {
-            0.0
-        };
-        let mut line = format!(
-            "{verb} {}/{} files, {}/{}",
-            files.0,
-            files.1,
-            bytes(done_bytes),
-            bytes(total_bytes)
-        );
-        if rate >= 1.0 {
-            line.push_str(&format!(", {}/s", bytes(rate as u64)));
-            let left = total_bytes.saturating_sub(done_bytes) as f64 / rate;
-            if left.is_finite() && done_bytes < total_bytes {
-                line.push_str(&format!(
-                    ", {} left",
-                    duration(Duration::from_secs_f64(left))
-                ));
-            }
-        }
-        line
+        transfer_line_after(self.elapsed(), verb, files, done_bytes, total_bytes)
     }
+}
+
+/// The progress line after `elapsed`.
+fn transfer_line_after(
+    elapsed: Duration,
+    verb: &str,
+    files: (usize, usize),
+    done_bytes: u64,
+    total_bytes: u64,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        done_bytes as f64 / secs
+    } else {
+        0.0
+    };
+    let mut line = format!(
+        "{verb} {}/{} files, {}/{}",
+        files.0,
+        files.1,
+        bytes(done_bytes),
+        bytes(total_bytes)
+    );
+    if rate >= 1.0 {
+        line.push_str(&format!(", {}/s", bytes(rate as u64)));
+        let left = total_bytes.saturating_sub(done_bytes) as f64 / rate;
+        if left.is_finite() && done_bytes < total_bytes {
+            line.push_str(&format!(
+                ", {} left",
+                duration(Duration::from_secs_f64(left))
+            ));
+        }
+    }
+    line
 }
 
 #[cfg(test)]
@@ -162,6 +173,25 @@ mod tests {
     fn dates_for_people() {
         let t = DateTime::parse("2024-05-01T10:00:00.000Z").unwrap();
         assert_eq!(date_time(&t), "2024-05-01 10:00");
+    }
+
+    #[test]
+    fn transfer_lines_say_rate_and_time_left() {
+        let line = transfer_line_after(
+            Duration::from_secs(2),
+            "uploading",
+            (1, 4),
+            2 << 20,
+            10 << 20,
+        );
+        assert_eq!(
+            line,
+            "uploading 1/4 files, 2.0 MiB/10.0 MiB, 1.0 MiB/s, 8s left"
+        );
+        let start = transfer_line_after(Duration::ZERO, "hashing", (0, 4), 0, 10 << 20);
+        assert_eq!(start, "hashing 0/4 files, 0 B/10.0 MiB");
+        let done = transfer_line_after(Duration::from_secs(1), "uploading", (4, 4), 1024, 1024);
+        assert_eq!(done, "uploading 4/4 files, 1.0 KiB/1.0 KiB, 1.0 KiB/s");
     }
 
     #[test]

@@ -9,11 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use immich_blocking::albums::{Album, CreateAlbum};
-use immich_blocking::assets::{
-    BulkUploadCheckItem, CheckBulkUpload, RejectReason, UploadAction, UploadOptions,
-};
+use immich_blocking::assets::{BulkUploadCheckItem, RejectReason, UploadAction, UploadOptions};
 use immich_blocking::proto::checksum::{Sha1Checksum, Sha1Digest};
-use immich_blocking::server::{GetSupportedMediaTypes, SupportedMediaTypes};
+use immich_blocking::server::SupportedMediaTypes;
 use immich_blocking::{AlbumId, AssetId, Client};
 use serde::Serialize;
 
@@ -21,8 +19,6 @@ use crate::args::UploadArgs;
 use crate::output::{self, say, Progress};
 use crate::{describe, Ctx, Failure};
 
-/// Files per bulk-upload check request (the server takes up to 5000).
-const CHECK_BATCH: usize = 1000;
 /// Asset ids per add-to-album request.
 const ALBUM_BATCH: usize = 1000;
 /// How deep folders are followed (symbolic links to folders never are, so this only guards
@@ -82,7 +78,7 @@ struct Report {
 }
 
 pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure> {
-    let media = ctx.client.send(&GetSupportedMediaTypes)?;
+    let media = ctx.client.media_types()?;
     let mut results: Vec<(PathBuf, Outcome)> = Vec::new();
     let mut found = Vec::new();
     let mut seen = HashSet::new();
@@ -138,33 +134,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
         }
     }
 
-    // Ask the server which it already has: by SHA-1, before sending a byte of them.
-    let items: Vec<BulkUploadCheckItem> = first_with
-        .iter()
-        .map(|(digest, index)| BulkUploadCheckItem::new(index.to_string(), *digest))
-        .collect();
-    for batch in CheckBulkUpload::batches(items, CHECK_BATCH)? {
-        for verdict in ctx.client.send(&batch)? {
-            let Some(index) = verdict
-                .id
-                .parse::<usize>()
-                .ok()
-                .filter(|i| *i < outcomes.len())
-            else {
-                continue;
-            };
-            if verdict.action == UploadAction::Reject {
-                outcomes[index] = Some(match &verdict.reason {
-                    Some(RejectReason::Duplicate) => Outcome::Duplicate(verdict.asset_id.clone()),
-                    Some(RejectReason::UnsupportedFormat) => {
-                        Outcome::Skipped("the server does not take this file type".into())
-                    }
-                    Some(other) => Outcome::Skipped(format!("refused by the server: {other}")),
-                    None => Outcome::Skipped("refused by the server".into()),
-                });
-            }
-        }
-    }
+    check_with_server(&ctx.client, &first_with, &mut outcomes)?;
     pending.retain(|index| outcomes[*index].is_none());
 
     let sent = upload_all(ctx, &candidates, &pending, threads, &mut outcomes);
@@ -183,6 +153,68 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
 
+    let (mut report, album_ids) = build_report(results, sent);
+
+    // Even when some files failed, the others go into the album.
+    let album_result = match &args.album {
+        Some(name) => add_to_album(&ctx.client, name, album_ids).map(Some),
+        None => Ok(None),
+    };
+    let album_error = match album_result {
+        Ok(album) => {
+            report.album = album;
+            None
+        }
+        Err(e) => Some(e),
+    };
+
+    print_report(ctx, &report)?;
+    if let Some(e) = album_error {
+        return Err(e);
+    }
+    if report.summary.failed > 0 {
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+/// Asks the server which files it already has, by SHA-1, before sending a byte of them; its
+/// refusals become the files' outcomes.
+fn check_with_server(
+    client: &Client,
+    first_with: &HashMap<Sha1Digest, usize>,
+    outcomes: &mut [Option<Outcome>],
+) -> Result<(), Failure> {
+    let items: Vec<BulkUploadCheckItem> = first_with
+        .iter()
+        .map(|(digest, index)| BulkUploadCheckItem::new(index.to_string(), *digest))
+        .collect();
+    // One request per batch of files (the client splits long lists).
+    for verdict in client.check_bulk_upload(items)? {
+        let Some(index) = verdict
+            .id
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < outcomes.len())
+        else {
+            continue;
+        };
+        if verdict.action == UploadAction::Reject {
+            outcomes[index] = Some(match &verdict.reason {
+                Some(RejectReason::Duplicate) => Outcome::Duplicate(verdict.asset_id.clone()),
+                Some(RejectReason::UnsupportedFormat) => {
+                    Outcome::Skipped("the server does not take this file type".into())
+                }
+                Some(other) => Outcome::Skipped(format!("refused by the server: {other}")),
+                None => Outcome::Skipped("refused by the server".into()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sorts the outcomes into the report; also returns the ids that belong in the album.
+fn build_report(results: Vec<(PathBuf, Outcome)>, sent: u64) -> (Report, Vec<AssetId>) {
     let mut report = Report {
         uploaded: Vec::new(),
         duplicates: Vec::new(),
@@ -221,27 +253,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     report.summary.skipped = report.skipped.len();
     report.summary.failed = report.failed.len();
 
-    // Even when some files failed, the others go into the album.
-    let album_result = match &args.album {
-        Some(name) => add_to_album(&ctx.client, name, album_ids).map(Some),
-        None => Ok(None),
-    };
-    let album_error = match album_result {
-        Ok(album) => {
-            report.album = album;
-            None
-        }
-        Err(e) => Some(e),
-    };
-
-    print_report(ctx, &report)?;
-    if let Some(e) = album_error {
-        return Err(e);
-    }
-    if report.summary.failed > 0 {
-        return Err(Failure::Reported);
-    }
-    Ok(())
+    (report, album_ids)
 }
 
 fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
@@ -485,7 +497,7 @@ fn add_to_album(client: &Client, name: &str, ids: Vec<AssetId>) -> Result<AlbumR
         .find(|album| album.album_name == name);
     let (album, created) = match existing {
         Some(album) => (album, false),
-        None => (client.send(&CreateAlbum::new(name))?, true),
+        None => (client.create_album(CreateAlbum::new(name))?, true),
     };
     let mut report = AlbumReport {
         id: album.id.clone(),

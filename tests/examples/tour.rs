@@ -14,12 +14,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use immich_blocking::albums::CreateAlbum;
-use immich_blocking::assets::{
-    Asset, AssetMediaSize, AssetType, BulkUploadCheckItem, CheckBulkUpload, ViewAsset,
-};
+use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, BulkUploadCheckItem, ViewAsset};
 use immich_blocking::proto::checksum::Sha1Checksum;
 use immich_blocking::search::{MetadataSearch, SearchAssets, SmartSearch};
-use immich_blocking::{AssetId, ByteRange, Client, Pager, UploadOptions};
+use immich_blocking::{AssetId, ByteRange, Client, Pager, ServerVersion, UploadOptions};
 use immich_tests::{Options, TestServer};
 
 /// What the tour may do to the server.
@@ -85,8 +83,14 @@ pub fn tour(client: &Client, mode: Mode, out: &mut dyn Write) -> Result<()> {
     };
     let scratch = Scratch::new()?;
 
+    // GET /server/version, once: later calls speak that version's dialect. Without it there
+    // is no tour, in either mode.
+    let version = client
+        .setup()
+        .map_err(|e| format!("cannot read the server's version: {e}"))?;
+
     writeln!(out, "\n1. The server")?;
-    let result = server(client, out);
+    let result = server(client, &version, out);
     step("the server", out, result)?;
 
     let mut mine = Vec::new();
@@ -125,8 +129,7 @@ pub fn tour(client: &Client, mode: Mode, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn server(client: &Client, out: &mut dyn Write) -> Result<()> {
-    let version = client.setup()?; // GET /server/version, once: later calls speak its dialect
+fn server(client: &Client, version: &ServerVersion, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "   Immich v{version} at {}",
@@ -181,7 +184,7 @@ fn upload(client: &Client, dir: &Path, out: &mut dyn Write) -> Result<Vec<AssetI
         .iter()
         .map(|(name, bytes)| BulkUploadCheckItem::new(*name, Sha1Checksum::digest(bytes)))
         .collect();
-    let verdicts = client.send(&CheckBulkUpload::new(items))?;
+    let verdicts = client.check_bulk_upload(items)?;
     let known = verdicts
         .iter()
         .filter(|v| v.duplicate_of().is_some())
@@ -208,9 +211,10 @@ fn albums(client: &Client, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "   {} albums", albums.len())?;
     for album in albums.iter().take(10) {
         let shared = if album.shared { ", shared" } else { "" };
+        let plural = if album.asset_count == 1 { "" } else { "s" };
         writeln!(
             out,
-            "   - {} ({} assets{shared})",
+            "   - {} ({} asset{plural}{shared})",
             album.album_name, album.asset_count
         )?;
     }
@@ -218,7 +222,8 @@ fn albums(client: &Client, out: &mut dyn Write) -> Result<()> {
 }
 
 fn new_album(client: &Client, ids: &[AssetId], out: &mut dyn Write) -> Result<()> {
-    let album = client.send(&CreateAlbum::new("Tour").description("made by the immich-rs tour"))?;
+    let album =
+        client.create_album(CreateAlbum::new("Tour").description("made by the immich-rs tour"))?;
     writeln!(out, "   created \"{}\" ({})", album.album_name, album.id)?;
     let results = client.add_assets_to_album(album.id.clone(), ids.to_vec())?;
     let added = results.iter().filter(|r| r.success).count();

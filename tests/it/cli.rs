@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use immich_blocking::albums::Album;
+use immich_blocking::assets::resumable_partial_path;
 use immich_blocking::assets::Asset;
 use immich_blocking::people::Person;
-use immich_blocking::Client;
+use immich_blocking::{AssetId, Client};
 use immich_cli::{Env, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use immich_tests::server::fixtures;
 use immich_tests::{Options, TestServer};
@@ -157,6 +158,10 @@ fn uploading_a_folder_twice_sends_it_once() {
             .starts_with("uploaded 4, duplicates 1, skipped 2, failed 0 ("),
         "{first:?}"
     );
+    assert!(
+        first.stderr.is_empty(),
+        "no progress when stderr is not a terminal"
+    );
     assert_eq!(server.asset_ids().len(), before + 4);
     assert_eq!(count_uploads(&server), 4, "the copy is not sent");
     // Every stored file is byte-identical to its source.
@@ -201,6 +206,24 @@ fn uploading_a_folder_twice_sends_it_once() {
         .collect();
     assert_eq!(checks.len(), 1);
     assert_eq!(checks[0].json()["assets"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn progress_is_drawn_on_a_terminal() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let env = env_for(&server).terminal(true);
+    let run = run_with(&env, &["upload", dir.arg()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    // Redrawn in place, and cleared before the summary.
+    assert!(run.stderr.starts_with("\rhashing "), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("\ruploading 4/4 files, 31.3 KiB/31.3 KiB, "),
+        "{run:?}"
+    );
+    assert!(run.stderr.ends_with("\r\x1b[K"), "{run:?}");
+    assert!(!run.stdout.contains('\r'), "{run:?}");
 }
 
 #[test]
@@ -321,6 +344,14 @@ fn downloads_come_back_byte_for_byte() {
     assert_eq!(std::fs::read(folder.join("holiday.jpg")).unwrap(), original);
     // Nothing else was left in the folder (no temporary file).
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+    // A folder that does not exist yet, named with a trailing slash, is created.
+    let new_folder = format!("{}/", dir.path("new").display());
+    let run = immich(&server, &["download", &id, "-o", &new_folder]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(
+        std::fs::read(dir.path("new/holiday.jpg")).unwrap(),
+        original
+    );
 
     let missing = fixtures::asset_missing();
     let run = immich(
@@ -329,6 +360,60 @@ fn downloads_come_back_byte_for_byte() {
     );
     assert_eq!(run.status, EXIT_FAILED, "{run:?}");
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+}
+
+#[test]
+fn an_interrupted_download_resumes_and_a_damaged_one_is_not_kept() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("resume");
+    let original = photo(8, 50_000);
+    dir.write("in/video-frame.jpg", &original);
+    let run = immich(
+        &server,
+        &["--json", "upload", dir.path("in").to_str().unwrap()],
+    );
+    let id = run.json()["uploaded"][0]["id"].as_str().unwrap().to_owned();
+    let asset = AssetId::parse(id.as_str()).unwrap();
+    let target = dir.path("out.jpg");
+    let partial = resumable_partial_path(&target, &asset).unwrap();
+
+    // What an interrupted run left: the first 20 000 bytes.
+    std::fs::write(&partial, &original[..20_000]).unwrap();
+    server.clear_requests();
+    let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("resumed after 19.5 KiB, SHA-1 verified"),
+        "{run:?}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), original);
+    assert!(!partial.exists());
+    let ranged = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/original"))
+        .unwrap();
+    assert_eq!(ranged.header("range"), Some("bytes=20000-"));
+
+    // A leftover that does not match the original: the result fails the SHA-1 check, and
+    // nothing is kept under the final name.
+    std::fs::remove_file(&target).unwrap();
+    std::fs::write(&partial, vec![0u8; 20_000]).unwrap();
+    let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run.stderr.contains("SHA-1"), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(!target.exists() && !partial.exists());
+    // The next run starts over and succeeds.
+    let run = immich(
+        &server,
+        &["--json", "download", &id, "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.json()["resumedFrom"], 0);
+    assert_eq!(run.json()["verified"], true);
+    assert_eq!(std::fs::read(&target).unwrap(), original);
 }
 
 #[test]

@@ -8,3 +8,4 @@ mod memory;
 mod table;
 mod tls;
 mod tokio_transport;
+mod tour;

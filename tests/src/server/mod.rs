@@ -511,7 +511,9 @@ impl TestServer {
 
     /// The members added to an album through the API: `(user id, role)`.
     pub fn album_members(&self, id: &str) -> Option<Vec<(String, String)>> {
-        lock(&self.shared.store).album(id).map(|a| a.members.clone())
+        lock(&self.shared.store)
+            .album(id)
+            .map(|a| a.members.clone())
     }
 
     /// The ids of the shared links.

@@ -155,7 +155,13 @@ impl Ctx<'_> {
         }
     }
 
-    pub(crate) fn int_query(&self, key: &str, min: u64, max: u64, default: u64) -> Result<u64, Failure> {
+    pub(crate) fn int_query(
+        &self,
+        key: &str,
+        min: u64,
+        max: u64,
+        default: u64,
+    ) -> Result<u64, Failure> {
         match self.query(key) {
             None => Ok(default),
             Some(v) => match v.parse::<u64>() {
@@ -169,7 +175,7 @@ impl Ctx<'_> {
     }
 
     /// Refuses query parameters the emulated generation does not have.
-    fn refuse_query(&self, keys: &[&str]) -> Result<(), Failure> {
+    pub(crate) fn refuse_query(&self, keys: &[&str]) -> Result<(), Failure> {
         for key in keys {
             if self.query(key).is_some() {
                 return Err(Failure::invalid(
@@ -893,7 +899,11 @@ fn list_albums(ctx: &Ctx<'_>) -> Handled {
     Ok(json_with_etag(ctx, &Value::Array(albums)))
 }
 
-pub(crate) fn id_list(ctx: &Ctx<'_>, body: &Value, key: &str) -> Result<Option<Vec<String>>, Failure> {
+pub(crate) fn id_list(
+    ctx: &Ctx<'_>,
+    body: &Value,
+    key: &str,
+) -> Result<Option<Vec<String>>, Failure> {
     let Some(value) = body.get(key) else {
         return Ok(None);
     };
@@ -931,7 +941,12 @@ pub(crate) fn body_bool(body: &Value, key: &str) -> Result<Option<bool>, Failure
     }
 }
 
-pub(crate) fn body_int(body: &Value, key: &str, min: u64, max: u64) -> Result<Option<u64>, Failure> {
+pub(crate) fn body_int(
+    body: &Value,
+    key: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, Failure> {
     match body.get(key) {
         None => Ok(None),
         Some(v) => match v.as_u64() {
@@ -952,6 +967,7 @@ fn create_album(ctx: &Ctx<'_>, body: Value) -> Handled {
         ));
     };
     let assets = id_list(ctx, &body, "assetIds")?.unwrap_or_default();
+    let members = super::manage::members(ctx, &body)?;
     let description = body
         .get("description")
         .and_then(Value::as_str)
@@ -964,13 +980,13 @@ fn create_album(ctx: &Ctx<'_>, body: Value) -> Handled {
         name: name.to_owned(),
         description,
         owner: fixtures::me(),
-        shared: false,
+        shared: !members.is_empty(),
         assets: assets
             .into_iter()
             .filter(|a| store.asset(a).is_some())
             .collect(),
         created: "2025-01-01T00:00:00.000Z".to_owned(),
-        members: Vec::new(),
+        members,
         order: "desc".to_owned(),
     };
     let value = store::album_json(&album, ctx.version, &store, true);

@@ -388,7 +388,9 @@ impl Store {
 
     /// Whether an asset is in the trash.
     pub fn is_trashed(&self, asset: &str) -> bool {
-        self.edits.get(&asset.to_ascii_lowercase()).is_some_and(|e| e.trashed)
+        self.edits
+            .get(&asset.to_ascii_lowercase())
+            .is_some_and(|e| e.trashed)
     }
 
     pub fn albums_of(&self, asset: &str) -> impl Iterator<Item = &Album> {
