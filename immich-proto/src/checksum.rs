@@ -192,7 +192,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         [rest @ .., b'='] => rest,
         _ => text,
     };
-    if text.len() != unpadded.len() && text.len() % 4 != 0 {
+    if text.len() != unpadded.len() && !text.len().is_multiple_of(4) {
         return None;
     }
     if unpadded.len() % 4 == 1 {
