@@ -9,13 +9,26 @@ use lexopt::prelude::*;
 use crate::help;
 
 /// Settings every command shares (flags win over the environment).
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Global {
     pub url: Option<String>,
     pub api_key: Option<String>,
     pub insecure: bool,
     pub ca_cert: Option<PathBuf>,
     pub json: bool,
+}
+
+impl std::fmt::Debug for Global {
+    /// Like the derived form, but the API key shows as `***`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Global")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("insecure", &self.insecure)
+            .field("ca_cert", &self.ca_cert)
+            .field("json", &self.json)
+            .finish()
+    }
 }
 
 /// What to do.
@@ -345,6 +358,14 @@ mod tests {
 
     fn parse_line(line: &str) -> Result<(Global, Command), String> {
         parse(line.split_whitespace().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn debug_hides_the_api_key() {
+        let (global, _) = parse_line("--api-key s3cr3t-key me").unwrap();
+        let shown = format!("{global:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("***"));
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Server {
     /// Parses the base URL. The default device id is `immich-rs`.
     pub fn new(base_url: &str) -> Result<Self, Error> {
         let invalid = |reason| Error::InvalidUrl {
-            url: base_url.to_owned(),
+            url: scrub_url(base_url),
             reason,
         };
         let uri: Uri = base_url
@@ -221,6 +221,24 @@ impl Server {
     }
 }
 
+/// The URL without what may hold a secret: the query (`?apiKey=...`) and any
+/// `user:password@` before the host. Errors show only this.
+fn scrub_url(url: &str) -> String {
+    let url = url.trim();
+    let mut out = url.split(['?', '#']).next().unwrap_or("").to_owned();
+    let after_scheme = out.find("://").map_or(0, |i| i + 3);
+    let authority_end = out[after_scheme..]
+        .find('/')
+        .map_or(out.len(), |i| after_scheme + i);
+    if let Some(at) = out[after_scheme..authority_end].rfind('@') {
+        out.replace_range(after_scheme..after_scheme + at + 1, "***@");
+    }
+    if out.len() < url.len() && !url[out.len()..].starts_with('/') && url.contains('?') {
+        out.push_str("?***");
+    }
+    out
+}
+
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
@@ -301,6 +319,25 @@ mod tests {
             .body(())
             .unwrap();
         assert!(req.headers()[API_KEY_HEADER].is_sensitive());
+    }
+
+    #[test]
+    fn url_errors_hide_secrets() {
+        for bad in [
+            "http://x/?apiKey=s3cr3t",
+            "http://u:s3cr3t@x/",
+            "ftp://u:s3cr3t@x/?k=s3cr3t",
+            "s3cr3t",
+        ] {
+            let err = Server::new(bad).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("s3cr3t") || bad == "s3cr3t", "{shown}");
+        }
+        assert_eq!(
+            scrub_url("https://u:p@h:1/immich?apiKey=k"),
+            "https://***@h:1/immich?***"
+        );
+        assert_eq!(scrub_url("https://h/immich"), "https://h/immich");
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl DateTime {
     pub fn from_unix(unix_seconds: i64, nanos: u32) -> Self {
         let extra = i64::from(nanos / 1_000_000_000);
         DateTime {
-            unix_seconds: unix_seconds + extra,
+            unix_seconds: unix_seconds.saturating_add(extra),
             nanos: nanos % 1_000_000_000,
             offset_minutes: 0,
         }
@@ -45,9 +45,14 @@ impl DateTime {
     /// (`Ok` after the epoch, `Err` before it), as `SystemTime::duration_since` returns.
     pub fn from_system_time(since_epoch: Result<std::time::Duration, std::time::Duration>) -> Self {
         match since_epoch {
-            Ok(d) => DateTime::from_unix(d.as_secs() as i64, d.subsec_nanos()),
+            // Times beyond ±292 billion years saturate instead of overflowing.
+            Ok(d) => DateTime::from_unix(
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            ),
             Err(before) => {
-                let (secs, nanos) = (before.as_secs() as i64, before.subsec_nanos());
+                let secs = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
+                let nanos = before.subsec_nanos();
                 if nanos == 0 {
                     DateTime::from_unix(-secs, 0)
                 } else {
@@ -354,6 +359,19 @@ mod tests {
         let json =
             serde_json::to_string(&DateTime::parse("2024-06-01T12:00:00+02:00").unwrap()).unwrap();
         assert_eq!(json, "\"2024-06-01T10:00:00.000Z\"");
+    }
+
+    #[test]
+    fn extreme_file_times_do_not_panic() {
+        let far = DateTime::from_system_time(Ok(std::time::Duration::MAX));
+        assert_eq!(far.unix_seconds(), i64::MAX);
+        let past = DateTime::from_system_time(Err(std::time::Duration::MAX));
+        assert_eq!(past.unix_seconds(), -i64::MAX - 1);
+        assert!(!far.to_utc_string().is_empty() && !past.to_utc_string().is_empty());
+        assert_eq!(
+            DateTime::from_unix(i64::MAX, 1_999_999_999).unix_seconds(),
+            i64::MAX
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The server's version, and the decisions that depend on it.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 /// A server version as `GET /server/version` reports it, e.g. `1.118.2` or `3.0.0-rc.1`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ServerVersion {
     /// Major version.
     pub major: u64,
@@ -62,6 +63,50 @@ impl ServerVersion {
     }
 }
 
+impl PartialOrd for ServerVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ServerVersion {
+    /// Semantic-version order: a release sorts after its pre-releases (`3.0.0-rc.1 < 3.0.0`),
+    /// and pre-release identifiers compare numerically where both are numbers (`rc.2 < rc.10`).
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.major, self.minor, self.patch)
+            .cmp(&(other.major, other.minor, other.patch))
+            .then_with(|| match (&self.prerelease, &other.prerelease) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(a), Some(b)) => compare_prerelease(a, b),
+            })
+    }
+}
+
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let mut left = a.split('.');
+    let mut right = b.split('.');
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    (Ok(_), Err(_)) => Ordering::Less,
+                    (Err(_), Ok(_)) => Ordering::Greater,
+                    (Err(_), Err(_)) => x.cmp(y),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Display for ServerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
@@ -88,5 +133,11 @@ mod tests {
         assert_eq!(new.to_string(), "3.0.0-rc.1");
         assert_eq!(ServerVersion::parse("1.2"), None);
         assert_eq!(ServerVersion::parse("1.2.x"), None);
+        let release = ServerVersion::new(3, 0, 0);
+        let rc1 = ServerVersion::parse("3.0.0-rc.1").unwrap();
+        let rc2 = ServerVersion::parse("3.0.0-rc.2").unwrap();
+        let rc10 = ServerVersion::parse("3.0.0-rc.10").unwrap();
+        assert!(rc1 < rc2 && rc2 < rc10 && rc10 < release);
+        assert!(ServerVersion::new(2, 9, 9) < rc1);
     }
 }

@@ -200,7 +200,7 @@ impl Client {
         self.search_assets(MetadataSearch::favorites()).await
     }
 
-    /// The assets with any of these tags.
+    /// The assets with all of these tags (the server matches every one).
     pub async fn assets_by_tags(&self, ids: Vec<TagId>) -> Result<Vec<Asset>, Error> {
         self.search_assets(MetadataSearch::by_tags(ids)).await
     }
@@ -210,7 +210,7 @@ impl Client {
         self.search_assets(MetadataSearch::by_people(ids)).await
     }
 
-    /// The assets in any of these albums.
+    /// The assets in all of these albums (for assets in any of them, use `album_assets`).
     pub async fn assets_by_albums(&self, ids: Vec<AlbumId>) -> Result<Vec<Asset>, Error> {
         self.search_assets(MetadataSearch::by_albums(ids)).await
     }

@@ -23,13 +23,13 @@ use crate::{AlbumId, AssetId, DateTime, Error, LibraryId, PersonId, Server, TagI
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetadataSearch {
-    /// Assets in any of these albums.
+    /// Assets in all of these albums (the server matches every one; for assets in any of several albums, see `albums::AlbumAssets`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub album_ids: Vec<AlbumId>,
     /// Assets showing all of these people.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub person_ids: Vec<PersonId>,
-    /// Assets with any of these tags.
+    /// Assets with all of these tags (the server matches every one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_ids: Vec<TagId>,
     /// Only favourites (`true`) or only non-favourites (`false`).
@@ -147,7 +147,7 @@ impl MetadataSearch {
         }
     }
 
-    /// Assets with any of these tags.
+    /// Assets with all of these tags (the server matches every one).
     pub fn by_tags(ids: Vec<TagId>) -> Self {
         MetadataSearch {
             tag_ids: ids,
@@ -163,7 +163,7 @@ impl MetadataSearch {
         }
     }
 
-    /// Assets in any of these albums.
+    /// Assets in all of these albums (the server matches every one; for assets in any of several albums, see `albums::AlbumAssets`).
     pub fn by_albums(ids: Vec<AlbumId>) -> Self {
         MetadataSearch {
             album_ids: ids,
@@ -197,13 +197,13 @@ pub struct SmartSearch {
     /// The query's language code (`"de"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    /// Assets in any of these albums.
+    /// Assets in all of these albums (the server matches every one; for assets in any of several albums, see `albums::AlbumAssets`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub album_ids: Vec<AlbumId>,
     /// Assets showing all of these people.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub person_ids: Vec<PersonId>,
-    /// Assets with any of these tags.
+    /// Assets with all of these tags (the server matches every one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_ids: Vec<TagId>,
     /// Only favourites (`true`) or only non-favourites (`false`).
