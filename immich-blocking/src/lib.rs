@@ -42,10 +42,11 @@
 //! refused connection, a TLS failure and an I/O failure (a file, or a connection broken
 //! mid-answer) apart.
 //!
-//! **Logging** goes through the `log` facade (tracing users bridge it with `tracing-log`):
-//! method, path, status and duration at `debug`; JSON bodies, cut by the core's
-//! [`log_excerpt`](immich_proto::log_excerpt), at `trace`. Headers, and so the API key, are
-//! never logged.
+//! **Logging** goes through the `log` facade: method, path, status and duration at `debug`;
+//! JSON bodies, cut by the core's [`log_excerpt`](immich_proto::log_excerpt), at `trace`.
+//! Headers, and so the API key, are never logged. `log` rather than `tracing` because ureq and
+//! rustls already log through it, it is a much lighter dependency, and `tracing` users collect
+//! its records with `tracing-log`'s `LogTracer`.
 
 #![warn(missing_docs)]
 

@@ -2,11 +2,14 @@
 //! an early answer readable when the server stops reading an upload.
 
 use std::cell::Cell;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use ureq::config::Config;
+use ureq::http::uri::{Authority, Scheme};
+use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
-use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
@@ -44,7 +47,83 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         .tls_config(tls.build())
         .build();
     let connector = DefaultConnector::new().chain(EarlyAnswerConnector);
-    Agent::with_parts(config, connector, DefaultResolver::default())
+    Agent::with_parts(
+        config,
+        connector,
+        CachingResolver::new(DefaultResolver::default()),
+    )
+}
+
+/// How long a resolved host name is reused.
+const RESOLVE_CACHE_TTL: Duration = Duration::from_secs(30);
+/// How many host names the cache remembers.
+const RESOLVE_CACHE_ENTRIES: usize = 8;
+
+/// ureq resolves the host before every request, also one that then reuses a pooled
+/// connection, and with a resolve timeout it does so on a new thread: a thread and a name
+/// lookup per request (on the benchmark machine, 2,000 `GET /server/about` took 0.59 s instead
+/// of 0.12 s). This resolver remembers each host's addresses for [`RESOLVE_CACHE_TTL`], so a
+/// run of requests to one server costs one lookup; a failed lookup is not remembered.
+#[derive(Debug)]
+struct CachingResolver<R> {
+    inner: R,
+    cache: Mutex<Vec<CachedAddrs>>,
+}
+
+#[derive(Debug)]
+struct CachedAddrs {
+    scheme: Option<Scheme>,
+    authority: Option<Authority>,
+    resolved_at: Instant,
+    addrs: ResolvedSocketAddrs,
+}
+
+impl CachedAddrs {
+    fn is_for(&self, uri: &Uri) -> bool {
+        self.scheme.as_ref() == uri.scheme() && self.authority.as_ref() == uri.authority()
+    }
+}
+
+impl<R> CachingResolver<R> {
+    fn new(inner: R) -> Self {
+        CachingResolver {
+            inner,
+            cache: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<R: Resolver> Resolver for CachingResolver<R> {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let now = Instant::now();
+        if let Ok(cache) = self.cache.lock() {
+            let fresh = cache.iter().find(|entry| {
+                entry.is_for(uri) && now.duration_since(entry.resolved_at) < RESOLVE_CACHE_TTL
+            });
+            if let Some(entry) = fresh {
+                return Ok(entry.addrs.clone());
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|entry| !entry.is_for(uri));
+            if cache.len() >= RESOLVE_CACHE_ENTRIES {
+                cache.remove(0);
+            }
+            cache.push(CachedAddrs {
+                scheme: uri.scheme().cloned(),
+                authority: uri.authority().cloned(),
+                resolved_at: now,
+                addrs: addrs.clone(),
+            });
+        }
+        Ok(addrs)
+    }
 }
 
 thread_local! {
@@ -129,5 +208,81 @@ impl Transport for EarlyAnswerTransport {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Resolves every host to 127.0.0.1:port, counting the lookups; fails for `nowhere`.
+    #[derive(Debug, Default)]
+    struct Counting(AtomicUsize);
+
+    impl Resolver for Counting {
+        fn resolve(
+            &self,
+            uri: &Uri,
+            _config: &Config,
+            _timeout: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            if uri.host() == Some("nowhere") {
+                return Err(ureq::Error::HostNotFound);
+            }
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::from((
+                [127, 0, 0, 1],
+                uri.port_u16().unwrap_or(80),
+            )));
+            Ok(addrs)
+        }
+    }
+
+    fn lookup(
+        resolver: &CachingResolver<Counting>,
+        url: &str,
+    ) -> Result<Vec<SocketAddr>, ureq::Error> {
+        let timeout = NextTimeout::default();
+        let uri: Uri = url.parse().unwrap();
+        let addrs = resolver.resolve(&uri, &Config::default(), timeout)?;
+        Ok(addrs.iter().copied().collect())
+    }
+
+    #[test]
+    fn caching_resolver_looks_a_host_up_once() {
+        let resolver = CachingResolver::new(Counting::default());
+        let first = lookup(&resolver, "http://photos.local:2283/api/server/about").unwrap();
+        let again = lookup(&resolver, "http://photos.local:2283/api/assets").unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first, vec![SocketAddr::from(([127, 0, 0, 1], 2283))]);
+        assert_eq!(resolver.inner.0.load(Ordering::SeqCst), 1);
+        // Another port or scheme is another entry.
+        lookup(&resolver, "http://photos.local:2284/api").unwrap();
+        lookup(&resolver, "https://photos.local:2283/api").unwrap();
+        assert_eq!(resolver.inner.0.load(Ordering::SeqCst), 3);
+        // Failures are not remembered.
+        assert!(lookup(&resolver, "http://nowhere/api").is_err());
+        assert!(lookup(&resolver, "http://nowhere/api").is_err());
+        assert_eq!(resolver.inner.0.load(Ordering::SeqCst), 5);
+    }
+
+    #[test]
+    fn caching_resolver_forgets_old_entries() {
+        let resolver = CachingResolver::new(Counting::default());
+        lookup(&resolver, "http://a.local/").unwrap();
+        if let Ok(mut cache) = resolver.cache.lock() {
+            let long_ago = Instant::now().checked_sub(RESOLVE_CACHE_TTL + Duration::from_secs(1));
+            cache[0].resolved_at = long_ago.unwrap_or(cache[0].resolved_at);
+        }
+        lookup(&resolver, "http://a.local/").unwrap();
+        assert_eq!(resolver.inner.0.load(Ordering::SeqCst), 2);
+        for i in 0..RESOLVE_CACHE_ENTRIES + 3 {
+            lookup(&resolver, &format!("http://host{i}.local/")).unwrap();
+        }
+        assert_eq!(resolver.cache.lock().unwrap().len(), RESOLVE_CACHE_ENTRIES);
     }
 }

@@ -31,7 +31,8 @@ use immich_proto::{
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::body::{
-    collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody, UploadControl, CHUNK,
+    aligned_zeroed, collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody,
+    UploadControl, CHUNK,
 };
 use crate::connect::TcpConnector;
 use crate::error::Error;
@@ -164,6 +165,61 @@ impl ClientBuilder {
     /// `other.http_client().clone()`. Its connect timeout, TLS and pool settings are its own, so
     /// combining this with [`connect_timeout`](Self::connect_timeout) or the certificate options
     /// is an error. Build it with [`POOL_IDLE_TIMEOUT`] as its `pool_idle_timeout`.
+    ///
+    /// Only an [`HttpClient`] fits: a hyper-util client over this crate's [`Connector`]
+    /// (hyper-rustls's `HttpsConnector` over [`TcpConnector`]) sending this crate's
+    /// [`RequestBody`]. A client an application already has with another body type (`Full`,
+    /// `BoxBody`, ...) or another connector (a bare `HttpConnector`, hyper-rustls over
+    /// `HttpConnector`) is a different type and cannot be shared; build one like this instead,
+    /// with the crates re-exported here so the versions match:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// use immich_tokio::hyper_util::client::legacy::connect::HttpConnector;
+    /// use immich_tokio::hyper_util::client::legacy::Client as PooledClient;
+    /// use immich_tokio::hyper_util::rt::TokioExecutor;
+    /// use immich_tokio::{hyper_rustls, rustls};
+    /// use immich_tokio::{Client, HttpClient, TcpConnector, POOL_IDLE_TIMEOUT};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Your TLS settings: here Mozilla's roots (the `webpki-roots` crate) on ring.
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    /// let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+    ///     rustls::crypto::ring::default_provider(),
+    /// ))
+    /// .with_safe_default_protocol_versions()?
+    /// .with_root_certificates(roots)
+    /// .with_no_client_auth();
+    ///
+    /// let mut tcp = HttpConnector::new();
+    /// tcp.enforce_http(false); // https URLs pass through to the TLS layer
+    /// tcp.set_nodelay(true);
+    /// tcp.set_connect_timeout(Some(Duration::from_secs(5)));
+    /// let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    ///     .with_tls_config(tls)
+    ///     .https_or_http()
+    ///     .enable_http1()
+    ///     .wrap_connector(TcpConnector::new(tcp));
+    /// let http: HttpClient = PooledClient::builder(TokioExecutor::new())
+    ///     .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+    ///     .build(connector);
+    ///
+    /// // Every client built from it (or a clone of it) shares its pool.
+    /// let photos = Client::builder("https://photos.example.com")
+    ///     .api_key("secret")
+    ///     .http_client(http.clone())
+    ///     .build()?;
+    /// let other = Client::builder("https://other.example.com")
+    ///     .api_key("secret")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # drop((photos, other));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn http_client(mut self, http: HttpClient) -> Self {
         self.http = Some(http);
         self
@@ -194,6 +250,7 @@ impl ClientBuilder {
                     .wrap_connector(TcpConnector::new(tcp));
                 hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                     .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                    .http1_max_buf_size(READ_BUFFER_MAX)
                     .build(connector)
             }
         };
@@ -594,18 +651,39 @@ async fn finish_download(
     }
 }
 
-/// A hasher fed the whole file, read in chunks (the core checks the length it saw).
+/// A hasher fed the whole file (the core checks the length it saw). One task on the blocking
+/// pool reads and hashes it all: `tokio::fs` would hand every chunk between threads and copy
+/// it once more, which made this pass 1.7 times slower.
 async fn sha1_file(path: &Path) -> Result<Sha1Checksum, Error> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut hasher = Sha1Checksum::new();
-    let mut buffer = vec![0u8; CHUNK];
-    loop {
-        match file.read(&mut buffer).await? {
-            0 => return Ok(hasher),
-            n => hasher.update(&buffer[..n]),
+    let path = path.to_owned();
+    let hashing = tokio::task::spawn_blocking(move || -> Result<Sha1Checksum, Error> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha1Checksum::new();
+        // Aligned, so the kernel's copy runs at full speed (see `aligned_zeroed`).
+        let mut buffer = aligned_zeroed(HASH_CHUNK);
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => return Ok(hasher),
+                Ok(n) => hasher.update(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
-    }
+    });
+    hashing
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?
 }
+
+/// How much of the file the checksum pass reads at once.
+const HASH_CHUNK: usize = 64 * 1024;
+
+/// The most hyper reads from a connection at once (its default grows to about 400 KiB).
+/// Smaller reads stream a large download faster (1.1 GB/s with the default, 1.6 GB/s with
+/// 64 KiB on the benchmark machine: the kernel copies into smaller, cache-resident buffers).
+/// It also bounds a response head, far above what any server sends.
+const READ_BUFFER_MAX: usize = 64 * 1024;
 
 /// A temporary file next to the target (named by the core), removed on drop unless kept.
 struct TempFile {

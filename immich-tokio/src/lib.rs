@@ -42,10 +42,11 @@
 //! refused connection, a TLS failure and an I/O failure (a file, or a connection broken
 //! mid-answer) apart.
 //!
-//! **Logging** goes through the `log` facade (tracing users bridge it with `tracing-log`):
-//! method, path, status and duration at `debug`; JSON bodies, cut by the core's
-//! [`log_excerpt`](immich_proto::log_excerpt), at `trace`.
-//! Headers, and so the API key, are never logged.
+//! **Logging** goes through the `log` facade: method, path, status and duration at `debug`;
+//! JSON bodies, cut by the core's [`log_excerpt`](immich_proto::log_excerpt), at `trace`.
+//! Headers, and so the API key, are never logged. `log` rather than `tracing` because rustls
+//! (and ureq, under immich-blocking) already log through it, it is a much lighter dependency,
+//! and `tracing` users collect its records with `tracing-log`'s `LogTracer`.
 
 #![warn(missing_docs)]
 
@@ -60,6 +61,13 @@ pub use body::{MediaBody, RequestBody};
 pub use client::{Client, ClientBuilder, Connector, HttpClient, Media, Pages};
 pub use connect::{KeepReading, TcpConnector};
 pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
+/// The TLS connector of [`Connector`], to build an [`HttpClient`] by hand for
+/// [`ClientBuilder::http_client`] with the very version this crate uses.
+pub use hyper_rustls;
+/// The pooled client [`HttpClient`] is, to build one by hand for [`ClientBuilder::http_client`].
+pub use hyper_util;
+/// The TLS library, for the `ClientConfig` of an [`HttpClient`] built by hand.
+pub use rustls;
 
 /// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;

@@ -49,7 +49,11 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         );
         assert_eq!(row.samples.len(), 1, "one run per case in smoke mode");
         if let Some((ratio, _)) = &row.ratio {
-            assert!(ratio.is_finite() && *ratio > 0.0, "{}: ratio {ratio}", row.case);
+            assert!(
+                ratio.is_finite() && *ratio > 0.0,
+                "{}: ratio {ratio}",
+                row.case
+            );
         }
         // Every compared row has a verdict; baselines and reports have none.
         assert_eq!(row.met.is_some(), row.ratio.is_some(), "{}", row.client);
@@ -70,5 +74,9 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         );
     }
     let markdown_rows = table.lines().filter(|l| l.starts_with("| ")).count();
-    assert_eq!(markdown_rows, 1 + report.rows.len(), "header plus one line per row");
+    assert_eq!(
+        markdown_rows,
+        1 + report.rows.len(),
+        "header plus one line per row"
+    );
 }

@@ -27,21 +27,24 @@
 //! `target/tmp/conformance`; without python3, pip, node or npm the suite fails and says what
 //! to install. Failures are also written to `target/tmp/conformance/failures.txt`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use immich_proto::assets::{AssetMediaSize, AssetVisibility, ViewAsset};
 use immich_proto::people::GetAllPeople;
 use immich_proto::search::{MetadataSearch, SmartSearch};
 use immich_proto::{
     AlbumId, AssetId, ByteRange, DateTime, Endpoint, Pager, PersonId, Server, ServerVersion, TagId,
 };
-use immich_tests::prism::{setup, Exchange, Intervention, Mode, Prism, Recorder, Setup};
+use immich_tests::prism::{
+    setup, setup_uncached, sha256_hex, tests_dir, Exchange, Intervention, Mode, Prism, Recorder,
+    Setup, SPEC_SHA256,
+};
 
 const API_KEY: &str = "conformance-test-key";
 const SEEDS: [u32; 5] = [11, 22, 33, 44, 55];
@@ -76,23 +79,38 @@ fn ready() -> &'static Setup {
     }
 }
 
+/// The requests of the old runs in the old servers' wire form (with a v2-only parameter),
+/// counted apart from the requests meant to satisfy the v3 document.
+#[derive(Debug, Default)]
+struct OldWireForm {
+    requests: usize,
+    accepted: usize,
+    decoded: usize,
+    /// Rejected by Prism only for v2-only parameters (expected differences), one line each.
+    rejected_for_v2_parameters: Vec<String>,
+}
+
 /// Counts of one or more runs.
 #[derive(Debug, Default)]
 struct Tally {
     operations: BTreeSet<&'static str>,
     calls: usize,
+    /// The requests meant to satisfy the v3 document: every request of a v3 run, and the
+    /// requests of an old run without a v2-only parameter. All must be accepted and decoded.
     requests: usize,
     accepted: usize,
     decoded: usize,
+    old_wire_form: OldWireForm,
     skips: Vec<String>,
     versions_pinned: usize,
     pages_ended: usize,
-    v2_parameters_sent: usize,
-    expected_differences: Vec<String>,
     /// Calls the core refused for the old server without sending anything (as it must).
     refused_for_old_version: Vec<String>,
     /// The document's operationIds of the accepted requests.
     operation_ids: BTreeSet<String>,
+    /// Per server version: the operationIds requests addressed, and those with a decoded answer.
+    addressed_by_version: BTreeMap<String, BTreeSet<String>>,
+    decoded_by_version: BTreeMap<String, BTreeSet<String>>,
     /// Answers Prism generated outside its own document (see `Exchange::response_violations`).
     generator_violations: Vec<String>,
     failures: Vec<String>,
@@ -108,11 +126,27 @@ impl Tally {
         self.requests += other.requests;
         self.accepted += other.accepted;
         self.decoded += other.decoded;
+        self.old_wire_form.requests += other.old_wire_form.requests;
+        self.old_wire_form.accepted += other.old_wire_form.accepted;
+        self.old_wire_form.decoded += other.old_wire_form.decoded;
+        self.old_wire_form
+            .rejected_for_v2_parameters
+            .extend(other.old_wire_form.rejected_for_v2_parameters);
+        for (version, ids) in other.addressed_by_version {
+            self.addressed_by_version
+                .entry(version)
+                .or_default()
+                .extend(ids);
+        }
+        for (version, ids) in other.decoded_by_version {
+            self.decoded_by_version
+                .entry(version)
+                .or_default()
+                .extend(ids);
+        }
         self.skips.extend(other.skips);
         self.versions_pinned += other.versions_pinned;
         self.pages_ended += other.pages_ended;
-        self.v2_parameters_sent += other.v2_parameters_sent;
-        self.expected_differences.extend(other.expected_differences);
         self.generator_violations.extend(other.generator_violations);
         self.failures.extend(other.failures);
     }
@@ -129,7 +163,8 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Records one call: every exchange must be accepted, and the call must succeed (every
-    /// answer decoded) and pass `verify`.
+    /// answer decoded) and pass `verify`. The one allowed rejection: an old run's request in
+    /// the old wire form that Prism rejects only for its v2-only parameters.
     fn check<T, E: Debug>(
         &mut self,
         operation: &'static str,
@@ -138,6 +173,7 @@ impl Run<'_> {
     ) {
         let exchanges = self.recorder.take();
         let where_ = format!("{} {operation}", self.label);
+        let version = self.version.to_string();
         self.tally.operations.insert(operation);
         self.tally.calls += 1;
         if exchanges.is_empty() {
@@ -148,8 +184,9 @@ impl Run<'_> {
             return;
         }
         let mut expected_rejection = false;
+        // Per exchange: whether it is in the old wire form, and its operationId if accepted.
+        let mut accepted = Vec::new();
         for exchange in &exchanges {
-            self.tally.requests += 1;
             self.note_interventions(&where_, exchange);
             for violation in exchange.response_violations() {
                 self.tally.generator_violations.push(format!(
@@ -158,26 +195,51 @@ impl Run<'_> {
                     exchange.target.split('?').next().unwrap_or_default()
                 ));
             }
-            if carries_v2_parameter(exchange) {
-                self.tally.v2_parameters_sent += 1;
-            }
-            if exchange.accepted() {
-                self.tally.accepted += 1;
-                match operation_of(self.spec, &exchange.method, &exchange.target) {
-                    Some(id) => {
-                        self.tally.operation_ids.insert(id.to_owned());
-                    }
-                    None => self.tally.failures.push(format!(
-                        "{where_}: {} {} matches no operation of the document",
-                        exchange.method, exchange.target
-                    )),
-                }
-            } else if self.version != V3 && rejected_only_for_v2_parameters(exchange) {
-                expected_rejection = true;
-                self.tally.expected_differences.push(format!(
-                    "{where_}: {} {} rejected for a v2-only parameter",
+            let old_form = carries_v2_parameter(exchange);
+            if old_form && self.version == V3 {
+                self.tally.failures.push(format!(
+                    "{where_}: the v3 run sent a v2-only parameter: {} {}",
                     exchange.method, exchange.target
                 ));
+            }
+            if old_form {
+                self.tally.old_wire_form.requests += 1;
+            } else {
+                self.tally.requests += 1;
+            }
+            let id = operation_of(self.spec, &exchange.method, &exchange.target);
+            match id {
+                Some(id) => {
+                    self.tally
+                        .addressed_by_version
+                        .entry(version.clone())
+                        .or_default()
+                        .insert(id.to_owned());
+                }
+                None => self.tally.failures.push(format!(
+                    "{where_}: {} {} matches no operation of the document",
+                    exchange.method, exchange.target
+                )),
+            }
+            if exchange.accepted() {
+                if old_form {
+                    self.tally.old_wire_form.accepted += 1;
+                } else {
+                    self.tally.accepted += 1;
+                }
+                if let Some(id) = id {
+                    self.tally.operation_ids.insert(id.to_owned());
+                }
+                accepted.push((old_form, id));
+            } else if old_form && self.version != V3 && rejected_only_for_v2_parameters(exchange) {
+                expected_rejection = true;
+                self.tally
+                    .old_wire_form
+                    .rejected_for_v2_parameters
+                    .push(format!(
+                        "{where_}: {} {} rejected for a v2-only parameter",
+                        exchange.method, exchange.target
+                    ));
             } else {
                 self.tally.failures.push(format!(
                     "{where_}: Prism did not accept {} {}: status {}, api key {}, request violations {:?}, problem {}",
@@ -192,7 +254,22 @@ impl Run<'_> {
         }
         match result {
             Ok(value) => match verify(&value) {
-                Ok(()) => self.tally.decoded += exchanges.len(),
+                Ok(()) => {
+                    for (old_form, id) in accepted {
+                        if old_form {
+                            self.tally.old_wire_form.decoded += 1;
+                        } else {
+                            self.tally.decoded += 1;
+                        }
+                        if let Some(id) = id {
+                            self.tally
+                                .decoded_by_version
+                                .entry(version.clone())
+                                .or_default()
+                                .insert(id.to_owned());
+                        }
+                    }
+                }
                 Err(why) => self.tally.failures.push(format!("{where_}: {why}")),
             },
             Err(_) if expected_rejection => {}
@@ -284,6 +361,8 @@ struct SpecOperation {
     method: Method,
     /// Path segments; `None` for a `{parameter}`.
     segments: Vec<Option<String>>,
+    /// Its `x-immich-permission` (`None` where it names none).
+    permission: Option<String>,
 }
 
 fn spec_operations(spec: &Path) -> Vec<SpecOperation> {
@@ -306,6 +385,7 @@ fn spec_operations(spec: &Path) -> Vec<SpecOperation> {
                 id: id.to_owned(),
                 method,
                 segments,
+                permission: operation["x-immich-permission"].as_str().map(str::to_owned),
             });
         }
     }
@@ -362,6 +442,111 @@ fn implemented_operation_ids() -> BTreeSet<String> {
         &mut found,
     );
     found
+}
+
+/// One operation type of the core: its name, operationId and declared `PERMISSION`.
+#[derive(Debug)]
+struct Declared {
+    type_name: &'static str,
+    operation_id: &'static str,
+    permission: Option<&'static str>,
+}
+
+macro_rules! declared {
+    (endpoints: [$($endpoint:ty),* $(,)?], media: [$($media:ty),* $(,)?], inherent: [$($inherent:ty),* $(,)?] $(,)?) => {
+        vec![
+            $(Declared {
+                type_name: stringify!($endpoint),
+                operation_id: <$endpoint as Endpoint>::OPERATION_ID,
+                permission: <$endpoint as Endpoint>::PERMISSION,
+            },)*
+            $(Declared {
+                type_name: stringify!($media),
+                operation_id: <$media as immich_proto::MediaEndpoint>::OPERATION_ID,
+                permission: <$media as immich_proto::MediaEndpoint>::PERMISSION,
+            },)*
+            $(Declared {
+                type_name: stringify!($inherent),
+                operation_id: <$inherent>::OPERATION_ID,
+                permission: <$inherent>::PERMISSION,
+            },)*
+        ]
+    };
+}
+
+/// The permission every public operation type of the core declares, read from the types.
+fn declared_permissions() -> Vec<Declared> {
+    use immich_proto::{
+        albums, api_keys, assets, map, memories, people, search, server, shared_links, stacks,
+        tags, timeline, trash, users,
+    };
+    declared!(
+        endpoints: [
+            server::GetAboutInfo, server::GetStorage, server::GetServerStatistics,
+            server::GetServerVersion, server::GetVersionCheck, server::PingServer,
+            server::GetServerFeatures, server::GetSupportedMediaTypes,
+            users::GetMyUser, api_keys::GetMyApiKey,
+            albums::GetAlbumInfo, albums::AddAssetsToAlbum, albums::CreateAlbum,
+            albums::UpdateAlbumInfo, albums::DeleteAlbum, albums::RemoveAssetFromAlbum,
+            albums::AddUsersToAlbum, albums::RemoveUserFromAlbum, albums::UpdateAlbumUser,
+            albums::GetAlbumStatistics,
+            shared_links::GetAllSharedLinks, shared_links::CreateSharedLink,
+            shared_links::RemoveSharedLink,
+            people::GetAllPeople, people::GetPerson, people::PeopleCount,
+            tags::GetAllTags, tags::GetTagById,
+            search::SearchAssets, search::SearchSmart, search::SearchPerson, search::SearchRandom,
+            assets::GetAssetInfo, assets::UpdateAsset, assets::UpdateAssets, assets::DeleteAssets,
+            assets::GetAssetStatistics, assets::CheckBulkUpload, trash::EmptyTrash,
+            memories::SearchMemories, timeline::GetTimeBuckets, timeline::GetTimeBucket,
+            map::GetMapMarkers, stacks::SearchStacks,
+        ],
+        media: [
+            assets::ViewAsset, assets::PlayAssetVideo, assets::DownloadAsset,
+            people::GetPersonThumbnail,
+        ],
+        inherent: [assets::UploadAsset],
+    )
+}
+
+/// Endpoint types a test cannot name (private to the core), with their source file: their
+/// `PERMISSION` is read from that file's `impl Endpoint for` block.
+const PRIVATE_ENDPOINTS: &[(&str, &str)] = &[("ListAlbums", "albums/get_all_albums.rs")];
+
+/// The `(OPERATION_ID, PERMISSION)` of a private endpoint type, from its source.
+fn private_declaration(type_name: &str, file: &str) -> (String, Option<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../immich-proto/src")
+        .join(file);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let block = source
+        .split(&format!("impl Endpoint for {type_name} {{"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `impl Endpoint for {type_name}` in {}", path.display()));
+    let value = |marker: &str| {
+        let start = block
+            .find(marker)
+            .unwrap_or_else(|| panic!("{type_name}: no {marker}"))
+            + marker.len();
+        block[start..].split(';').next().unwrap().trim().to_owned()
+    };
+    let unquote = |text: &str| text.trim_matches('"').to_owned();
+    let mut operation_id = value("const OPERATION_ID: &'static str =");
+    if !operation_id.starts_with('"') {
+        // A named constant of the same file.
+        let constant = format!("const {operation_id}: &str =");
+        let start = source.find(&constant).unwrap() + constant.len();
+        operation_id = source[start..].split(';').next().unwrap().trim().to_owned();
+    }
+    let permission = match value("const PERMISSION: Option<&'static str> =").as_str() {
+        "None" => None,
+        other => Some(unquote(
+            other
+                .strip_prefix("Some(")
+                .and_then(|p| p.strip_suffix(')'))
+                .unwrap_or_else(|| panic!("{type_name}: PERMISSION = {other}")),
+        )),
+    };
+    (unquote(&operation_id), permission)
 }
 
 /// Files the upload sends (made once per run, in the cache folder).
@@ -517,6 +702,17 @@ macro_rules! common_operations {
             .live_photo_video_id(asset_2.clone())
             .filename("IMG_0001.jpg");
         run.check("upload_path(checksum, sidecar, fields)", c.upload_path(&files.photo, options)$($aw)*, ok);
+        // The same without `duration`: for the old server Prism rejects the call above for
+        // `duration`'s old form only (an expected difference), so this is the one whose
+        // answer is decoded with all the other fields in the old wire form.
+        let options = <$options>::default()
+            .checksum(true)
+            .sidecar(&files.sidecar)
+            .is_favorite(true)
+            .visibility(AssetVisibility::Archive)
+            .live_photo_video_id(asset_2.clone())
+            .filename("IMG_0001.jpg");
+        run.check("upload_path(checksum, sidecar, fields; no duration)", c.upload_path(&files.photo, options)$($aw)*, ok);
     }};
 }
 
@@ -892,12 +1088,24 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
             ));
         }
     }
-    let expected_requests = total.expected_differences.len();
+    // Every operation a version's run addressed got a decoded answer in that run (for the
+    // old server too: not only rejections in the old wire form).
+    for (version, addressed) in &total.addressed_by_version {
+        let decoded = total.decoded_by_version.get(version);
+        for id in addressed {
+            if !decoded.is_some_and(|d| d.contains(id)) {
+                total.failures.push(format!(
+                    "{id}: the v{version} runs sent it, but no answer to it was decoded"
+                ));
+            }
+        }
+    }
+    let old = &total.old_wire_form;
 
     for skip in &total.skips {
         println!("conformance harness skip: {skip}");
     }
-    for difference in &total.expected_differences {
+    for difference in &old.rejected_for_v2_parameters {
         println!("conformance expected difference: {difference}");
     }
     // The same generator defect repeats across modes and calls: print each kind once.
@@ -928,11 +1136,25 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let per_version: Vec<String> = total
+        .addressed_by_version
+        .iter()
+        .map(|(version, addressed)| {
+            let decoded = total
+                .decoded_by_version
+                .get(version)
+                .map_or(0, |d| d.intersection(addressed).count());
+            format!("v{version} {decoded}/{}", addressed.len())
+        })
+        .collect();
     println!(
         "conformance summary: operations covered {}/{} (operationIds; {} client calls of {} kinds: transports tokio and blocking, \
-         Prism static + dynamic seeds {:?}, versions {V3} and {OLD}); requests accepted {}/{}; responses decoded {}/{}; harness skips {} \
+         Prism static + dynamic seeds {:?}, versions {V3} and {OLD}); requests accepted {}/{} ({}); responses decoded {}/{} ({}) \
+         (the requests meant to satisfy the v3 document: all of v{V3}, and those of v{OLD} without v2-only parameters); \
+         operations decoded per version {}; old wire form (v{OLD} requests with v2-only parameters, checked apart) {}: \
+         accepted {}, decoded {}, rejected only on v2-only parameters {} (expected differences); harness skips {} \
          (dynamic generator failed, answered statically); versions pinned {}; pages ended {}; \
-         requests in the old wire form {} (expected differences {}); refused for v{OLD} before sending {}; failures {}; {:.1?}",
+         refused for v{OLD} before sending {}; failures {}; {:.1?}",
         in_document.iter().filter(|id| total.operation_ids.contains(**id)).count(),
         in_document.len(),
         total.calls,
@@ -940,13 +1162,18 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         SEEDS,
         total.accepted,
         total.requests,
+        percent(total.accepted, total.requests),
         total.decoded,
         total.requests,
+        percent(total.decoded, total.requests),
+        per_version.join(", "),
+        old.requests,
+        old.accepted,
+        old.decoded,
+        old.rejected_for_v2_parameters.len(),
         total.skips.len(),
         total.versions_pinned,
         total.pages_ended,
-        total.v2_parameters_sent,
-        total.expected_differences.len(),
         total.refused_for_old_version.len(),
         total.failures.len(),
         started.elapsed(),
@@ -974,12 +1201,444 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         );
     }
     assert!(total.requests > 0);
+    // 100% of the requests meant to satisfy the v3 document: accepted and decoded.
+    assert_eq!(total.accepted, total.requests);
+    assert_eq!(total.decoded, total.requests);
+    // The old wire form was exercised, and each such request was either accepted (and its
+    // answer decoded) or rejected only for its v2-only parameters.
     assert!(
-        total.v2_parameters_sent > 0,
+        old.requests > 0,
         "the v{OLD} runs sent nothing in the old wire form (albums?shared=, deviceAssetId): is the version honoured?"
     );
-    assert_eq!(total.accepted + expected_requests, total.requests);
-    assert_eq!(total.decoded + expected_requests, total.requests);
+    assert_eq!(
+        old.accepted + old.rejected_for_v2_parameters.len(),
+        old.requests
+    );
+    assert_eq!(old.decoded, old.accepted);
+    for version in [V3, OLD] {
+        assert!(
+            total
+                .decoded_by_version
+                .get(&version.to_string())
+                .is_some_and(|d| !d.is_empty()),
+            "no decoded answer in the v{version} runs"
+        );
+    }
+}
+
+/// `part` of `whole` in percent, rounded down (99.96% never shows as 100%).
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "-".to_owned();
+    }
+    let permille = part * 1000 / whole;
+    format!("{}.{}%", permille / 10, permille % 10)
+}
+
+/// Every operation the client implements declares the permission the official document
+/// names (`x-immich-permission`, read from the cached, sha256-checked document), so a key
+/// check ([`immich_proto::Capabilities`]) and the 403 hints match the server.
+#[test]
+fn every_implemented_operation_declares_the_documents_permission() {
+    let setup = ready();
+    let spec = spec_operations(&setup.spec);
+    let documented = |id: &str| -> Option<&SpecOperation> { spec.iter().find(|op| op.id == id) };
+    let mut declared: Vec<(String, String, Option<String>)> = declared_permissions()
+        .into_iter()
+        .map(|d| {
+            (
+                d.type_name.to_owned(),
+                d.operation_id.to_owned(),
+                d.permission.map(str::to_owned),
+            )
+        })
+        .collect();
+    for (type_name, file) in PRIVATE_ENDPOINTS {
+        let (operation_id, permission) = private_declaration(type_name, file);
+        declared.push(((*type_name).to_owned(), operation_id, permission));
+    }
+
+    let mut mismatches = Vec::new();
+    for (type_name, operation_id, permission) in &declared {
+        match documented(operation_id) {
+            Some(op) if op.permission == *permission => {}
+            Some(op) => mismatches.push(format!(
+                "{type_name} ({operation_id}) declares {permission:?}, the document says {:?}",
+                op.permission
+            )),
+            None => mismatches.push(format!(
+                "{type_name}: operationId {operation_id} is not in the document"
+            )),
+        }
+    }
+    // Every operationId the core implements (and the document has) is checked by a type.
+    let checked: BTreeSet<&str> = declared.iter().map(|(_, id, _)| id.as_str()).collect();
+    for id in implemented_operation_ids() {
+        if documented(&id).is_some() && !checked.contains(id.as_str()) {
+            mismatches.push(format!(
+                "{id}: implemented, but no type of declared_permissions() or PRIVATE_ENDPOINTS checks it"
+            ));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "permission drift:\n{}",
+        mismatches.join("\n")
+    );
+    // The document does name permissions (an empty read would make the check vacuous).
+    let named = declared.iter().filter(|(_, _, p)| p.is_some()).count();
+    assert!(named > 30, "only {named} operations with a permission");
+    println!(
+        "conformance: {} operation types declare the document's x-immich-permission ({} operationIds)",
+        declared.len(),
+        checked.len()
+    );
+}
+
+/// A stand-in for Prism on 127.0.0.1: answers every request with `answer(prefer header)`
+/// and remembers each request's `Prefer` header. Stops on drop.
+struct FakeUpstream {
+    addr: std::net::SocketAddr,
+    prefers: std::sync::Arc<Mutex<Vec<Option<String>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A status, a content type and a body.
+type Answer = (u16, &'static str, String);
+
+impl FakeUpstream {
+    fn start(answer: fn(Option<&str>) -> Answer) -> FakeUpstream {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let prefers = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped) = (prefers.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let (mut prefer, mut length) = (None, 0usize);
+                let mut line = String::new();
+                // The request line, then headers up to the blank line.
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    let text = line.trim_end().to_owned();
+                    line.clear();
+                    if text.is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = text.split_once(':') {
+                        match name.trim().to_ascii_lowercase().as_str() {
+                            "prefer" => prefer = Some(value.trim().to_owned()),
+                            "content-length" => length = value.trim().parse().unwrap_or(0),
+                            _ => {}
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let (status, content_type, body) = answer(prefer.as_deref());
+                seen.lock().unwrap().push(prefer);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FakeUpstream {
+            addr,
+            prefers,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn prefers(&self) -> Vec<Option<String>> {
+        self.prefers.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeUpstream {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The one operation the fake upstream serves, as the document would list it.
+fn about_operation() -> Vec<SpecOperation> {
+    vec![SpecOperation {
+        id: "getAboutInfo".to_owned(),
+        method: Method::GET,
+        segments: "/api/server/about"
+            .split('/')
+            .map(|s| Some(s.to_owned()))
+            .collect(),
+        permission: Some("server.about".to_owned()),
+    }]
+}
+
+/// Sends `GET /api/server/about` through the recorder (with `prefer` if given) and records
+/// the call the way the suite does; "decoding" is reading a JSON object with a `version`.
+fn about_through(recorder: &Recorder, prefer: Option<&str>, tally: &mut Tally) -> Response<Bytes> {
+    let mut request = Request::builder()
+        .uri(format!("{}/api/server/about", recorder.base_url()))
+        .header("x-api-key", API_KEY);
+    if let Some(prefer) = prefer {
+        request = request.header("prefer", prefer);
+    }
+    let response = recorder
+        .send_raw(request.body(Bytes::new()).unwrap())
+        .unwrap();
+    let decoded = serde_json::from_slice::<serde_json::Value>(response.body())
+        .ok()
+        .filter(|v| v["version"].is_string())
+        .ok_or_else(|| format!("not an about answer: {:?}", response.body()));
+    let spec = about_operation();
+    let mut run = Run {
+        recorder,
+        spec: &spec,
+        label: "[fake]".to_owned(),
+        version: V3,
+        tally,
+    };
+    run.check("about", decoded, ok);
+    response
+}
+
+/// Prism's generator failure (500, problem title `RangeError: ...`) is retried once with
+/// `Prefer: dynamic=false`; the static answer is validated and decoded as usual, and the retry
+/// is counted as a harness skip.
+#[test]
+fn a_generator_failure_is_retried_statically_and_counted() {
+    fn answer(prefer: Option<&str>) -> Answer {
+        if prefer.is_some_and(|p| p.contains("dynamic=false")) {
+            (
+                200,
+                "application/json",
+                r#"{"version":"v3.0.0"}"#.to_owned(),
+            )
+        } else {
+            (
+                500,
+                "application/problem+json",
+                r#"{"type":"https://stoplight.io/prism/errors#UNKNOWN","title":"RangeError: Invalid time value\n    at Date.toISOString (<anonymous>)","status":500,"detail":""}"#
+                    .to_owned(),
+            )
+        }
+    }
+    let upstream = FakeUpstream::start(answer);
+    let recorder = Recorder::start(upstream.addr).unwrap();
+    let mut tally = Tally::default();
+
+    let response = about_through(&recorder, None, &mut tally);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        upstream.prefers(),
+        [None, Some("dynamic=false".to_owned())],
+        "one retry, with Prefer: dynamic=false"
+    );
+    // A request's own Prefer is kept, and dynamic=false added to it.
+    let response = about_through(&recorder, Some("code=200"), &mut tally);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        upstream.prefers()[2..],
+        [
+            Some("code=200".to_owned()),
+            Some("code=200, dynamic=false".to_owned())
+        ]
+    );
+
+    assert_eq!(tally.failures, Vec::<String>::new());
+    assert_eq!(tally.skips.len(), 2, "{:?}", tally.skips);
+    assert!(
+        tally.skips[0].contains(
+            "GET /api/server/about: Prism's generator failed (RangeError: Invalid time value); answered statically"
+        ),
+        "{:?}",
+        tally.skips
+    );
+    assert_eq!((tally.requests, tally.accepted, tally.decoded), (2, 2, 2));
+}
+
+/// Any other failure is not retried and not hidden: a 500 without `RangeError`, a
+/// `RangeError` that is not Prism's problem answer, or one with another status.
+#[test]
+fn other_failures_are_not_retried_nor_hidden() {
+    let answers: [fn(Option<&str>) -> Answer; 3] = [
+        |_| {
+            (
+                500,
+                "application/problem+json",
+                r#"{"title":"Internal Server Error","status":500,"detail":"something else broke"}"#
+                    .to_owned(),
+            )
+        },
+        |_| {
+            (
+                500,
+                "text/plain",
+                "RangeError: Invalid time value".to_owned(),
+            )
+        },
+        |_| {
+            (
+                422,
+                "application/problem+json",
+                r#"{"title":"RangeError: Invalid time value","status":422}"#.to_owned(),
+            )
+        },
+    ];
+    for answer in answers {
+        let upstream = FakeUpstream::start(answer);
+        let recorder = Recorder::start(upstream.addr).unwrap();
+        let mut tally = Tally::default();
+        let response = about_through(&recorder, None, &mut tally);
+        let (status, _, _) = answer(None);
+        assert_eq!(response.status().as_u16(), status);
+        assert_eq!(upstream.prefers(), [None], "sent once, never retried");
+        assert!(tally.skips.is_empty(), "{:?}", tally.skips);
+        assert_eq!((tally.requests, tally.accepted, tally.decoded), (1, 0, 0));
+        assert_eq!(tally.failures.len(), 2, "{:?}", tally.failures);
+        assert!(
+            tally.failures[0].contains(&format!(
+                "Prism did not accept GET /api/server/about: status {status}"
+            )),
+            "{:?}",
+            tally.failures
+        );
+        assert!(
+            tally.failures[1].contains("the client failed"),
+            "{:?}",
+            tally.failures
+        );
+    }
+}
+
+/// A scratch folder for the setup's own tests (never the real cache), removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "immich-rs-conformance-{}-{name}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// An executable shell script `name` in this folder.
+    fn tool(&self, name: &str, script: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.0.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn names(&self) -> BTreeSet<String> {
+        std::fs::read_dir(&self.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Without python3 or pip the setup fails, and its message names what to install; nothing
+/// is downloaded (the tools are looked up in a `PATH` of fakes, the cache is a scratch folder).
+#[test]
+fn without_python_or_pip_the_setup_fails_naming_them() {
+    let (cache, tests, bin) = (
+        Scratch::new("cache"),
+        Scratch::new("tests"),
+        Scratch::new("bin"),
+    );
+    let path = Some(bin.0.as_os_str());
+    // No tool at all.
+    let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
+    assert!(
+        err.contains("needs `python3 --version`") && err.contains("install Python 3"),
+        "{err}"
+    );
+    // A python3 without pip.
+    bin.tool(
+        "python3",
+        r#"[ "$1" = "--version" ] && { echo "Python 3.11.2"; exit 0; }
+echo "/usr/bin/python3: No module named pip" >&2; exit 1"#,
+    );
+    let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
+    assert!(
+        err.contains("needs `python3 -m pip --version`")
+            && err.contains("install pip for Python 3 (Debian: apt-get install python3-pip)"),
+        "{err}"
+    );
+    assert_eq!(
+        cache.names(),
+        BTreeSet::from(["setup.lock".to_owned()]),
+        "nothing downloaded or derived"
+    );
+}
+
+/// With the document in place but without node or npm, the setup fails naming them. The
+/// verified document is copied from the real cache into a scratch cache (read, never changed).
+#[test]
+fn without_node_or_npm_the_setup_fails_naming_them() {
+    let real = ready();
+    let original = std::fs::read(&real.original).unwrap();
+    assert_eq!(sha256_hex(&original), SPEC_SHA256);
+    let (cache, tests, bin) = (
+        Scratch::new("cache"),
+        Scratch::new("tests"),
+        Scratch::new("bin"),
+    );
+    let original_name = real.original.file_name().unwrap();
+    std::fs::write(cache.0.join(original_name), &original).unwrap();
+    std::fs::copy(
+        tests_dir().join("package-lock.json"),
+        tests.0.join("package-lock.json"),
+    )
+    .unwrap();
+    let path = Some(bin.0.as_os_str());
+
+    let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
+    assert!(
+        err.contains("needs `node --version`") && err.contains("install Node.js"),
+        "{err}"
+    );
+    bin.tool("node", r#"echo v20.19.2"#);
+    let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
+    assert!(
+        err.contains("needs `npm --version`")
+            && err.contains("install npm (Debian: apt-get install npm)"),
+        "{err}"
+    );
+    // It got that far: the document was used (not downloaded) and derived; npm never ran.
+    let spec_name = real
+        .spec
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(cache.names().contains(&spec_name), "{:?}", cache.names());
+    assert!(!tests.0.join("node_modules").exists());
 }
 
 /// The oracle is alive: Prism rejects what we deliberately send wrong. If Prism stopped

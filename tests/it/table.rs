@@ -162,6 +162,8 @@ enum Call {
     About,
     /// `about` twice: the second answer comes from the ETag cache.
     AboutTwice,
+    /// `about`, `me` and `tags` one after the other on one client.
+    Sequential,
     Storage,
     Statistics,
     VersionCheck,
@@ -384,6 +386,26 @@ fn invalid_id(f: &Failure, _: &TestServer) -> Result<(), String> {
     )
 }
 
+/// Both uploads carry a boundary in the core's `Boundary::from_seed` form (32 lowercase hex
+/// digits), and the two differ: the same file sent twice with the core's input-derived boundary
+/// (what a transport gets when it sets none) would carry the same one twice.
+fn random_boundaries(log: &[LoggedRequest]) -> Result<(), String> {
+    let boundaries: Vec<&str> = log
+        .iter()
+        .filter(|r| r.method == http::Method::POST && r.path == "/api/assets")
+        .filter_map(|r| {
+            r.header("content-type")?
+                .strip_prefix("multipart/form-data; boundary=")
+        })
+        .collect();
+    let md5_hex =
+        |b: &&str| b.len() == 32 && b.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    ensure(
+        boundaries.len() == 2 && boundaries.iter().all(md5_hex) && boundaries[0] != boundaries[1],
+        || format!("two different md5-hex boundaries expected, got {boundaries:?}"),
+    )
+}
+
 fn log_is_empty(log: &[LoggedRequest]) -> Result<(), String> {
     ensure(log.is_empty(), || {
         format!("no request may be sent, got {:?}", lines(log))
@@ -410,6 +432,13 @@ fn cases() -> Vec<Case> {
         case("statistics count photos", Call::Statistics, Expect::Is(Outcome::Count(3))),
         case("version check", Call::VersionCheck, Expect::Is(Outcome::Text("v3.0.1".into()))),
         case("me", Call::Me, Expect::Is(Outcome::Text("test@example.com".into()))),
+        case("sequential calls reuse one connection", Call::Sequential,
+             Expect::Ok(|o, s| {
+                 ensure(*o == Outcome::Names(vec!["v3.0.0".into(), "test@example.com".into(), "tags=3".into()]), || format!("{o:?}"))?;
+                 // Setup's GET /server/version too: four requests, one connection.
+                 ensure(s.connections() == 1, || format!("{} connections for four sequential requests", s.connections()))
+             }))
+            .log(|log| ensure(log.len() == 3, || format!("{:?}", lines(log)))),
         case("me on v1.118", Call::Me, Expect::Is(Outcome::Text("test@example.com".into()))).on(old()),
         // --- albums
         case("albums on v3: one plain request", Call::Albums, Expect::Is(names(&["Family", "From Bob", "Holidays"])))
@@ -449,7 +478,10 @@ fn cases() -> Vec<Case> {
                  ensure(u.len() == 2 && u[0].0 == "created" && u[1].0 == "duplicate" && u[0].1 == u[1].1, || format!("{u:?}"))?;
                  uploaded_file(s, PHOTO)
              }))
-            .log(|log| ensure(log.len() == 2 && log.iter().all(|r| r.header("x-immich-checksum").is_some()), || "both uploads send x-immich-checksum".into())),
+            .log(|log| {
+                ensure(log.len() == 2 && log.iter().all(|r| r.header("x-immich-checksum").is_some()), || "both uploads send x-immich-checksum".into())?;
+                random_boundaries(log)
+            }),
         case("upload: created, then duplicate by content",
              Call::UploadTwice { file: PHOTO, checksum: false, early_close_second: false },
              Expect::Ok(|o, _| {
@@ -909,9 +941,13 @@ impl Scratch {
         std::fs::create_dir_all(dir.join("upload")).expect("scratch dir");
         Scratch(dir)
     }
+    /// Writes the file once: a second upload of the same spec sends the very same file (same
+    /// times), as a user uploading it again would.
     fn write(&self, spec: FileSpec) -> PathBuf {
         let path = self.0.join("upload").join(spec.name);
-        std::fs::write(&path, spec.bytes()).expect("write upload file");
+        if !path.exists() {
+            std::fs::write(&path, spec.bytes()).expect("write upload file");
+        }
         path
     }
 }
@@ -1397,6 +1433,11 @@ mod tokio_runner {
         Ok(match &case.call {
             Call::Setup => Outcome::Text(client.setup().await?.to_string()),
             Call::About => Outcome::Text(client.about().await?.version),
+            Call::Sequential => Outcome::Names(vec![
+                client.about().await?.version,
+                client.me().await?.email,
+                format!("tags={}", client.tags().await?.len()),
+            ]),
             Call::AboutTwice => Outcome::Names(vec![
                 client.about().await?.version,
                 client.about().await?.version,
@@ -1727,6 +1768,11 @@ mod blocking_runner {
         Ok(match &case.call {
             Call::Setup => Outcome::Text(client.setup()?.to_string()),
             Call::About => Outcome::Text(client.about()?.version),
+            Call::Sequential => Outcome::Names(vec![
+                client.about()?.version,
+                client.me()?.email,
+                format!("tags={}", client.tags()?.len()),
+            ]),
             Call::AboutTwice => {
                 Outcome::Names(vec![client.about()?.version, client.about()?.version])
             }

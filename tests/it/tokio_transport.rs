@@ -685,6 +685,54 @@ async fn clients_can_share_one_pool() {
     assert_eq!(conflict.kind(), ErrorKind::Protocol, "{conflict}");
 }
 
+#[tokio::test]
+async fn a_client_built_by_hand_is_accepted_and_used() {
+    use immich_tokio::hyper_util::client::legacy::connect::HttpConnector;
+    use immich_tokio::hyper_util::client::legacy::Client as PooledClient;
+    use immich_tokio::hyper_util::rt::TokioExecutor;
+    use immich_tokio::{hyper_rustls, rustls, HttpClient, TcpConnector, POOL_IDLE_TIMEOUT};
+
+    // As the `ClientBuilder::http_client` doc shows (no roots needed: the server is plain HTTP).
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let mut tcp = HttpConnector::new();
+    tcp.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(TcpConnector::new(tcp));
+    let http: HttpClient = PooledClient::builder(TokioExecutor::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build(connector);
+
+    let server = TestServer::start(Options::default());
+    let first = client_for(&server)
+        .http_client(http.clone())
+        .build()
+        .unwrap();
+    let second = client_for(&server).http_client(http).build().unwrap();
+    first.setup().await.unwrap();
+    assert_eq!(second.me().await.unwrap().email, "test@example.com");
+    assert_eq!(first.about().await.unwrap().version, "v3.0.0");
+    assert_eq!(
+        server.request_lines(),
+        [
+            "GET /api/server/version",
+            "GET /api/users/me",
+            "GET /api/server/about"
+        ]
+    );
+    // Both clients sent through the one pool given to them: a builder that made its own client
+    // would have opened a second connection.
+    assert_eq!(server.connections(), 1);
+}
+
 /// Compile-time check: the futures can be spawned on a multi-threaded runtime.
 #[allow(dead_code)]
 fn futures_are_send(client: &Client, path: PathBuf) {

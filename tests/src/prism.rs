@@ -12,6 +12,6 @@ mod setup;
 pub use process::{Mode, Prism};
 pub use recorder::{Exchange, Intervention, Recorder};
 pub use setup::{
-    rewrite_paths_under_api, setup, sha256_hex, tests_dir, Setup, SPEC_MEMBER, SPEC_PACKAGE,
-    SPEC_SHA256,
+    rewrite_paths_under_api, setup, setup_uncached, sha256_hex, tests_dir, Setup, SPEC_MEMBER,
+    SPEC_PACKAGE, SPEC_SHA256,
 };

@@ -83,7 +83,11 @@ pub(crate) fn upload(
         ("isFavorite", "false"),
         ("filename", file_name),
     ] {
-        let _ = writeln!(config, "form-string = {}", quote(&format!("{field}={value}")));
+        let _ = writeln!(
+            config,
+            "form-string = {}",
+            quote(&format!("{field}={value}"))
+        );
     }
     let _ = writeln!(
         config,

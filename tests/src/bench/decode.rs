@@ -34,9 +34,7 @@ pub(crate) fn fetch_page(url: &str, key: &str) -> Result<Bytes, Failure> {
         .api_key(key)
         .build()
         .map_err(|e| Failure(format!("client: {e}")))?;
-    client
-        .setup()
-        .map_err(|e| Failure(format!("setup: {e}")))?;
+    client.setup().map_err(|e| Failure(format!("setup: {e}")))?;
     client
         .send(&RawSearchPage(SearchAssets::new(MetadataSearch::all())))
         .map_err(|e| Failure(format!("search page: {e}")))
@@ -70,7 +68,9 @@ pub(crate) fn time_decoders(
     // Warm up (and check both see the same number of assets).
     let assets = decode_core()?;
     if decode_value()? != assets {
-        return Err(Failure("the decoders disagree on the page's size".to_owned()));
+        return Err(Failure(
+            "the decoders disagree on the page's size".to_owned(),
+        ));
     }
     let iterations = iterations.max(1);
     let (mut core, mut value) = (Vec::new(), Vec::new());

@@ -234,11 +234,11 @@ fn median_kib(values: &[u64]) -> Option<u64> {
 
 /// A human size: `1 GiB`, `8 MiB`, `64 KiB`.
 fn size_label(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
-    } else if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    } else if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
-    } else if bytes % 1024 == 0 {
+    } else if bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} B")
@@ -250,7 +250,7 @@ fn count_label(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -266,10 +266,8 @@ impl TempDir {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "immich-bench-{}-{nanos:09}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("immich-bench-{}-{nanos:09}", std::process::id()));
         std::fs::create_dir(&path)
             .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
         Ok(TempDir(path))
@@ -327,6 +325,7 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
     std::fs::File::create(&file)
         .and_then(|f| f.set_len(config.file_len))
         .map_err(|e| Failure(format!("cannot create the upload file: {e}")))?;
+    let load_before = load_average();
     let mut bench = Bench {
         config,
         server,
@@ -341,7 +340,12 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
     bench.requests("thumbnail")?;
     bench.decode()?;
     bench.paging()?;
-    let notes = bench.notes();
+    let mut notes = bench.notes();
+    notes.push(format!(
+        "Load average (1 min) of the machine, which other work shares: {load_before} at the \
+         start, {} at the end.",
+        load_average()
+    ));
     Ok(Report {
         rows: bench.rows,
         notes,
@@ -435,7 +439,13 @@ impl Bench<'_> {
         let file_arg = format!("file={}", self.file.display());
         let mb = config.file_len as f64 / 1e6;
         // client -> (MB/s samples, seconds samples, rss samples)
-        let names = ["tokio", "blocking", "tokio+checksum", "blocking+checksum", "curl"];
+        let names = [
+            "tokio",
+            "blocking",
+            "tokio+checksum",
+            "blocking+checksum",
+            "curl",
+        ];
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut rss: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
@@ -530,10 +540,7 @@ impl Bench<'_> {
     /// The video to nowhere, each transport, and curl `-o /dev/null`.
     fn video(&mut self) -> Result<(), Failure> {
         let config = self.config;
-        let case = format!(
-            "stream a {} video to nowhere",
-            size_label(config.video_len)
-        );
+        let case = format!("stream a {} video to nowhere", size_label(config.video_len));
         let (url, headers) = self.media_request(&PlayAssetVideo::new(Self::asset_id()?))?;
         let job = curl::gets(&self.dir.0, "video", &headers, &url, 1)?;
         let id_arg = format!("id={ASSET_ID}");
@@ -619,6 +626,7 @@ impl Bench<'_> {
             for (i, name) in names.iter().enumerate() {
                 let mut times = [0.0; 2];
                 for (slot, count) in [(0, 1), (1, n)] {
+                    let connections = self.server.connections();
                     let measured = if *name == "curl" {
                         let m = self.curl(if count == 1 { &one } else { &many })?;
                         let (ok, bytes) = curl::transfers(&m.lines);
@@ -635,6 +643,12 @@ impl Bench<'_> {
                         m
                     };
                     times[slot] = measured.seconds;
+                    let opened = self.server.connections() - connections;
+                    if opened != 1 {
+                        return Err(Failure(format!(
+                            "{name} opened {opened} connections for {count} requests, not one"
+                        )));
+                    }
                 }
                 let extra = times[1] - times[0];
                 // A negative difference is noise swamping a tiny run (smoke mode): fall back to
@@ -811,6 +825,14 @@ impl Bench<'_> {
                 .to_owned(),
         ]
     }
+}
+
+/// The 1-minute load average, as text (`?` where unknown).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn check_count(

@@ -1,4 +1,4 @@
-//! The benchmark: `cargo run --release -p immich-tests --bin bench [-- --smoke] [--out PATH]`.
+//! The benchmark: `cargo run --release -p immich-tests --bin bench [-- --smoke] [--runs N] [--out PATH]`.
 //!
 //! Prints a table comparing our transports with curl on a local sink server and writes it to
 //! `target/bench/results.md` (`results-smoke.md` in smoke mode). See `immich_tests::bench`.
@@ -21,7 +21,11 @@ fn main() -> ExitCode {
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            let name = if smoke { "results-smoke.md" } else { "results.md" };
+            let name = if smoke {
+                "results-smoke.md"
+            } else {
+                "results.md"
+            };
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("../target/bench")
                 .join(name)
@@ -33,11 +37,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = if smoke {
+    let mut config = if smoke {
         bench::Config::smoke(exe)
     } else {
         bench::Config::full(exe)
     };
+    if let Some(runs) = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        config.runs = runs.clamp(1, 50);
+    }
     if cfg!(debug_assertions) && !smoke {
         eprintln!("bench: this is a debug build; use `cargo run --release ...` for real figures");
     }

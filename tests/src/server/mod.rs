@@ -333,6 +333,8 @@ pub(crate) struct Shared {
     pub sink_uploads: AtomicU64,
     pub sink_bytes: AtomicU64,
     pub sink_cache: OnceLock<sink::Cache>,
+    /// TCP connections accepted so far (see [`TestServer::connections`]).
+    pub connections: std::sync::atomic::AtomicUsize,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
@@ -398,6 +400,7 @@ impl TestServer {
             sink_uploads: AtomicU64::new(0),
             sink_bytes: AtomicU64::new(0),
             sink_cache: OnceLock::new(),
+            connections: std::sync::atomic::AtomicUsize::new(0),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -530,6 +533,12 @@ impl TestServer {
         lock(&self.shared.store).album(id).map(|a| a.assets.clone())
     }
 
+    /// How many TCP connections the server has accepted since it started (a client that
+    /// reuses its connections opens one for many sequential calls).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
     /// What a sink-mode server received.
     pub fn sink_stats(&self) -> SinkStats {
         SinkStats {
@@ -569,6 +578,7 @@ async fn accept_loop(
                 continue;
             }
         };
+        shared.connections.fetch_add(1, Ordering::Relaxed);
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let tls = tls.clone();

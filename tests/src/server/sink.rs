@@ -117,7 +117,10 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
         ("localDateTime", json!(taken)),
         ("thumbhash", json!("1QcSHQRnh493V4dIh4eXh1h4kJUI")),
         ("checksum", json!(format!("{n:020}mVzUjKq8mM="))),
-        ("originalPath", json!(format!("/data/library/admin/2024/05/IMG_{n:06}.jpg"))),
+        (
+            "originalPath",
+            json!(format!("/data/library/admin/2024/05/IMG_{n:06}.jpg")),
+        ),
         ("width", json!(4032)),
         ("height", json!(3024)),
         (
@@ -138,9 +141,9 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
                 "city": "Paris",
                 "state": "Île-de-France",
                 "country": "France",
-                "description": if n % 3 == 0 { "Dinner with friends" } else { "" },
+                "description": if n.is_multiple_of(3) { "Dinner with friends" } else { "" },
                 "projectionType": null,
-                "rating": if n % 6 == 0 { json!(null) } else { json!(n % 6) },
+                "rating": if n.is_multiple_of(6) { json!(null) } else { json!(n % 6) },
                 "fNumber": 1.78,
                 "focalLength": 6.86,
                 "iso": 50 + (n % 16) * 50,
@@ -152,7 +155,7 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
         for (key, value) in fields {
             object.insert(key.to_owned(), value);
         }
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             object.insert(
                 "people".to_owned(),
                 json!([{
@@ -161,13 +164,13 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
                     "birthDate": "1990-04-12",
                     "thumbnailPath": format!("/data/thumbs/person-{}.jpeg", n % 50),
                     "isHidden": false,
-                    "isFavorite": n % 8 == 0,
+                    "isFavorite": n.is_multiple_of(8),
                     "color": "#a0b0c0",
                     "updatedAt": "2024-05-01T10:00:00.000Z",
                 }]),
             );
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             object.insert(
                 "tags".to_owned(),
                 json!([{
