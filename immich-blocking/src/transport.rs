@@ -43,6 +43,10 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         .user_agent(concat!("immich-blocking/", env!("CARGO_PKG_VERSION")))
         .timeout_resolve(Some(settings.connect_timeout))
         .timeout_connect(Some(settings.connect_timeout))
+        // ureq's default 128 KiB receive buffer is a large block, which glibc places 16 bytes
+        // into a page, where the kernel's copy into it runs slowly (see `upload::in_step`):
+        // a 1 GiB download took 1.07 s with it and 0.69 s with 64 KiB (curl: 0.64 s).
+        .input_buffer_size(RECEIVE_BUFFER)
         .max_idle_age(POOL_IDLE_TIMEOUT)
         .tls_config(tls.build())
         .build();
@@ -53,6 +57,10 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         CachingResolver::new(DefaultResolver::default()),
     )
 }
+
+/// The receive buffer of each connection: room for any response head, and small enough to
+/// come from the heap rather than from `mmap` (see the agent's configuration).
+const RECEIVE_BUFFER: usize = 64 * 1024;
 
 /// How long a resolved host name is reused.
 const RESOLVE_CACHE_TTL: Duration = Duration::from_secs(30);

@@ -256,7 +256,14 @@ fn download(ctx: &mut Ctx<'_>, id: &str, output: Option<&Path>) -> Result<(), Fa
             // The original's own name (one more request, only when it is needed).
             let asset = ctx.client.asset_info(id.clone())?;
             let name = safe_file_name(&asset.original_file_name, &id);
-            folder.map_or_else(|| PathBuf::from(&name), |dir| dir.join(&name))
+            match folder {
+                Some(dir) => dir.join(&name),
+                // Into the current folder (the environment's, when it names one).
+                None => ctx
+                    .current_dir
+                    .as_ref()
+                    .map_or_else(|| PathBuf::from(&name), |dir| dir.join(&name)),
+            }
         }
     };
     // Resumes what an interrupted run left, and checks the SHA-1 before the file gets its name.

@@ -29,6 +29,7 @@ mod upload;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use immich_blocking::{Client, ErrorKind};
 
@@ -46,12 +47,13 @@ pub const URL_VAR: &str = "IMMICH_URL";
 /// The environment variable for the API key.
 pub const API_KEY_VAR: &str = "IMMICH_API_KEY";
 
-/// What [`run`] reads from its surroundings: the settings variables, and whether stderr is a
-/// terminal (progress lines are drawn only then).
+/// What [`run`] reads from its surroundings: the settings variables, whether stderr is a
+/// terminal (progress lines are drawn only then), and the folder relative paths start from.
 #[derive(Clone, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
     stderr_is_terminal: bool,
+    current_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Env {
@@ -60,6 +62,7 @@ impl std::fmt::Debug for Env {
         f.debug_struct("Env")
             .field("vars", &self.vars.keys().collect::<Vec<_>>())
             .field("stderr_is_terminal", &self.stderr_is_terminal)
+            .field("current_dir", &self.current_dir)
             .finish()
     }
 }
@@ -93,6 +96,23 @@ impl Env {
         self
     }
 
+    /// Resolves relative paths (file arguments, `-o`, `--ca-cert`, and the file `download`
+    /// names after the asset) against `dir` instead of this process's current directory: a
+    /// caller that runs several commands at once (tests, a host program) gives each its own
+    /// folder without changing the process-wide one.
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
+    /// `path` as the command means it: relative to [`Env::current_dir`] when one is set.
+    fn resolve(&self, path: PathBuf) -> PathBuf {
+        match &self.current_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path,
+        }
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.vars
             .get(name)
@@ -110,7 +130,7 @@ where
     S: Into<OsString>,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let (global, command) = match args::parse(args) {
+    let (mut global, command) = match args::parse(args) {
         Ok(parsed) => parsed,
         Err(message) => {
             let _ = writeln!(stderr, "error: {message}");
@@ -126,6 +146,8 @@ where
         }
         _ => {}
     }
+    global.ca_cert = global.ca_cert.map(|path| env.resolve(path));
+    let command = resolve_paths(command, env);
     let url = global
         .url
         .clone()
@@ -139,11 +161,32 @@ where
         url: url.unwrap_or_default(),
         json: global.json,
         progress: env.stderr_is_terminal,
+        current_dir: env.current_dir.clone(),
         out: stdout,
         err: stderr,
     };
     let result = commands::dispatch(&mut ctx, command);
     finish(result, &ctx.url, ctx.err)
+}
+
+/// The command with its relative paths resolved against the environment's folder.
+fn resolve_paths(command: Command, env: &Env) -> Command {
+    match command {
+        Command::Upload(mut upload) => {
+            upload.paths = upload.paths.into_iter().map(|p| env.resolve(p)).collect();
+            Command::Upload(upload)
+        }
+        Command::Download { id, output } => Command::Download {
+            id,
+            output: output.map(|p| env.resolve(p)),
+        },
+        Command::Thumbnail { id, size, output } => Command::Thumbnail {
+            id,
+            size,
+            output: env.resolve(output),
+        },
+        other => other,
+    }
 }
 
 fn print_help(topic: Option<&str>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
@@ -173,6 +216,8 @@ pub(crate) struct Ctx<'a> {
     pub json: bool,
     /// Draw progress lines on stderr.
     pub progress: bool,
+    /// Where relative paths start (`None`: this process's current directory).
+    pub current_dir: Option<PathBuf>,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
 }

@@ -211,9 +211,20 @@ impl Serialize for DateTime {
 
 impl<'de> Deserialize<'de> for DateTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        DateTime::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format_args!("invalid date-time {text:?}")))
+        // A visitor reads the text where it lies (`Cow<str>` would copy every value into a
+        // new `String`: a search page holds thousands of date-times).
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = DateTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 date-time")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<DateTime, E> {
+                DateTime::parse(text)
+                    .ok_or_else(|| E::custom(format_args!("invalid date-time {text:?}")))
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 

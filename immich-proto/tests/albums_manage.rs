@@ -403,6 +403,48 @@ fn added_users_answer_the_album() {
 }
 
 #[test]
+fn added_users_on_v3_answer_the_album_with_its_members() {
+    // v3 (`AlbumResponseDto`): no `owner`/`ownerId`/`assets`; the owner is the first member,
+    // the cover may be null.
+    let added = parse_response(
+        &AddUsersToAlbum::new(
+            album(3),
+            vec![NewAlbumUser::viewer(user(2)), NewAlbumUser::editor(user(3))],
+        ),
+        ok_fixture("albums/addUsersToAlbum.v3.json"),
+    )
+    .unwrap();
+    assert_eq!(added.id, album(3));
+    assert_eq!(added.owner, None);
+    assert_eq!(added.owner_id, None);
+    assert_eq!(added.owner().map(|o| &o.id), Some(&user(1)));
+    let members: Vec<_> = added
+        .album_users
+        .iter()
+        .map(|m| (m.user.id.clone(), m.role.clone()))
+        .collect();
+    assert_eq!(
+        members,
+        vec![
+            (user(1), AlbumUserRole::Owner),
+            (user(2), AlbumUserRole::Viewer),
+            (user(3), AlbumUserRole::Editor),
+        ]
+    );
+    assert_eq!(added.album_thumbnail_asset_id, None);
+    assert_eq!(added.description, "");
+    assert!(added.shared && added.assets.is_empty());
+    assert_eq!(added.asset_count, 2);
+    assert_eq!(added.order, Some(AssetOrder::Asc));
+    assert_eq!(added.contributor_counts.len(), 1);
+    assert_eq!(added.contributor_counts[0].user_id, user(1));
+    assert_eq!(
+        added.updated_at.to_utc(),
+        DateTime::parse("2025-08-03T12:15:30.250Z").unwrap()
+    );
+}
+
+#[test]
 fn removed_assets_old_and_v3() {
     let endpoint = RemoveAssetFromAlbum::new(album(1), vec![asset(1), asset(2), asset(3)]);
     let old = parse_response(

@@ -32,38 +32,106 @@ pub enum Mode {
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 fn main() {
-    let url = std::env::var("IMMICH_URL").ok().filter(|v| !v.is_empty());
-    let key = std::env::var("IMMICH_API_KEY")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let mut out = std::io::stdout().lock();
-    let result = match (url, key) {
-        (Some(url), Some(key)) => {
-            let _ = writeln!(
-                out,
-                "IMMICH_URL is set: a read-only tour of {url} (nothing is uploaded, created or changed)."
-            );
-            Client::new(&url, &key)
-                .map_err(Into::into)
-                .and_then(|client| tour(&client, Mode::ReadOnly, &mut out))
+    let choice = match choose(
+        std::env::var("IMMICH_URL").ok(),
+        std::env::var("IMMICH_API_KEY").ok(),
+    ) {
+        Ok(choice) => choice,
+        Err(message) => {
+            eprintln!("tour: {message}");
+            std::process::exit(2);
         }
-        (None, None) => {
+    };
+    let mut out = std::io::stdout().lock();
+    let result = match &choice {
+        Choice::ReadOnly { url, key } => {
+            let _ = writeln!(out, "{}", choice.banner(url));
+            Client::new(url, key)
+                .map_err(Into::into)
+                .and_then(|client| tour(&client, choice.mode(), &mut out))
+        }
+        Choice::LocalServer => {
             let server = TestServer::start(Options::v3());
-            let _ = writeln!(
-                out,
-                "Started the in-process test server at {} (an Immich v3 stand-in).\n\
-                 Set IMMICH_URL and IMMICH_API_KEY to tour your own server, read-only.",
-                server.url()
-            );
+            let _ = writeln!(out, "{}", choice.banner(&server.url()));
             Client::new(&server.url(), server.api_key())
                 .map_err(Into::into)
-                .and_then(|client| tour(&client, Mode::Full, &mut out))
+                .and_then(|client| tour(&client, choice.mode(), &mut out))
         }
-        _ => Err("set both IMMICH_URL and IMMICH_API_KEY, or neither".into()),
     };
     if let Err(e) = result {
         eprintln!("tour failed: {e}");
         std::process::exit(1);
+    }
+}
+
+/// Which server the tour visits.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// No settings: start the in-process test server and run the whole tour.
+    LocalServer,
+    /// `IMMICH_URL` and `IMMICH_API_KEY`: a read-only tour of that server.
+    ReadOnly {
+        /// The server's URL.
+        url: String,
+        /// The API key.
+        key: String,
+    },
+}
+
+impl std::fmt::Debug for Choice {
+    /// The key shows as `***`: it never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Choice::LocalServer => f.write_str("LocalServer"),
+            Choice::ReadOnly { url, .. } => f
+                .debug_struct("ReadOnly")
+                .field("url", url)
+                .field("key", &"***")
+                .finish(),
+        }
+    }
+}
+
+impl Choice {
+    /// What the tour may do there.
+    pub fn mode(&self) -> Mode {
+        match self {
+            Choice::LocalServer => Mode::Full,
+            Choice::ReadOnly { .. } => Mode::ReadOnly,
+        }
+    }
+
+    /// The first line the tour prints, for the server at `url`.
+    pub fn banner(&self, url: &str) -> String {
+        match self {
+            Choice::LocalServer => format!(
+                "Started the in-process test server at {url} (an Immich v3 stand-in).\n\
+                 Set IMMICH_URL and IMMICH_API_KEY to tour your own server, read-only."
+            ),
+            Choice::ReadOnly { .. } => format!(
+                "IMMICH_URL is set: a read-only tour of {url} (nothing is uploaded, created or changed)."
+            ),
+        }
+    }
+}
+
+/// The choice from the values of `IMMICH_URL` and `IMMICH_API_KEY` (an empty or blank value
+/// counts as unset): both, or neither; one alone is an error that names the other.
+pub fn choose(url: Option<String>, key: Option<String>) -> std::result::Result<Choice, String> {
+    let set = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    match (set(url), set(key)) {
+        (None, None) => Ok(Choice::LocalServer),
+        (Some(url), Some(key)) => Ok(Choice::ReadOnly { url, key }),
+        (Some(_), None) => Err(
+            "IMMICH_URL is set but IMMICH_API_KEY is not: set IMMICH_API_KEY too for a \
+             read-only tour of your server, or unset IMMICH_URL for the local test server"
+                .to_owned(),
+        ),
+        (None, Some(_)) => Err(
+            "IMMICH_API_KEY is set but IMMICH_URL is not: set IMMICH_URL too for a \
+             read-only tour of your server, or unset IMMICH_API_KEY for the local test server"
+                .to_owned(),
+        ),
     }
 }
 

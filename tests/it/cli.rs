@@ -805,3 +805,93 @@ fn https_server() -> (TestServer, String) {
     let server = TestServer::start(Options::v3().tls(Arc::new(config)));
     (server, ca_cert.pem())
 }
+
+#[test]
+fn uploads_run_in_parallel_up_to_the_concurrency() {
+    let dir = Scratch::new("parallel");
+    for seed in 0..6u8 {
+        dir.write(&format!("p{seed}.jpg"), &photo(100 + seed, 2000));
+    }
+    // Each upload takes a while on the server, so parallel ones overlap observably.
+    let delay = std::time::Duration::from_millis(150);
+
+    let server = TestServer::start(Options::v3().upload_delay(delay));
+    let run = immich(&server, &["upload", dir.arg(), "--concurrency", "3"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(count_uploads(&server), 6);
+    let most = server.max_uploads_in_flight();
+    assert!(
+        (2..=3).contains(&most),
+        "--concurrency 3: at most {most} uploads at once"
+    );
+
+    let server = TestServer::start(Options::v3().upload_delay(delay));
+    let run = immich(&server, &["upload", dir.arg(), "--concurrency", "1"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(count_uploads(&server), 6);
+    assert_eq!(server.max_uploads_in_flight(), 1, "--concurrency 1");
+}
+
+#[test]
+fn download_without_output_writes_into_the_current_folder() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("cwd");
+    let original = photo(11, 30_000);
+    dir.write("in/sunset.jpg", &original);
+    let run = immich(
+        &server,
+        &["--json", "upload", dir.path("in").to_str().unwrap()],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let id = run.json()["uploaded"][0]["id"].as_str().unwrap().to_owned();
+
+    let cwd = Scratch::new("cwd-here");
+    let env = env_for(&server).current_dir(&cwd.0);
+    let run = run_with(&env, &["download", &id]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let saved = cwd.path("sunset.jpg");
+    assert_eq!(std::fs::read(&saved).unwrap(), original);
+    assert!(
+        run.stdout
+            .starts_with(&format!("saved {} (", saved.display())),
+        "{run:?}"
+    );
+    // Only the file, no leftover partial file.
+    assert_eq!(std::fs::read_dir(&cwd.0).unwrap().count(), 1);
+    // Relative paths start there too: `-o` and the files to upload.
+    let run = run_with(&env, &["download", &id, "-o", "copies/"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(
+        std::fs::read(cwd.path("copies/sunset.jpg")).unwrap(),
+        original
+    );
+    std::fs::write(cwd.path("new.jpg"), photo(12, 500)).unwrap();
+    let run = run_with(&env, &["--json", "upload", "new.jpg"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(
+        run.json()["uploaded"][0]["path"],
+        cwd.path("new.jpg").to_str().unwrap()
+    );
+}
+
+#[test]
+fn a_fullsize_thumbnail_is_saved() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("fullsize");
+    let beach = fixtures::asset_beach();
+    let env = env_for(&server).current_dir(&dir.0);
+    let run = run_with(
+        &env,
+        &["thumbnail", &beach, "--size", "fullsize", "-o", "big.jpg"],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("(fullsize, image/jpeg"), "{run:?}");
+    assert_eq!(
+        std::fs::read(dir.path("big.jpg")).unwrap(),
+        server.asset_bytes(&beach).unwrap()
+    );
+    assert_eq!(
+        server.request_lines().pop().unwrap(),
+        format!("GET /api/assets/{beach}/thumbnail?size=fullsize")
+    );
+}

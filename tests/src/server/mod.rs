@@ -27,7 +27,7 @@ mod store;
 mod util;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 
@@ -114,6 +114,9 @@ pub struct Options {
     pub sink_search: (usize, usize),
     /// Serve HTTPS with this configuration instead of plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How long each `POST /assets` waits before it is handled (none by default), so that
+    /// uploads a client runs in parallel overlap observably ([`TestServer::max_uploads_in_flight`]).
+    pub upload_delay: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -131,6 +134,7 @@ impl Default for Options {
             sink_thumbnail_len: 64 * 1024,
             sink_search: (5, 1000),
             tls: None,
+            upload_delay: None,
         }
     }
 }
@@ -199,6 +203,12 @@ impl Options {
     /// Serves HTTPS.
     pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
         self.tls = Some(config);
+        self
+    }
+
+    /// Each upload waits `delay` (an async sleep) before it is handled.
+    pub fn upload_delay(mut self, delay: std::time::Duration) -> Self {
+        self.upload_delay = Some(delay);
         self
     }
 }
@@ -335,6 +345,9 @@ pub(crate) struct Shared {
     pub sink_cache: OnceLock<sink::Cache>,
     /// TCP connections accepted so far (see [`TestServer::connections`]).
     pub connections: std::sync::atomic::AtomicUsize,
+    /// `POST /assets` requests being handled right now, and the most at any one time.
+    pub uploads_in_flight: AtomicUsize,
+    pub max_uploads_in_flight: AtomicUsize,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
@@ -401,6 +414,8 @@ impl TestServer {
             sink_bytes: AtomicU64::new(0),
             sink_cache: OnceLock::new(),
             connections: std::sync::atomic::AtomicUsize::new(0),
+            uploads_in_flight: AtomicUsize::new(0),
+            max_uploads_in_flight: AtomicUsize::new(0),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -537,6 +552,12 @@ impl TestServer {
     /// reuses its connections opens one for many sequential calls).
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// The most `POST /assets` requests the server handled at the same time (not counted in
+    /// sink mode). With [`Options::upload_delay`], parallel uploads show here.
+    pub fn max_uploads_in_flight(&self) -> usize {
+        self.shared.max_uploads_in_flight.load(Ordering::SeqCst)
     }
 
     /// What a sink-mode server received.

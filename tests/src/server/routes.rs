@@ -1,5 +1,6 @@
 //! Request handling: authentication, permissions, faults, validation, and each endpoint.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -434,7 +435,11 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
 
     let reply = match (method.as_str(), segments.as_slice()) {
         ("POST", ["assets"]) => {
-            return upload(ctx, body, fault == Some(&Fault::EarlyCloseDuplicate)).await
+            let _in_flight = UploadInFlight::enter(ctx.shared);
+            if let Some(delay) = ctx.shared.options.upload_delay {
+                tokio::time::sleep(delay).await;
+            }
+            return upload(ctx, body, fault == Some(&Fault::EarlyCloseDuplicate)).await;
         }
         ("POST", ["albums"]) => create_album(ctx, read_json(ctx, body).await?)?,
         ("PUT", ["albums", id, "assets"]) => {
@@ -1136,6 +1141,26 @@ fn empty_search(_ctx: &Ctx<'_>) -> Reply {
             "assets": { "total": 0, "count": 0, "items": [], "facets": [], "nextPage": null },
         }),
     )
+}
+
+/// Counts one upload in flight while it lives, and keeps the maximum (also when the handler
+/// ends early or its connection drops).
+struct UploadInFlight<'a>(&'a Shared);
+
+impl<'a> UploadInFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        let now = shared.uploads_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared
+            .max_uploads_in_flight
+            .fetch_max(now, Ordering::SeqCst);
+        UploadInFlight(shared)
+    }
+}
+
+impl Drop for UploadInFlight<'_> {
+    fn drop(&mut self) {
+        self.0.uploads_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn header<'a>(ctx: &'a Ctx<'_>, name: &str) -> Option<&'a str> {
