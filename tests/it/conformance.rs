@@ -1155,7 +1155,7 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
             format!("v{version} {decoded}/{}", addressed.len())
         })
         .collect();
-    println!(
+    immich_tests::report(&format!(
         "conformance summary: operations covered {}/{} (operationIds; {} client calls of {} kinds: transports tokio and blocking, \
          Prism static + dynamic seeds {:?}, versions {V3} and {OLD}); requests accepted {}/{} ({}); responses decoded {}/{} ({}) \
          (the requests meant to satisfy the v3 document: all of v{V3}, and those of v{OLD} without v2-only parameters); \
@@ -1185,7 +1185,7 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         total.refused_for_old_version.len(),
         total.failures.len(),
         started.elapsed(),
-    );
+    ));
     if !total.failures.is_empty() {
         let report = cache_dir().join("failures.txt");
         let _ = std::fs::write(&report, total.failures.join("\n"));

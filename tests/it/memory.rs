@@ -150,7 +150,7 @@ fn upload_over_1gib_keeps_peak_rss_small() {
             .lines()
             .find_map(|l| l.find("MEMORY ").map(|at| &l[at..]))
             .unwrap_or_else(|| panic!("{transport}: no MEMORY line in\n{stdout}\n{stderr}"));
-        println!("{line}");
+        immich_tests::report(line);
         let growth: u64 = line
             .split_whitespace()
             .find_map(|kv| kv.strip_prefix("growth_kib="))

@@ -12,6 +12,15 @@ pub mod server;
 
 pub use server::{Fault, FaultRule, LoggedRequest, Options, TestServer, Version};
 
+/// Prints a line that stays visible in `cargo test` output even when the test passes: the
+/// test harness captures `println!`/`eprintln!`, not direct writes to the stderr handle. Used
+/// for the figures CI must show (the conformance summary, peak RSS, the benchmark smoke table).
+pub fn report(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{text}");
+}
+
 /// The README's code blocks, compiled (and run where they don't need a server) by `cargo test`.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
