@@ -424,7 +424,6 @@ mod tests {
     fn decode_names_the_path() {
         #[derive(serde::Deserialize, Debug)]
         struct Outer {
-            #[allow(dead_code)]
             items: Vec<Inner>,
         }
         #[derive(serde::Deserialize, Debug)]
@@ -441,6 +440,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(decode_json::<Outer>("op", br#"{"items":[]} trailing"#).is_err());
+        // A trailing-data failure is still named (the fast path refuses it too).
+        match decode_json::<Outer>("op", br#"{"items":[]} x"#) {
+            Err(Error::Decode(d)) => assert_eq!(d.path, "."),
+            other => panic!("{other:?}"),
+        }
+        // And a body that decodes takes the fast path to the same value.
+        let ok = decode_json::<Outer>("op", br#"{"items":[{"n":7}]}"#).unwrap();
+        assert_eq!(ok.items.len(), 1);
     }
 
     #[test]

@@ -318,6 +318,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn date_times_decode_from_borrowed_escaped_and_owned_text() {
+        let expected = DateTime::parse("2024-05-01T10:00:00.000Z").unwrap();
+        // Borrowed straight from the input.
+        let borrowed: DateTime = serde_json::from_str(r#""2024-05-01T10:00:00.000Z""#).unwrap();
+        // An escape makes serde_json hand over a temporary copy instead.
+        let escaped: DateTime = serde_json::from_str(r#""2024-05-01T10:00:00\u002e000Z""#).unwrap();
+        // A `Value` hands over an owned `String`.
+        let owned: DateTime =
+            serde_json::from_value(serde_json::json!("2024-05-01T10:00:00.000Z")).unwrap();
+        assert_eq!((borrowed, escaped, owned), (expected, expected, expected));
+        let error = serde_json::from_str::<DateTime>(r#""yesterday""#).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("invalid date-time \"yesterday\""),
+            "{error}"
+        );
+        assert!(serde_json::from_str::<DateTime>("17").is_err());
+    }
+
+    #[test]
     fn parses_every_form_the_server_sends() {
         let z = DateTime::parse("2024-01-01T00:00:00Z").unwrap();
         assert_eq!(z.unix_seconds(), 1_704_067_200);

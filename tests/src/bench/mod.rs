@@ -24,7 +24,8 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::HeaderMap;
+use bytes::Bytes;
+use http::{HeaderMap, Request};
 use immich_proto::assets::{AssetMediaSize, PlayAssetVideo, ViewAsset};
 use immich_proto::server::GetAboutInfo;
 use immich_proto::{AssetId, DateTime, Endpoint, MediaEndpoint, Server, ServerVersion};
@@ -386,21 +387,12 @@ impl Bench<'_> {
         )
     }
 
-    /// The headers our core puts on a plain GET (`x-api-key`, `accept`), for curl to send too.
-    fn headers_of<E: Endpoint>(&self, endpoint: &E) -> Result<(String, HeaderMap), Failure> {
-        let request = endpoint
-            .request(&self.core)
-            .map_err(|e| Failure(format!("request: {e}")))?;
-        Ok((request.uri().to_string(), request.headers().clone()))
-    }
-
-    fn media_request<M: MediaEndpoint>(
-        &self,
-        endpoint: &M,
+    /// The URL and headers (`x-api-key`, `accept`) of a request our core builds, for curl to
+    /// send the same.
+    fn url_and_headers(
+        request: Result<Request<Bytes>, immich_proto::Error>,
     ) -> Result<(String, HeaderMap), Failure> {
-        let request = endpoint
-            .request(&self.core)
-            .map_err(|e| Failure(format!("request: {e}")))?;
+        let request = request.map_err(|e| Failure(format!("request: {e}")))?;
         Ok((request.uri().to_string(), request.headers().clone()))
     }
 
@@ -416,7 +408,7 @@ impl Bench<'_> {
             "upload a {} file with checksum (SHA-1 pass, then upload)",
             size_label(config.file_len)
         );
-        let (_, headers) = self.headers_of(&GetAboutInfo::new())?;
+        let (_, headers) = Self::url_and_headers(GetAboutInfo::new().request(&self.core))?;
         let upload_url = format!("{}/api/assets", self.url());
         let modified = std::fs::metadata(&self.file)
             .and_then(|m| m.modified())
@@ -541,7 +533,10 @@ impl Bench<'_> {
     fn video(&mut self) -> Result<(), Failure> {
         let config = self.config;
         let case = format!("stream a {} video to nowhere", size_label(config.video_len));
-        let (url, headers) = self.media_request(&PlayAssetVideo::new(Self::asset_id()?))?;
+        let (url, headers) = Self::url_and_headers(MediaEndpoint::request(
+            &PlayAssetVideo::new(Self::asset_id()?),
+            &self.core,
+        ))?;
         let job = curl::gets(&self.dir.0, "video", &headers, &url, 1)?;
         let id_arg = format!("id={ASSET_ID}");
         let mb = config.video_len as f64 / 1e6;
@@ -603,7 +598,7 @@ impl Bench<'_> {
         let (case, (url, headers), expected_bytes) = if op == "about" {
             (
                 format!("{} GET /server/about on one connection", count_label(n)),
-                self.headers_of(&GetAboutInfo::new())?,
+                Self::url_and_headers(GetAboutInfo::new().request(&self.core))?,
                 None,
             )
         } else {
@@ -614,7 +609,7 @@ impl Bench<'_> {
                     count_label(n),
                     size_label(config.thumbnail_len as u64)
                 ),
-                self.media_request(&view)?,
+                Self::url_and_headers(MediaEndpoint::request(&view, &self.core))?,
                 Some(config.thumbnail_len as u64),
             )
         };
