@@ -18,7 +18,7 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         Err(failure) => panic!("the benchmark failed in smoke mode: {failure}"),
     };
     let table = report.markdown();
-    println!("{table}");
+    immich_tests::report(&table);
 
     let cases = [
         ("upload a 8 MiB file", 3),
