@@ -11,7 +11,7 @@
 //! 1. Write to a temporary file. If one is left from an interrupted attempt with `n` bytes,
 //!    ask for the rest: [`DownloadAsset::resume_from`]`(n)` (the `Range: bytes=n-` header,
 //!    see [`resume_range`]), and feed those `n` bytes to a
-//!    [`Sha1Checksum`](crate::checksum::Sha1Checksum) first when verifying.
+//!    [`Sha1Checksum`] first when verifying.
 //! 2. Read the head with [`media_head`](crate::media_head), then ask [`resume_action`]:
 //!    - `206 Partial Content` whose `Content-Range` starts at `n`: [`ResumeAction::Append`];
 //!    - `200 OK` (the server ignored the range): [`ResumeAction::StartOver`]: truncate the
