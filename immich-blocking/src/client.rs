@@ -13,6 +13,7 @@ use immich_proto::assets::{
     resumable_partial_path, DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
 };
 use immich_proto::server::GetServerVersion;
+use immich_proto::transport::Media;
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
 use immich_proto::{AssetId, Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY};
 use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
@@ -41,16 +42,6 @@ impl std::fmt::Debug for Client {
             .field("read_timeout", &self.read_timeout)
             .finish_non_exhaustive()
     }
-}
-
-/// A media answer: what the head says, and the body ([`MediaBody`] to stream, or `Bytes`).
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Media<B> {
-    /// Status, content type, length, ETag, range.
-    pub head: MediaHead,
-    /// The body.
-    pub body: B,
 }
 
 /// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.

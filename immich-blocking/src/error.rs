@@ -2,6 +2,8 @@
 
 use std::{fmt, io};
 
+pub use immich_proto::transport::{ErrorKind, TimeoutPhase};
+
 /// Everything a [`Client`](crate::Client) call can fail with.
 ///
 /// Tell the cases apart with [`kind`](Self::kind) or the `is_*` helpers. No variant holds the
@@ -26,43 +28,11 @@ pub enum Error {
     Http(ureq::Error),
 }
 
-/// Which wait ran out of time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutPhase {
-    /// Resolving the name or opening the connection took longer than the connect timeout.
-    Connect,
-    /// A request was in flight, but no bytes moved in either direction for the read timeout
-    /// (or another timeout of an agent given to
-    /// [`http_client`](crate::ClientBuilder::http_client) ran out).
-    Read,
-}
-
-/// The broad class of an [`Error`], for deciding what to do about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The server answered with an error status; see [`Error::status`].
-    Status,
-    /// Any other refusal by the core (bad input, undecodable answer, body too large, ...).
-    Protocol,
-    /// A timeout.
-    Timeout,
-    /// The server could not be reached.
-    Connect,
-    /// TLS failed.
-    Tls,
-    /// Local or connection I/O failed (a file, or a connection broken mid-answer).
-    Io,
-    /// Another HTTP-level failure.
-    Http,
-}
-
 impl Error {
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Proto(immich_proto::Error::Api(_)) => ErrorKind::Status,
-            Error::Proto(_) => ErrorKind::Protocol,
+            Error::Proto(e) => ErrorKind::of(e),
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Connect(_) => ErrorKind::Connect,
             Error::Tls(_) => ErrorKind::Tls,

@@ -56,8 +56,9 @@ mod ops;
 mod transport;
 mod upload;
 
-pub use client::{Client, ClientBuilder, HttpClient, Media, MediaBody, Pages};
+pub use client::{Client, ClientBuilder, HttpClient, MediaBody, Pages};
 pub use error::{Error, ErrorKind, TimeoutPhase};
+pub use immich_proto::transport::Media;
 /// The HTTP stack, to build an agent for [`ClientBuilder::http_client`].
 pub use ureq;
 

@@ -34,7 +34,8 @@ use immich_proto::MAX_MEDIA_BYTES;
 use immich_proto::{AlbumId, AssetId, ByteRange, Paged, Pager, PersonId, ServerVersion, TagId};
 use immich_proto::{Capabilities, SharedLinkId, UserId};
 
-use crate::client::{Media, MediaBody};
+use crate::client::MediaBody;
+use crate::Media;
 use crate::{Client, Error};
 
 /// Names match `immich-tokio`.

@@ -189,14 +189,7 @@ impl Transport for EarlyAnswerTransport {
             return Ok(());
         }
         match self.inner.transmit_output(amount, timeout) {
-            Err(ureq::Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::BrokenPipe
-                        | std::io::ErrorKind::ConnectionReset
-                        | std::io::ErrorKind::ConnectionAborted
-                ) =>
-            {
+            Err(ureq::Error::Io(e)) if immich_proto::transport::server_hung_up(e.kind()) => {
                 log::debug!("server closed the connection while we were sending: {e}");
                 self.peer_closed = true;
                 PEER_STOPPED_READING.with(|flag| flag.set(true));

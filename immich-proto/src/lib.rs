@@ -106,6 +106,7 @@ pub mod permissions;
 pub mod session;
 pub mod settings;
 pub mod time;
+pub mod transport;
 pub mod version;
 
 pub mod albums;

@@ -22,6 +22,7 @@ use immich_proto::assets::{
 };
 use immich_proto::checksum::Sha1Checksum;
 use immich_proto::server::GetServerVersion;
+use immich_proto::transport::Media;
 use immich_proto::{
     log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
     Boundary, Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager,
@@ -65,16 +66,6 @@ impl fmt::Debug for Client {
             .field("read_timeout", &self.inner.read_timeout)
             .finish_non_exhaustive()
     }
-}
-
-/// A media answer: what the head says, and the body (a [`MediaBody`] stream, or `Bytes`).
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Media<B> {
-    /// Status, content type, length, ETag, range.
-    pub head: MediaHead,
-    /// The body.
-    pub body: B,
 }
 
 /// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.

@@ -81,14 +81,7 @@ impl KeepReading {
         written: T,
     ) -> Poll<io::Result<T>> {
         match result {
-            Poll::Ready(Err(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::BrokenPipe
-                        | io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                ) =>
-            {
+            Poll::Ready(Err(e)) if immich_proto::transport::server_hung_up(e.kind()) => {
                 log::debug!("the server closed the connection while we were sending ({e}); reading its answer");
                 self.write_failed = true;
                 Poll::Ready(Ok(written))

@@ -6,6 +6,8 @@ use std::io;
 
 use http::StatusCode;
 
+pub use immich_proto::transport::{ErrorKind, TimeoutPhase};
+
 /// A boxed error from the HTTP stack, kept as the source of [`Error`].
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
@@ -33,41 +35,11 @@ pub enum Error {
     Http(BoxError),
 }
 
-/// Which wait ran out of time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutPhase {
-    /// Opening the TCP connection took longer than the connect timeout.
-    Connect,
-    /// A request was in flight, but no bytes moved in either direction for the read timeout.
-    Read,
-}
-
-/// The broad class of an [`Error`], for `match`ing without destructuring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The server answered with an error status (see [`Error::status`]).
-    Status,
-    /// The core refused an input or could not read a successful answer.
-    Protocol,
-    /// A connect or read timeout.
-    Timeout,
-    /// The connection could not be opened.
-    Connect,
-    /// TLS failed.
-    Tls,
-    /// Local or connection I/O failed (a file, or a connection broken mid-answer).
-    Io,
-    /// Another HTTP failure.
-    Http,
-}
-
 impl Error {
     /// The broad class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Proto(immich_proto::Error::Api(_)) => ErrorKind::Status,
-            Error::Proto(_) => ErrorKind::Protocol,
+            Error::Proto(e) => ErrorKind::of(e),
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Connect(_) => ErrorKind::Connect,
             Error::Tls(_) => ErrorKind::Tls,

@@ -58,7 +58,7 @@ mod ops;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
-pub use client::{Client, ClientBuilder, Connector, HttpClient, Media, Pages};
+pub use client::{Client, ClientBuilder, Connector, HttpClient, Pages};
 pub use connect::{KeepReading, TcpConnector};
 pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
 /// The TLS connector of [`Connector`], to build an [`HttpClient`] by hand for
@@ -66,6 +66,7 @@ pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
 pub use hyper_rustls;
 /// The pooled client [`HttpClient`] is, to build one by hand for [`ClientBuilder::http_client`].
 pub use hyper_util;
+pub use immich_proto::transport::Media;
 /// The TLS library, for the `ClientConfig` of an [`HttpClient`] built by hand.
 pub use rustls;
 

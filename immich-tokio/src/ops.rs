@@ -43,8 +43,9 @@ use immich_proto::{
 };
 
 use crate::body::MediaBody;
-use crate::client::{Client, Media};
+use crate::client::Client;
 use crate::error::Error;
+use crate::Media;
 
 impl Client {
     /// `GET /server/about`.
