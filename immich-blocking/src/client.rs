@@ -92,6 +92,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Changes the server settings, keeping a settings error for [`build`](Self::build) (the
+    /// credential setters of `auth.rs` go through here).
+    pub(crate) fn map_server(
+        mut self,
+        change: impl FnOnce(Server) -> Result<Server, immich_proto::Error>,
+    ) -> Self {
+        self.server = self.server.and_then(change);
+        self
+    }
+
     /// How long opening a connection may take: name lookup, TCP connect and TLS handshake,
     /// each (default [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
@@ -204,6 +214,16 @@ impl Client {
     /// A client with an API key and default settings.
     pub fn new(base_url: &str, api_key: &str) -> Result<Client, Error> {
         ClientBuilder::new(base_url).api_key(api_key).build()
+    }
+
+    /// A client for the same server and connection pool with other settings (another
+    /// credential, after a login); the core's [`Session::for_server`] decides what carries over.
+    pub(crate) fn with_server(&self, server: Server) -> Client {
+        Client {
+            session: Arc::new(self.session.for_server(server)),
+            agent: self.agent.clone(),
+            read_timeout: self.read_timeout,
+        }
     }
 
     /// The session: server settings, learned version, ETag cache.

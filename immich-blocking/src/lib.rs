@@ -50,6 +50,7 @@
 
 #![warn(missing_docs)]
 
+mod auth;
 mod client;
 mod error;
 mod ops;
@@ -67,9 +68,10 @@ pub use immich_proto as proto;
 // The same list as immich-tokio's, so switching transports changes no import.
 pub use immich_proto::assets::UploadOptions;
 pub use immich_proto::{
-    albums, api_keys, assets, map, memories, people, search, server, shared_links, stacks, tags,
-    timeline, trash, users, AlbumId, ApiError, AssetId, ByteRange, Capabilities, ContentRange,
-    Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged, Pager, Permission, PersonId,
-    Server, ServerVersion, Session, SharedLinkId, TagId, UserId, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_READ_TIMEOUT, MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
+    albums, api_keys, assets, authentication, map, memories, people, search, server, shared_links,
+    stacks, tags, timeline, trash, users, AlbumId, ApiError, AssetId, Auth, ByteRange,
+    Capabilities, ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged,
+    Pager, Permission, PersonId, Server, ServerVersion, Session, SessionToken, SharedLinkId,
+    SharedLinkKey, SharedLinkToken, TagId, UserId, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
 };

@@ -137,6 +137,11 @@ impl EtagCache {
         }
     }
 
+    /// An empty cache with the same limits.
+    pub(crate) fn empty_like(&self) -> EtagCache {
+        EtagCache::new(self.max_entries, self.max_bytes)
+    }
+
     /// Adds `If-None-Match` when an entry exists for this request.
     pub fn prepare(&self, request: &mut Request<Bytes>) -> CacheTicket {
         let Some(key) = cache_key(request) else {

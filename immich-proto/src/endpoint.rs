@@ -62,15 +62,79 @@ impl BodyLimit {
 pub const MAX_LOGGED_BODY: usize = 512;
 
 /// A body as a transport logs it (at trace level only): at most [`MAX_LOGGED_BODY`] bytes as
-/// lossy UTF-8, and the full size when it was cut. Bodies hold arguments and answers, never the
-/// API key, which travels in a header.
+/// lossy UTF-8, and the full size when it was cut. The API key travels in a header, but some
+/// bodies hold secrets (a login's password, the session token it answers, a shared link's key):
+/// the string values of [`SECRET_FIELDS`] show as `***`.
 pub fn log_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_BODY)]);
+    let text = redact_secret_fields(&text);
     if body.len() > MAX_LOGGED_BODY {
         format!("{text}… ({} bytes)", body.len())
     } else {
-        text.into_owned()
+        text
     }
+}
+
+/// The JSON fields whose string values [`log_excerpt`] hides, in requests and answers alike.
+pub const SECRET_FIELDS: &[&str] = &[
+    "accessToken",
+    "password",
+    "newPassword",
+    "pinCode",
+    "newPinCode",
+    "token",
+    "key",
+    "secret",
+];
+
+/// `text` (JSON, possibly cut short) with the string value of every [`SECRET_FIELDS`] member
+/// replaced by `***`. A value cut off by the excerpt's end is hidden up to that end.
+fn redact_secret_fields(text: &str) -> String {
+    let bytes = text.as_bytes();
+    // The index of the quote closing the string whose contents start at `from`, or the end.
+    let string_end = |from: usize| {
+        let mut at = from;
+        while at < bytes.len() {
+            match bytes[at] {
+                b'\\' => at += 2,
+                b'"' => return at,
+                _ => at += 1,
+            }
+        }
+        bytes.len()
+    };
+    let skip_whitespace = |mut at: usize| {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        at
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(offset) = text[at..].find('"') {
+        let name_start = at + offset + 1;
+        let name_end = string_end(name_start);
+        at = (name_end + 1).min(bytes.len());
+        if !SECRET_FIELDS.contains(&&text[name_start..name_end]) {
+            continue;
+        }
+        let colon = skip_whitespace(at);
+        if bytes.get(colon) != Some(&b':') {
+            continue;
+        }
+        let quote = skip_whitespace(colon + 1);
+        if bytes.get(quote) != Some(&b'"') {
+            continue;
+        }
+        let value_end = string_end(quote + 1);
+        out.push_str(&text[copied..=quote]);
+        out.push_str("***");
+        copied = value_end;
+        at = (value_end + 1).min(bytes.len());
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// One Immich operation: how to ask, and how to read a successful answer.
@@ -230,6 +294,22 @@ pub fn decode_json<T: DeserializeOwned>(operation: &'static str, body: &[u8]) ->
     Ok(value)
 }
 
+/// [`decode_json`] for answers that hold a secret (a session token, a shared link's key or
+/// password): a decode error keeps the operation, the JSON path and serde's message, but shows
+/// no excerpt of the body.
+pub(crate) fn decode_secret_json<T: DeserializeOwned>(
+    operation: &'static str,
+    body: &[u8],
+) -> Result<T, Error> {
+    decode_json(operation, body).map_err(|error| match error {
+        Error::Decode(mut decode) => {
+            decode.excerpt = "(not shown: the answer holds a secret)".to_owned();
+            Error::Decode(decode)
+        }
+        other => other,
+    })
+}
+
 /// A request with no body.
 pub fn empty_request(
     server: &Server,
@@ -258,6 +338,46 @@ pub fn json_request<T: Serialize + ?Sized>(
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .body(Bytes::from(bytes))
         .map_err(|e| Error::invalid_input("request", e.to_string()))
+}
+
+/// A form (`application/x-www-form-urlencoded`) request from a body's top-level fields.
+pub fn form_request<T: Serialize + ?Sized>(
+    server: &Server,
+    method: Method,
+    path: &str,
+    query: Option<&str>,
+    body: &T,
+) -> Result<Request<Bytes>, Error> {
+    let value =
+        serde_json::to_value(body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(Error::invalid_input("body", "a form body must be an object"));
+    };
+    let pairs: Vec<(&str, Option<String>)> = fields
+        .iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            };
+            (key.as_str(), text)
+        })
+        .collect();
+    server
+        .request_builder(method, path, query)?
+        .header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .body(Bytes::from(query_string(pairs)))
+        .map_err(|e| Error::invalid_input("request", e.to_string()))
+}
+
+/// One path segment, percent-encoded (an id, a file name, a queue name): `/` or `..` in a value
+/// can never change which path is asked for.
+pub fn path_segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, QUERY).to_string()
 }
 
 /// Builds a query string from pairs, percent-encoding keys and values (`None` values are skipped).
@@ -467,6 +587,30 @@ mod tests {
     }
 
     #[test]
+    fn log_excerpts_hide_secrets() {
+        let login = br#"{"email":"a@b.c","password":"hunter2"}"#;
+        assert_eq!(log_excerpt(login), r#"{"email":"a@b.c","password":"***"}"#);
+        let answer = br#"{"accessToken" : "s3cr3t-token", "userId":"u", "name":"key"}"#;
+        assert_eq!(
+            log_excerpt(answer),
+            r#"{"accessToken" : "***", "userId":"u", "name":"key"}"#
+        );
+        // Escaped quotes stay inside the value; non-string values and look-alikes stay.
+        let link = br#"{"key":"a\"b\\","password":null,"keyless":"x","token":"t"}"#;
+        assert_eq!(
+            log_excerpt(link),
+            r#"{"key":"***","password":null,"keyless":"x","token":"***"}"#
+        );
+        // A value cut off by the excerpt's end is hidden to that end.
+        let mut long = br#"{"a":""#.to_vec();
+        long.extend(vec![b'x'; MAX_LOGGED_BODY - 40]);
+        long.extend(br#"","accessToken":"s3cr3t-s3cr3t-s3cr3t-s3cr3t"}"#);
+        let shown = log_excerpt(&long);
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains(r#""accessToken":"***"#), "{shown}");
+    }
+
+    #[test]
     fn log_excerpts_are_cut() {
         assert_eq!(log_excerpt(b"{\"a\":1}"), "{\"a\":1}");
         let long = vec![b'x'; MAX_LOGGED_BODY + 10];
@@ -510,5 +654,15 @@ mod tests {
             ("size", Some("10".into())),
         ]);
         assert_eq!(q, "name=Ann%20%26%20Bob&size=10");
+    }
+
+    #[test]
+    fn path_segments_cannot_climb() {
+        assert_eq!(path_segment("../admin"), "..%2Fadmin");
+        assert_eq!(path_segment("a b"), "a%20b");
+        assert_eq!(
+            path_segment("0000a55e-0000-4000-8000-0000000000aa"),
+            "0000a55e-0000-4000-8000-0000000000aa"
+        );
     }
 }

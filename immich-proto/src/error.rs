@@ -2,7 +2,8 @@
 //!
 //! Building a request (`InvalidUrl`, `InvalidId`, `InvalidInput`, `VersionRequired`) and
 //! reading a response (`Api`, `Decode`, `BodyTooLarge`, `UnexpectedNotModified`) share one
-//! enum so a transport lifts it with a single `From`. No variant ever holds the API key.
+//! enum so a transport lifts it with a single `From`. No variant ever holds the API key or
+//! another credential.
 
 use std::fmt;
 
@@ -39,6 +40,12 @@ pub enum Error {
     },
     /// The API key contains bytes that cannot go into an HTTP header. The key itself is not shown.
     InvalidApiKey,
+    /// Another credential (a session token, a shared link's key, slug or token) is empty or
+    /// cannot be sent. The credential itself is not shown.
+    InvalidCredential {
+        /// Which credential, e.g. `"session token"`.
+        what: &'static str,
+    },
     /// The operation's wire form depends on the server version, which is not known yet.
     /// Call the transport's `setup` (or [`Server::set_version`](crate::Server::set_version)) first.
     VersionRequired {
@@ -131,6 +138,9 @@ impl fmt::Display for Error {
             Error::InvalidInput { what, reason } => write!(f, "invalid {what}: {reason}"),
             Error::InvalidApiKey => {
                 f.write_str("the API key contains characters that cannot be sent in a header")
+            }
+            Error::InvalidCredential { what } => {
+                write!(f, "the {what} is empty or contains characters that cannot be sent")
             }
             Error::VersionRequired { operation } => write!(
                 f,

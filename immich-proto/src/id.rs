@@ -128,6 +128,17 @@ define_ids! {
     StackId => "stack",
     /// The id of an API key.
     ApiKeyId => "API key",
+    /// The id of an activity (a like or a comment).
+    ActivityId => "activity",
+    /// The id of a detected face.
+    FaceId => "face",
+    /// The id of a notification.
+    NotificationId => "notification",
+    /// The id of a login session.
+    SessionId => "session",
+    /// Any other id (a workflow, plugin, duplicate group, ...): the document's `uuid` with no
+    /// resource of its own here.
+    Uuid => "id",
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@
 //!
 //! ## How to drive it
 //!
-//! 1. Describe the server once: [`Server::new`]`(url)?.with_api_key(key)?`.
+//! 1. Describe the server once: [`Server::new`]`(url)?.with_api_key(key)?` (or a session token
+//!    from [`authentication::Login`], or a shared link's key or slug: see [`Auth`]).
 //! 2. For each operation, build its request: `endpoint.request(&server)?` ([`Endpoint`]).
 //! 3. Send it with any HTTP client and hand the whole response to [`parse_response`].
 //!
@@ -93,6 +94,7 @@ pub use bytes;
 pub use http;
 
 pub mod cache;
+pub mod catalogue;
 pub mod checksum;
 pub mod common;
 pub mod endpoint;
@@ -100,11 +102,15 @@ mod enums;
 pub mod error;
 pub mod id;
 pub mod media;
+pub mod models;
 pub mod multipart;
 pub mod paging;
+mod patch;
 pub mod permissions;
+mod secret;
 pub mod session;
 pub mod settings;
+mod shortcuts;
 pub mod time;
 pub mod transport;
 pub mod version;
@@ -112,6 +118,7 @@ pub mod version;
 pub mod albums;
 pub mod api_keys;
 pub mod assets;
+pub mod authentication;
 pub mod map;
 pub mod memories;
 pub mod people;
@@ -123,6 +130,8 @@ pub mod tags;
 pub mod timeline;
 pub mod trash;
 pub mod users;
+// The areas with no hand-written code (generated).
+include!("areas.rs");
 
 pub use cache::{CacheTicket, EtagCache};
 pub use checksum::{Sha1Checksum, Sha1Digest};
@@ -134,7 +143,8 @@ pub use endpoint::{
 };
 pub use error::{ApiError, DecodeError, Error, ValidationDetail};
 pub use id::{
-    AlbumId, ApiKeyId, AssetId, LibraryId, MemoryId, PersonId, SharedLinkId, StackId, TagId, UserId,
+    ActivityId, AlbumId, ApiKeyId, AssetId, FaceId, LibraryId, MemoryId, NotificationId, PersonId,
+    SessionId, SharedLinkId, StackId, TagId, UserId, Uuid,
 };
 pub use media::{
     media_error, media_head, partial_path, ByteRange, ContentRange, MediaEndpoint, MediaHead,
@@ -142,9 +152,14 @@ pub use media::{
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
+pub use patch::Patch;
 pub use permissions::{Capabilities, Permission};
+pub use secret::Secret;
 pub use session::Session;
-pub use settings::{ApiKey, Server, API_KEY_HEADER};
+pub use settings::{
+    ApiKey, Auth, Password, Server, SessionToken, SharedLinkKey, SharedLinkToken, API_KEY_HEADER,
+    SHARED_LINK_TOKEN_COOKIE,
+};
 pub use time::{Date, DateTime};
 pub use version::ServerVersion;
 

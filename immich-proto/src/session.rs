@@ -31,6 +31,16 @@ impl Session {
         self
     }
 
+    /// A session for the same server with other settings, e.g. signed in after a login: the
+    /// learned version carries over (clones of a [`Server`] share it); the cache starts empty
+    /// with the same limits, so one identity's cached answers never answer another's requests.
+    pub fn for_server(&self, server: Server) -> Session {
+        Session {
+            server,
+            cache: self.cache.as_ref().map(EtagCache::empty_like),
+        }
+    }
+
     /// The server settings.
     pub fn server(&self) -> &Server {
         &self.server

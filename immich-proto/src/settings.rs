@@ -1,16 +1,26 @@
-//! Where the server is and who we are: base URL, API key, device id, learned version.
+//! Where the server is and who we are: base URL, credentials ([`Auth`]), device id, learned
+//! version.
+//!
+//! Every credential is a secret type: its `Debug` prints `***`, it has no `Display`, and no
+//! error ever holds it. Header values are marked sensitive so HTTP libraries don't log them.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use http::header::{HeaderName, HeaderValue, ACCEPT};
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::uri::{Authority, Scheme};
 use http::{Method, Uri};
 
+use crate::permissions::require_server_at_least;
+use crate::shared_links::SHARED_LINK_SLUG_SINCE;
 use crate::{Error, ServerVersion};
 
 /// The API key header Immich reads.
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+
+/// The cookie that carries a password-protected shared link's token: the server sets it in its
+/// answer to `POST /shared-links/login` and reads it back from the `Cookie` header.
+pub const SHARED_LINK_TOKEN_COOKIE: &str = "immich_shared_link_token";
 
 /// An Immich API key. Its `Debug` shows `ApiKey(***)`; it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,6 +49,246 @@ impl fmt::Debug for ApiKey {
     }
 }
 
+/// A login session's token (`accessToken` from [`Login`](crate::authentication::Login)), sent
+/// as `Authorization: Bearer <token>`. Its `Debug` shows `SessionToken(***)`; it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken {
+    token: String,
+    authorization: HeaderValue,
+}
+
+impl SessionToken {
+    /// Wraps a token (surrounding whitespace removed). Fails, without echoing the token, when it
+    /// is empty or holds anything but visible ASCII: the server splits `Bearer <token>` at the
+    /// first space, so a token with a space inside could never work.
+    pub fn new(token: &str) -> Result<Self, Error> {
+        let token = token.trim();
+        let invalid = || Error::InvalidCredential {
+            what: "session token",
+        };
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid());
+        }
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| invalid())?;
+        authorization.set_sensitive(true);
+        Ok(SessionToken {
+            token: token.to_owned(),
+            authorization,
+        })
+    }
+
+    /// The `Authorization` header value, marked sensitive so HTTP libraries don't log it.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.authorization
+    }
+
+    /// The token itself, to store it and resume the session later with [`SessionToken::new`].
+    /// Whoever holds it acts as the user until the session is logged out: keep it as safe as
+    /// a password.
+    pub fn expose_secret(&self) -> &str {
+        &self.token
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(***)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SessionToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let token = String::deserialize(deserializer)?;
+        // The message never holds the token: decode errors are shown to people.
+        SessionToken::new(&token)
+            .map_err(|_| serde::de::Error::custom("not a usable session token"))
+    }
+}
+
+/// What opens a shared link: its `key` (the secret part of `/share/{key}`) or its custom
+/// `slug` (`/s/{slug}`, Immich v1.137+). Sent as the `key=` or `slug=` query parameter of
+/// every request. `Debug` shows only which of the two it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SharedLinkKey {
+    is_slug: bool,
+    /// `key=...` or `slug=...`, percent-encoded, ready to append to a query.
+    query_pair: String,
+}
+
+impl SharedLinkKey {
+    /// A link's key (surrounding whitespace removed). Fails, without echoing it, when empty.
+    pub fn key(key: &str) -> Result<Self, Error> {
+        Self::new("key", key.trim(), "shared-link key")
+    }
+
+    /// A link's custom slug, used exactly as given (the server matches it exactly). Fails,
+    /// without echoing it, when empty or only whitespace.
+    pub fn slug(slug: &str) -> Result<Self, Error> {
+        if slug.trim().is_empty() {
+            return Err(Error::InvalidCredential {
+                what: "shared-link slug",
+            });
+        }
+        Self::new("slug", slug, "shared-link slug")
+    }
+
+    fn new(name: &'static str, value: &str, what: &'static str) -> Result<Self, Error> {
+        if value.is_empty() {
+            return Err(Error::InvalidCredential { what });
+        }
+        Ok(SharedLinkKey {
+            is_slug: name == "slug",
+            query_pair: crate::endpoint::query_string([(name, Some(value.to_owned()))]),
+        })
+    }
+
+    /// `true` for a slug, `false` for a key.
+    pub fn is_slug(&self) -> bool {
+        self.is_slug
+    }
+
+    /// The query parameter it travels in: `key` or `slug`.
+    pub fn query_name(&self) -> &'static str {
+        if self.is_slug {
+            "slug"
+        } else {
+            "key"
+        }
+    }
+
+    /// `key=...` or `slug=...`, percent-encoded: what every request's query ends with.
+    pub fn query_pair(&self) -> &str {
+        &self.query_pair
+    }
+}
+
+impl fmt::Debug for SharedLinkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SharedLinkKey({}: ***)", self.query_name())
+    }
+}
+
+/// The proof that the password of a protected shared link was given: the value of the
+/// [`SHARED_LINK_TOKEN_COOKIE`] cookie the server sets when `POST /shared-links/login`
+/// succeeds, sent back as `Cookie: immich_shared_link_token=<value>` on every request, as a
+/// browser would. It stays valid as long as the link's password does. `Debug` shows
+/// `SharedLinkToken(***)`; it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SharedLinkToken {
+    value: String,
+    cookie: HeaderValue,
+}
+
+impl SharedLinkToken {
+    /// Wraps the cookie's value exactly as the server set it (still percent-encoded), e.g. one
+    /// stored from [`expose_secret`](Self::expose_secret). Fails, without echoing it, when it is
+    /// empty or holds a byte a cookie value cannot (RFC 6265 `cookie-octet`).
+    pub fn new(value: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidCredential {
+            what: "shared-link token",
+        };
+        let is_cookie_octet =
+            |b: u8| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E);
+        if value.is_empty() || !value.bytes().all(is_cookie_octet) {
+            return Err(invalid());
+        }
+        let mut cookie = HeaderValue::from_str(&format!("{SHARED_LINK_TOKEN_COOKIE}={value}"))
+            .map_err(|_| invalid())?;
+        cookie.set_sensitive(true);
+        Ok(SharedLinkToken {
+            value: value.to_owned(),
+            cookie,
+        })
+    }
+
+    /// The token an answer's `Set-Cookie` headers carry, if any (an emptied cookie is none).
+    pub fn from_set_cookie(headers: &HeaderMap) -> Option<Self> {
+        headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|cookie| {
+                let pair = cookie.split(';').next()?;
+                let (name, value) = pair.split_once('=')?;
+                (name.trim() == SHARED_LINK_TOKEN_COOKIE).then(|| value.trim())
+            })
+            .find_map(|value| SharedLinkToken::new(value).ok())
+    }
+
+    /// The `Cookie` header value, marked sensitive so HTTP libraries don't log it.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.cookie
+    }
+
+    /// The cookie's value, to store it and restore it later with [`SharedLinkToken::new`].
+    pub fn expose_secret(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Debug for SharedLinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedLinkToken(***)")
+    }
+}
+
+/// A password, sent only in the body of a login. Its `Debug` shows `Password(***)`; it has no
+/// `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a password, exactly as given.
+    pub fn new(password: impl Into<String>) -> Self {
+        Password(password.into())
+    }
+
+    /// The password itself, for the request body.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Password {
+    fn from(password: &str) -> Self {
+        Password::new(password)
+    }
+}
+
+impl From<String> for Password {
+    fn from(password: String) -> Self {
+        Password::new(password)
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// How requests say who is asking. One at a time: the server would pick one anyway (a
+/// shared-link key first, then a session token, then an API key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// Nothing: only the public endpoints (server version, features, ...) and `login` work.
+    #[default]
+    None,
+    /// An API key, sent as `x-api-key`; the key's permissions apply.
+    ApiKey(ApiKey),
+    /// A login session, sent as `Authorization: Bearer <token>`; the user may do everything.
+    Session(SessionToken),
+    /// Shared-link access: what the link shows, and nothing else.
+    SharedLink {
+        /// The link's key or slug, sent as the `key=` or `slug=` query parameter.
+        key: SharedLinkKey,
+        /// For a password-protected link, the token from `sharedLinkLogin`, sent as a cookie.
+        token: Option<SharedLinkToken>,
+    },
+}
+
 /// The settings of one Immich server: plain data plus the version learned from it.
 ///
 /// The base is a full URL: `http` or `https`, any host and port, and an optional path prefix.
@@ -53,7 +303,7 @@ pub struct Server {
     authority: Authority,
     /// The path before each endpoint path, always ending in `/api`, never in `/`.
     api_path: String,
-    api_key: Option<ApiKey>,
+    auth: Auth,
     device_id: String,
     version: Arc<RwLock<Option<ServerVersion>>>,
 }
@@ -101,16 +351,64 @@ impl Server {
             scheme,
             authority,
             api_path,
-            api_key: None,
+            auth: Auth::None,
             device_id: "immich-rs".to_owned(),
             version: Arc::new(RwLock::new(None)),
         })
     }
 
-    /// Sets the API key sent as `x-api-key`.
+    /// Sets the API key sent as `x-api-key` (replacing any other credential).
     pub fn with_api_key(mut self, key: &str) -> Result<Self, Error> {
-        self.api_key = Some(ApiKey::new(key)?);
+        self.auth = Auth::ApiKey(ApiKey::new(key)?);
         Ok(self)
+    }
+
+    /// Sets a login session's token, sent as `Authorization: Bearer <token>` (replacing any
+    /// other credential). [`Login`](crate::authentication::Login) returns one.
+    pub fn with_session_token(mut self, token: &str) -> Result<Self, Error> {
+        self.auth = Auth::Session(SessionToken::new(token)?);
+        Ok(self)
+    }
+
+    /// Opens a shared link by its key: every request then carries `key=<key>` in its query
+    /// (replacing any other credential).
+    pub fn with_shared_link_key(mut self, key: &str) -> Result<Self, Error> {
+        let key = SharedLinkKey::key(key)?;
+        self.auth = Auth::SharedLink { key, token: None };
+        Ok(self)
+    }
+
+    /// Opens a shared link by its custom slug (Immich v1.137+): every request then carries
+    /// `slug=<slug>` in its query (replacing any other credential).
+    pub fn with_shared_link_slug(mut self, slug: &str) -> Result<Self, Error> {
+        let key = SharedLinkKey::slug(slug)?;
+        self.auth = Auth::SharedLink { key, token: None };
+        Ok(self)
+    }
+
+    /// Adds a password-protected link's token (from
+    /// [`SharedLinkLogin`](crate::shared_links::SharedLinkLogin)) to the shared-link access set
+    /// with [`with_shared_link_key`](Self::with_shared_link_key) or
+    /// [`with_shared_link_slug`](Self::with_shared_link_slug). Fails when no shared link is set:
+    /// the token opens nothing on its own.
+    pub fn with_shared_link_token(mut self, token: SharedLinkToken) -> Result<Self, Error> {
+        match &mut self.auth {
+            Auth::SharedLink { token: slot, .. } => {
+                *slot = Some(token);
+                Ok(self)
+            }
+            _ => Err(Error::InvalidInput {
+                what: "shared-link token",
+                reason: "the server settings open no shared link (set a key or slug first)"
+                    .to_owned(),
+            }),
+        }
+    }
+
+    /// Sets the credential directly (replacing any other).
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
     }
 
     /// Sets the device id that servers before v3 require on uploads.
@@ -176,9 +474,17 @@ impl Server {
         &self.device_id
     }
 
-    /// The API key, if set.
+    /// The API key, if that is the credential.
     pub fn api_key(&self) -> Option<&ApiKey> {
-        self.api_key.as_ref()
+        match &self.auth {
+            Auth::ApiKey(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The credential requests carry.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// The path every endpoint path is appended to, ending in `/api`.
@@ -203,19 +509,52 @@ impl Server {
             .map_err(|e| Error::invalid_input("request path", e.to_string()))
     }
 
-    /// A request builder with method, URI, `accept: application/json` and the API key.
+    /// A request builder with method, URI, `accept: application/json` and the credential:
+    /// the API key or session token header, or a shared link's `key=`/`slug=` appended to the
+    /// query (and its token cookie). A slug on a server known to be older than v1.137.0, which
+    /// cannot open links by slug, fails with [`Error::Unsupported`] before a request exists.
     pub fn request_builder(
         &self,
         method: Method,
         path: &str,
         query: Option<&str>,
     ) -> Result<http::request::Builder, Error> {
+        let query = query.filter(|q| !q.is_empty());
+        let with_link;
+        let query = match &self.auth {
+            Auth::SharedLink { key, .. } => {
+                if key.is_slug() {
+                    require_server_at_least(
+                        self,
+                        "opening a shared link by slug",
+                        SHARED_LINK_SLUG_SINCE,
+                    )?;
+                }
+                with_link = match query {
+                    Some(query) => format!("{query}&{}", key.query_pair()),
+                    None => key.query_pair().to_owned(),
+                };
+                Some(with_link.as_str())
+            }
+            _ => query,
+        };
         let mut builder = http::Request::builder()
             .method(method)
             .uri(self.uri(path, query)?)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(key) = &self.api_key {
-            builder = builder.header(API_KEY_HEADER, key.header_value().clone());
+        match &self.auth {
+            Auth::None => {}
+            Auth::ApiKey(key) => {
+                builder = builder.header(API_KEY_HEADER, key.header_value().clone());
+            }
+            Auth::Session(token) => {
+                builder = builder.header(AUTHORIZATION, token.header_value().clone());
+            }
+            Auth::SharedLink { token, .. } => {
+                if let Some(token) = token {
+                    builder = builder.header(COOKIE, token.header_value().clone());
+                }
+            }
         }
         Ok(builder)
     }
@@ -246,7 +585,7 @@ impl fmt::Debug for Server {
                 "base",
                 &format_args!("{}://{}{}", self.scheme, self.authority, self.api_path),
             )
-            .field("api_key", &self.api_key)
+            .field("auth", &self.auth)
             .field("device_id", &self.device_id)
             .field("version", &self.version())
             .finish()

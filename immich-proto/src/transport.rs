@@ -1,7 +1,21 @@
-//! The vocabulary both transports share: the shape of a media answer, the classes of failure,
-//! and which I/O errors mean "the server hung up". Plain data; no I/O happens here.
+//! What every transport shares, defined once: the shape of a media answer, the builder's
+//! options ([`ClientOptions`]), the error type ([`Error`], over the HTTP library's own error)
+//! and which I/O errors mean "the server hung up". Plain data and pure functions; no I/O
+//! happens here.
+//!
+//! A transport keeps only what is its own: how it opens connections (TLS, sockets), how it
+//! sends, and how it sorts its HTTP library's errors into [`Error`]'s variants.
 
-use crate::MediaHead;
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::{
+    ApiError, EtagCache, MediaHead, Server, Session, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+};
 
 /// A media answer: what the head says, and the body (a transport's streaming body, or `Bytes`).
 #[derive(Debug)]
@@ -51,33 +65,453 @@ impl ErrorKind {
     }
 }
 
+/// Everything a transport's client call can fail with: the core's errors plus what moving bytes
+/// can add. `H` is the HTTP library's error (each transport names its `Error` as this type with
+/// its own `H`), kept as the cause of the variants only that library can report.
+///
+/// Tell the cases apart with [`kind`](Self::kind) or the `is_*` helpers. No variant ever holds
+/// a credential: it travels only in a request header or query, which is never part of an error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<H> {
+    /// The protocol core refused an input or read an answer: an error status from the server
+    /// ([`crate::Error::Api`]), a body that does not decode, a body too large, a file that
+    /// changed size during its upload, ...
+    Proto(crate::Error),
+    /// No bytes moved for longer than the configured timeout.
+    Timeout(TimeoutPhase),
+    /// The connection could not be opened (refused, unreachable, name not resolved).
+    Connect(H),
+    /// TLS failed: the handshake (an unknown certificate authority, a name mismatch, ...) or
+    /// unreadable PEM data.
+    Tls(H),
+    /// I/O failed: a local file, or the connection broke before or in the middle of an answer.
+    Io(io::Error),
+    /// Any other HTTP failure: a malformed answer, ...
+    Http(H),
+}
+
+impl<H> Error<H> {
+    /// The broad class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Proto(e) => ErrorKind::of(e),
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Connect(_) => ErrorKind::Connect,
+            Error::Tls(_) => ErrorKind::Tls,
+            Error::Io(_) => ErrorKind::Io,
+            Error::Http(_) => ErrorKind::Http,
+        }
+    }
+
+    /// A connect or read timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// The connection could not be opened (including a connect timeout).
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::Connect(_) | Error::Timeout(TimeoutPhase::Connect)
+        )
+    }
+
+    /// TLS failed.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Tls(_))
+    }
+
+    /// The HTTP status, when the server answered with an error status.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.proto().and_then(crate::Error::status)
+    }
+
+    /// The core's error, if this is one.
+    pub fn proto(&self) -> Option<&crate::Error> {
+        match self {
+            Error::Proto(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The server's error answer (status, message, correlation id), if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        self.proto().and_then(crate::Error::api)
+    }
+
+    /// The permission the API key lacks, when the server refused it for that (`403` with
+    /// "Missing required permission: asset.upload").
+    pub fn missing_permission(&self) -> Option<&str> {
+        self.api().and_then(ApiError::missing_permission)
+    }
+}
+
+impl<H: StdError + Send + Sync + 'static> Error<H> {
+    /// This error as an `io::Error`, for bodies read through `io::Read` or `AsyncRead`;
+    /// `Error::from` turns it back into this error, variant and cause intact. An `Io` error is
+    /// returned as it is, and a timeout has the kind `TimedOut`.
+    pub fn into_io(self) -> io::Error {
+        match self {
+            Error::Io(error) => error,
+            Error::Timeout(_) => io::Error::new(io::ErrorKind::TimedOut, self),
+            other => io::Error::other(other),
+        }
+    }
+}
+
+impl<H> From<crate::Error> for Error<H> {
+    fn from(error: crate::Error) -> Self {
+        Error::Proto(error)
+    }
+}
+
+/// Any I/O error: a local file's, or one that carries an error of ours through an `io::Read`
+/// or `AsyncRead` boundary (a media body's, from [`Error::into_io`]; an upload body's core
+/// error), which comes back out as what it was.
+impl<H: StdError + Send + Sync + 'static> From<io::Error> for Error<H> {
+    fn from(error: io::Error) -> Self {
+        let carries_ours = error
+            .get_ref()
+            .is_some_and(|inner| inner.is::<Self>() || inner.is::<crate::Error>());
+        if !carries_ours {
+            return Error::Io(error);
+        }
+        let kind = error.kind();
+        let Some(inner) = error.into_inner() else {
+            return Error::Io(kind.into());
+        };
+        match inner.downcast::<Self>() {
+            Ok(ours) => *ours,
+            Err(inner) => match inner.downcast::<crate::Error>() {
+                Ok(core) => Error::Proto(*core),
+                Err(other) => Error::Io(io::Error::new(kind, other)),
+            },
+        }
+    }
+}
+
+impl<H: StdError + 'static> fmt::Display for Error<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Proto(e) => e.fmt(f),
+            Error::Timeout(TimeoutPhase::Connect) => {
+                f.write_str("timed out connecting to the server")
+            }
+            Error::Timeout(TimeoutPhase::Read) => {
+                f.write_str("timed out: no data moved to or from the server for too long")
+            }
+            Error::Connect(e) => write!(f, "cannot connect to the server: {}", chain(e)),
+            Error::Tls(e) => write!(f, "TLS failed: {}", chain(e)),
+            Error::Io(e) => write!(f, "I/O failed: {}", chain(e)),
+            Error::Http(e) => write!(f, "HTTP failed: {}", chain(e)),
+        }
+    }
+}
+
+impl<H: StdError + 'static> StdError for Error<H> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Proto(e) => Some(e),
+            Error::Timeout(_) => None,
+            Error::Connect(e) | Error::Tls(e) | Error::Http(e) => Some(e),
+            Error::Io(e) => Some(e),
+        }
+    }
+}
+
+/// An error and the errors behind it, outermost first, looking inside `io::Error`s too: their
+/// `source()` skips the error they wrap, which is where TLS libraries keep theirs. For sorting
+/// an HTTP library's error ("is there a `rustls::Error` in there?").
+pub fn error_causes<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next = Some(error);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current
+            .downcast_ref::<io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+        Some(current)
+    })
+    // Error chains are short; the bound only guards against a cycle.
+    .take(32)
+}
+
+/// `outer: inner: innermost`, each message once, so a one-line message still says why.
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = String::new();
+    for cause in error_causes(error) {
+        let message = cause.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+    }
+    text
+}
+
 /// Whether a failed write means the server closed the connection while we were still sending.
 /// The server may have answered first (a duplicate upload, a 413 from a proxy): a transport then
 /// stops sending and reads that answer instead of reporting the write error.
-pub fn server_hung_up(kind: std::io::ErrorKind) -> bool {
+pub fn server_hung_up(kind: io::ErrorKind) -> bool {
     matches!(
         kind,
-        std::io::ErrorKind::BrokenPipe
-            | std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
     )
+}
+
+/// The options every transport's client builder takes, defined once: where the server is and
+/// who asks ([`Server`]: URL, credential, device id), the timeouts, the extra root certificates,
+/// the certificate check and the ETag cache. A transport's builder holds one and offers the
+/// same setters ([`client_builder_options!`](crate::client_builder_options)); what only one
+/// transport has (bring your own hyper client or ureq agent) stays in its builder.
+///
+/// A settings error (a bad URL or key) is kept until [`build`](Self::build), so the setters
+/// chain without `?`.
+#[derive(Debug)]
+pub struct ClientOptions {
+    server: Result<Server, crate::Error>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Duration,
+    root_certificates_pem: Vec<Vec<u8>>,
+    accept_invalid_certs: bool,
+    etag_cache: Option<(usize, usize)>,
+}
+
+/// What a transport builds its client from: the [`ClientOptions`], checked, with the defaults
+/// filled in.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ClientSettings {
+    /// The server settings, with the ETag cache when one was asked for.
+    pub session: Session,
+    /// How long a request may move no bytes at all, in either direction.
+    pub read_timeout: Duration,
+    /// How to open connections, for a transport that builds its own HTTP client.
+    pub connection: ConnectionSettings,
+}
+
+/// How a transport's own HTTP client opens connections.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ConnectionSettings {
+    /// The longest a connection may take to open (name lookup, TCP, TLS handshake).
+    pub connect_timeout: Duration,
+    /// PEM data whose certificates are trusted besides the usual roots.
+    pub root_certificates_pem: Vec<Vec<u8>>,
+    /// Accept any server certificate (see `danger_accept_invalid_certs`).
+    pub accept_invalid_certs: bool,
+}
+
+impl ClientOptions {
+    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
+    /// prefix; see [`Server::new`]). A bad URL is reported by [`build`](Self::build).
+    pub fn new(base_url: &str) -> Self {
+        Self::from_result(Server::new(base_url))
+    }
+
+    /// Starts from server settings built with [`Server`].
+    pub fn from_server(server: Server) -> Self {
+        Self::from_result(Ok(server))
+    }
+
+    fn from_result(server: Result<Server, crate::Error>) -> Self {
+        ClientOptions {
+            server,
+            connect_timeout: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            root_certificates_pem: Vec::new(),
+            accept_invalid_certs: false,
+            etag_cache: None,
+        }
+    }
+
+    crate::__client_option_setters!(options);
+
+    /// Checks the options and fills in the defaults. `shared_http_client` says the transport was
+    /// handed an HTTP client to send through: its connect timeout and TLS settings are its own,
+    /// so setting them here too is refused rather than silently ignored.
+    pub fn build(self, shared_http_client: bool) -> Result<ClientSettings, crate::Error> {
+        let server = self.server?;
+        let connection_options_set = self.connect_timeout.is_some()
+            || !self.root_certificates_pem.is_empty()
+            || self.accept_invalid_certs;
+        if shared_http_client && connection_options_set {
+            return Err(crate::Error::InvalidInput {
+                what: "client builder",
+                reason: "the connect timeout and certificate options configure the HTTP client \
+                         the builder creates; set them on your own client instead"
+                    .to_owned(),
+            });
+        }
+        let mut session = Session::new(server);
+        if let Some((max_entries, max_bytes)) = self.etag_cache {
+            session = session.with_etag_cache(EtagCache::new(max_entries, max_bytes));
+        }
+        Ok(ClientSettings {
+            session,
+            read_timeout: self.read_timeout,
+            connection: ConnectionSettings {
+                connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                root_certificates_pem: self.root_certificates_pem,
+                accept_invalid_certs: self.accept_invalid_certs,
+            },
+        })
+    }
+}
+
+/// The setters of [`ClientOptions`], each written once and expanded twice: on `ClientOptions`
+/// itself (`options`), and on a transport's builder (`builder`, through
+/// [`client_builder_options!`](crate::client_builder_options)), where each forwards to the
+/// builder's `options` field.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client_option_setters {
+    ($mode:ident) => {
+        $crate::__client_option_setter! { $mode
+            /// The API key, sent as `x-api-key` (never logged or shown in errors). Replaces any
+            /// other credential.
+            fn api_key(self, key: &str) {
+                self.server = self.server.and_then(|server| server.with_api_key(key));
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// A login session's token (from a login, stored with
+            /// [`SessionToken::expose_secret`](crate::SessionToken::expose_secret)), sent as
+            /// `Authorization: Bearer` instead of an API key. Never logged or shown in errors.
+            fn session_token(self, token: &str) {
+                self.server = self.server.and_then(|server| server.with_session_token(token));
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Opens a shared link by its key (the secret part of `/share/{key}`): every request
+            /// carries `key=<key>` in its query and sees only what the link shows. Replaces an
+            /// API key.
+            fn shared_link_key(self, key: &str) {
+                self.server = self.server.and_then(|server| server.with_shared_link_key(key));
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Opens a shared link by its custom slug (`/s/{slug}`, Immich v1.137+): every
+            /// request carries `slug=<slug>` in its query. Replaces an API key.
+            fn shared_link_slug(self, slug: &str) {
+                self.server = self.server.and_then(|server| server.with_shared_link_slug(slug));
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// The device id servers before v3 require on uploads (default `immich-rs`).
+            fn device_id(self, device_id: impl Into<String>) {
+                self.server = self.server.map(|server| server.with_device_id(device_id));
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// How long opening a connection may take: name lookup, TCP connect and TLS
+            /// handshake (default [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT)).
+            fn connect_timeout(self, timeout: std::time::Duration) {
+                self.connect_timeout = Some(timeout);
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// How long a request may move no bytes at all, in either direction (default
+            /// [`DEFAULT_READ_TIMEOUT`](crate::DEFAULT_READ_TIMEOUT)). Every chunk sent or
+            /// received starts the wait again, so a long upload over a slow link that keeps
+            /// moving is never cut off. Applies to a shared HTTP client too.
+            fn read_timeout(self, timeout: std::time::Duration) {
+                self.read_timeout = timeout;
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Also trusts the certificate authorities in this PEM data (a home server's own
+            /// CA, or its self-signed certificate), besides the usual roots. May be called
+            /// several times; PEM data that holds no certificate is a TLS error at `build`.
+            fn add_root_certificate_pem(self, pem: &[u8]) {
+                self.root_certificates_pem.push(pem.to_vec());
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Accepts any server certificate: expired, self-signed, for another name. Anyone
+            /// on the path can then read and change the traffic, API key included. Prefer
+            /// `add_root_certificate_pem`.
+            fn danger_accept_invalid_certs(self, accept: bool) {
+                self.accept_invalid_certs = accept;
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Turns on the ETag cache, holding at most `max_entries` answers and `max_bytes`
+            /// of bodies.
+            fn etag_cache(self, max_entries: usize, max_bytes: usize) {
+                self.etag_cache = Some((max_entries, max_bytes));
+            }
+        }
+    };
+}
+
+/// One setter of [`__client_option_setters!`]: the body itself on `ClientOptions`, a
+/// forwarding call on a builder.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client_option_setter {
+    (options $(#[$doc:meta])* fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block) => {
+        $(#[$doc])*
+        pub fn $name(mut $this $(, $arg: $type)*) -> Self {
+            $body
+            $this
+        }
+    };
+    (builder $(#[$doc:meta])* fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block) => {
+        $(#[$doc])*
+        pub fn $name(mut $this $(, $arg: $type)*) -> Self {
+            $this.options = $this.options.$name($($arg),*);
+            $this
+        }
+    };
+}
+
+/// The constructors and setters of [`ClientOptions`] on a transport's client builder, expanded
+/// once inside its `impl ClientBuilder { .. }`. The builder must have a field
+/// `options: ClientOptions` and an associated function `from_options(ClientOptions) -> Self`.
+#[macro_export]
+macro_rules! client_builder_options {
+    () => {
+        /// Starts from the server's base URL (`https://photos.example.com`, with an optional
+        /// path prefix; see [`Server::new`](crate::Server::new)). Settings errors are reported
+        /// by [`build`](Self::build).
+        pub fn new(base_url: &str) -> Self {
+            Self::from_options($crate::transport::ClientOptions::new(base_url))
+        }
+
+        /// Starts from settings built with the core's [`Server`](crate::Server).
+        pub fn from_server(server: $crate::Server) -> Self {
+            Self::from_options($crate::transport::ClientOptions::from_server(server))
+        }
+
+        $crate::__client_option_setters!(builder);
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn hang_ups_are_told_from_other_write_errors() {
-        assert!(server_hung_up(std::io::ErrorKind::BrokenPipe));
-        assert!(server_hung_up(std::io::ErrorKind::ConnectionReset));
-        assert!(!server_hung_up(std::io::ErrorKind::PermissionDenied));
-        assert!(!server_hung_up(std::io::ErrorKind::TimedOut));
-    }
+    type TestError = Error<io::Error>;
 
     #[test]
-    fn core_errors_are_status_or_protocol() {
-        let api = crate::error_from_response(
+    fn hang_ups_are_told_from_other_write_errors() {
+        assert!(server_hung_up(io::ErrorKind::BrokenPipe));
+        assert!(server_hung_up(io::ErrorKind::ConnectionReset));
+        assert!(!server_hung_up(io::ErrorKind::PermissionDenied));
+        assert!(!server_hung_up(io::ErrorKind::TimedOut));
+    }
+
+    fn not_found() -> crate::Error {
+        crate::error_from_response(
             &http::Response::builder()
                 .status(404)
                 .body(())
@@ -85,11 +519,101 @@ mod tests {
                 .into_parts()
                 .0,
             b"{}",
-        );
-        assert_eq!(ErrorKind::of(&api), ErrorKind::Status);
+        )
+    }
+
+    #[test]
+    fn core_errors_are_status_or_protocol() {
+        assert_eq!(ErrorKind::of(&not_found()), ErrorKind::Status);
         assert_eq!(
             ErrorKind::of(&crate::Error::InvalidApiKey),
             ErrorKind::Protocol
         );
+        let status = TestError::from(not_found());
+        assert_eq!(status.kind(), ErrorKind::Status);
+        assert_eq!(status.status(), Some(StatusCode::NOT_FOUND));
+        assert!(!status.is_timeout() && !status.is_connect() && !status.is_tls());
+    }
+
+    #[test]
+    fn errors_cross_io_boundaries_intact() {
+        let timeout = TestError::Timeout(TimeoutPhase::Read).into_io();
+        assert_eq!(timeout.kind(), io::ErrorKind::TimedOut);
+        assert!(matches!(
+            TestError::from(timeout),
+            Error::Timeout(TimeoutPhase::Read)
+        ));
+        let refused = TestError::Connect(io::ErrorKind::ConnectionRefused.into()).into_io();
+        assert!(TestError::from(refused).is_connect());
+        let core = io::Error::other(crate::Error::FileSizeChanged {
+            expected: 2,
+            actual: 1,
+        });
+        assert!(matches!(
+            TestError::from(core),
+            Error::Proto(crate::Error::FileSizeChanged { .. })
+        ));
+        let plain = io::Error::new(io::ErrorKind::NotFound, "no such file");
+        let plain = TestError::from(plain).into_io();
+        assert_eq!(plain.kind(), io::ErrorKind::NotFound);
+        assert!(matches!(TestError::from(plain), Error::Io(_)));
+    }
+
+    #[test]
+    fn messages_name_every_cause_once() {
+        let inner = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
+        let outer = io::Error::new(io::ErrorKind::Other, inner);
+        assert_eq!(
+            TestError::Connect(outer).to_string(),
+            "cannot connect to the server: connection refused"
+        );
+        let wrapped = io::Error::other(format!("handshake: {}", "bad certificate"));
+        assert_eq!(
+            TestError::Tls(io::Error::other(wrapped)).to_string(),
+            "TLS failed: handshake: bad certificate"
+        );
+    }
+
+    #[test]
+    fn options_fill_in_the_defaults() {
+        let settings = ClientOptions::new("http://photos.local:2283")
+            .api_key("secret")
+            .etag_cache(10, 1000)
+            .build(false)
+            .unwrap();
+        assert_eq!(settings.read_timeout, DEFAULT_READ_TIMEOUT);
+        assert_eq!(
+            settings.connection.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT
+        );
+        assert!(settings.session.cache().is_some());
+        assert!(settings.session.server().api_key().is_some());
+    }
+
+    #[test]
+    fn options_report_settings_errors_at_build() {
+        let bad_url = ClientOptions::new("photos.local").api_key("secret");
+        assert!(matches!(
+            bad_url.build(false),
+            Err(crate::Error::InvalidUrl { .. })
+        ));
+        let bad_key = ClientOptions::new("http://photos.local").api_key("bad\nkey");
+        assert_eq!(bad_key.build(false).unwrap_err(), crate::Error::InvalidApiKey);
+    }
+
+    #[test]
+    fn a_shared_http_client_takes_no_connection_options() {
+        let plain = ClientOptions::new("https://photos.local").read_timeout(Duration::from_secs(1));
+        assert!(plain.build(true).is_ok());
+        for options in [
+            ClientOptions::new("https://photos.local").connect_timeout(Duration::from_secs(1)),
+            ClientOptions::new("https://photos.local").add_root_certificate_pem(b"pem"),
+            ClientOptions::new("https://photos.local").danger_accept_invalid_certs(true),
+        ] {
+            assert!(matches!(
+                options.build(true),
+                Err(crate::Error::InvalidInput { .. })
+            ));
+        }
     }
 }

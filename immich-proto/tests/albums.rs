@@ -427,3 +427,195 @@ fn album_assets_need_the_version_and_good_ids_first() {
     let assets = run_flow(&mut AlbumAssets::new(vec![]), &v3(), vec![]).unwrap();
     assert!(assets.is_empty());
 }
+
+// ---- getAllAlbums filters: assetId, isOwned, isShared -----------------------------------
+
+fn albums_uri(query: &str) -> String {
+    if query.is_empty() {
+        format!("{BASE}/albums")
+    } else {
+        format!("{BASE}/albums?{query}")
+    }
+}
+
+/// The ids of the albums a flow answers.
+fn album_ids(albums: &[Album]) -> Vec<String> {
+    ids(albums.iter().map(|a| &a.id))
+}
+
+#[test]
+fn all_albums_filters_on_v3_go_to_the_server_as_given() {
+    type Case = (fn() -> GetAllAlbums, &'static str);
+    let cases: [Case; 8] = [
+        (GetAllAlbums::new, ""),
+        (|| GetAllAlbums::new().owned(true), "isOwned=true"),
+        (|| GetAllAlbums::new().owned(false), "isOwned=false"),
+        (|| GetAllAlbums::new().shared(true), "isShared=true"),
+        (|| GetAllAlbums::new().shared(false), "isShared=false"),
+        (
+            || GetAllAlbums::new().shared(false).owned(true),
+            "isOwned=true&isShared=false",
+        ),
+        (
+            || GetAllAlbums::new().owned(false).shared(true),
+            "isOwned=false&isShared=true",
+        ),
+        (
+            || GetAllAlbums::new().asset_id(asset(1)),
+            "assetId=a55e7000-0000-4000-8000-000000000001",
+        ),
+    ];
+    for (flow, query) in cases {
+        for server in [v3(), server(Some((3, 1, 0)))] {
+            let albums = run_flow(
+                &mut flow(),
+                &server,
+                vec![(get(&albums_uri(query)), support::ok("[]"))],
+            )
+            .unwrap();
+            assert!(albums.is_empty());
+        }
+    }
+}
+
+#[test]
+fn all_albums_of_an_asset_with_filters_on_v3_intersect_two_answers() {
+    // v3 ignores isOwned/isShared next to assetId: the flow asks for both and intersects.
+    let albums = run_flow(
+        &mut GetAllAlbums::new().asset_id(asset(1)).owned(true),
+        &v3(),
+        vec![
+            (
+                get(&albums_uri(&format!("assetId={}", asset(1)))),
+                ok_fixture("albums/getAllAlbums.v3.asset.json"),
+            ),
+            (
+                get(&albums_uri("isOwned=true")),
+                ok_fixture("albums/getAllAlbums.v3.owned.json"),
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(album_ids(&albums), ids([album(1)]));
+}
+
+/// The old-server fixtures: `GET /albums` lists Ann's albums 3, 1, 2; `?shared=true` albums 3
+/// (Ann's, shared with Bob, listed twice) and 4 (Bob's, shared with Ann); `?shared=false`
+/// albums 1 and 2; `?assetId=` albums 3 (twice) and 4.
+fn old_answer(query: &str) -> Response<bytes::Bytes> {
+    ok_fixture(match query {
+        "" => "albums/getAllAlbums.v1_118.owned.json",
+        "shared=true" => "albums/getAllAlbums.v1_118.shared.json",
+        "shared=false" => "albums/getAllAlbums.v1_118.unshared.json",
+        _ => "albums/getAllAlbums.v1_118.asset.json",
+    })
+}
+
+#[test]
+fn all_albums_filters_on_an_old_server_never_send_is_owned_or_is_shared() {
+    type Case = (fn() -> GetAllAlbums, &'static [&'static str], Vec<AlbumId>);
+    const ASSET1: &str = "assetId=a55e7000-0000-4000-8000-000000000001";
+    let cases: Vec<Case> = vec![
+        // Owned: the plain list, which means "mine" before v3.
+        (
+            || GetAllAlbums::new().owned(true),
+            &[""],
+            vec![album(3), album(1), album(2)],
+        ),
+        // Shared with me: the shared ones minus mine.
+        (
+            || GetAllAlbums::new().owned(false),
+            &["shared=true", ""],
+            vec![album(4)],
+        ),
+        (
+            || GetAllAlbums::new().owned(false).shared(true),
+            &["shared=true", ""],
+            vec![album(4)],
+        ),
+        (
+            || GetAllAlbums::new().shared(true),
+            &["shared=true"],
+            vec![album(3), album(4)],
+        ),
+        (
+            || GetAllAlbums::new().shared(false),
+            &["shared=false"],
+            vec![album(1), album(2)],
+        ),
+        (
+            || GetAllAlbums::new().owned(true).shared(false),
+            &["shared=false"],
+            vec![album(1), album(2)],
+        ),
+        // Mine and shared: mine minus the unshared ones.
+        (
+            || GetAllAlbums::new().owned(true).shared(true),
+            &["", "shared=false"],
+            vec![album(3)],
+        ),
+        // Shared with me and not shared cannot both hold: no request at all.
+        (
+            || GetAllAlbums::new().owned(false).shared(false),
+            &[],
+            vec![],
+        ),
+        // assetId exists on every version, and is the same request.
+        (
+            || GetAllAlbums::new().asset_id(asset(1)),
+            &[ASSET1],
+            vec![album(3), album(4)],
+        ),
+        (
+            || GetAllAlbums::new().asset_id(asset(1)).owned(false),
+            &[ASSET1, "shared=true", ""],
+            vec![album(4)],
+        ),
+        (
+            || GetAllAlbums::new().asset_id(asset(1)).shared(false),
+            &[ASSET1, "shared=false"],
+            vec![],
+        ),
+        (
+            || {
+                GetAllAlbums::new()
+                    .asset_id(asset(1))
+                    .owned(false)
+                    .shared(false)
+            },
+            &[],
+            vec![],
+        ),
+    ];
+    for (flow, queries, expected) in cases {
+        // v1.118 and the last release with `shared`.
+        for server in [v1(), server(Some((2, 7, 5)))] {
+            let uris: Vec<String> = queries.iter().map(|q| albums_uri(q)).collect();
+            let transcript = uris
+                .iter()
+                .zip(queries)
+                .map(|(uri, query)| (get(uri), old_answer(query)))
+                .collect();
+            let albums = run_flow(&mut flow(), &server, transcript).unwrap();
+            assert_eq!(album_ids(&albums), ids(&expected), "{queries:?}");
+        }
+    }
+}
+
+#[test]
+fn all_albums_check_the_asset_id_before_any_request() {
+    // v3 wants a version-4 UUID; older servers take any UUID.
+    let v7 = AssetId::parse(V7).unwrap();
+    let mut flow = GetAllAlbums::new().asset_id(v7.clone());
+    assert!(matches!(
+        flow.step(&v3(), None),
+        Err(Error::InvalidId { kind: "asset", .. })
+    ));
+    let mut flow = GetAllAlbums::new().asset_id(v7);
+    assert!(matches!(flow.step(&v1(), None), Ok(Step::Send(_))));
+    let mut flow = GetAllAlbums::new().asset_id(AssetId::new_unchecked("../x"));
+    assert!(matches!(
+        flow.step(&v1(), None),
+        Err(Error::InvalidId { kind: "asset", .. })
+    ));
+}

@@ -16,6 +16,7 @@ use immich_proto::assets::{
     CheckBulkUpload, DeleteAssets, DownloadAsset, GetAssetInfo, GetAssetStatistics, PlayAssetVideo,
     UpdateAsset, UpdateAssets, UploadAsset, ViewAsset,
 };
+use immich_proto::authentication::{Login, Logout, ValidateAccessToken};
 use immich_proto::map::GetMapMarkers;
 use immich_proto::memories::SearchMemories;
 use immich_proto::people::{GetAllPeople, GetPerson, GetPersonThumbnail, PeopleCount};
@@ -24,7 +25,9 @@ use immich_proto::server::{
     GetAboutInfo, GetServerFeatures, GetServerStatistics, GetServerVersion, GetStorage,
     GetSupportedMediaTypes, GetVersionCheck, MediaKind, PingServer, SupportedMediaTypes,
 };
-use immich_proto::shared_links::{CreateSharedLink, GetAllSharedLinks, RemoveSharedLink};
+use immich_proto::shared_links::{
+    CreateSharedLink, GetAllSharedLinks, GetMySharedLink, RemoveSharedLink, SharedLinkLogin,
+};
 use immich_proto::stacks::SearchStacks;
 use immich_proto::tags::{GetAllTags, GetTagById};
 use immich_proto::timeline::{GetTimeBucket, GetTimeBuckets};
@@ -364,6 +367,11 @@ const DOCUMENT: &[(&str, Option<&str>)] = &[
     ("getTimeBucket", Some("asset.read")),
     ("getMapMarkers", Some("map.read")),
     ("searchStacks", Some("stack.read")),
+    ("login", None),
+    ("logout", None),
+    ("validateAccessToken", None),
+    ("getMySharedLink", None),
+    ("sharedLinkLogin", None),
 ];
 
 /// One operation type: its name in the crate, operationId and declared permission.
@@ -414,6 +422,7 @@ fn catalogue() -> Vec<Entry> {
             GetAssetInfo, UpdateAsset, UpdateAssets, DeleteAssets, GetAssetStatistics,
             CheckBulkUpload, EmptyTrash,
             SearchMemories, GetTimeBuckets, GetTimeBucket, GetMapMarkers, SearchStacks,
+            Login, Logout, ValidateAccessToken, GetMySharedLink, SharedLinkLogin,
         ],
         media: [ViewAsset, PlayAssetVideo, DownloadAsset, GetPersonThumbnail],
         inherent: [UploadAsset],

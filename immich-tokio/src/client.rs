@@ -68,88 +68,24 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.
+/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`. The options both
+/// transports take are the core's [`ClientOptions`]; only [`http_client`](Self::http_client) is
+/// this crate's own.
 #[derive(Debug)]
 pub struct ClientBuilder {
-    server: Result<Server, immich_proto::Error>,
-    connect_timeout: Option<Duration>,
-    read_timeout: Duration,
-    extra_roots: Vec<Vec<u8>>,
-    accept_invalid_certs: bool,
-    etag_cache: Option<(usize, usize)>,
+    options: ClientOptions,
     http: Option<HttpClient>,
 }
 
 impl ClientBuilder {
-    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
-    /// prefix; see [`Server::new`]). Settings errors are reported by [`build`](Self::build).
-    pub fn new(base_url: &str) -> Self {
-        Self::from_result(Server::new(base_url))
-    }
+    immich_proto::client_builder_options!();
 
-    /// Starts from settings built with the core's [`Server`].
-    pub fn from_server(server: Server) -> Self {
-        Self::from_result(Ok(server))
-    }
-
-    fn from_result(server: Result<Server, immich_proto::Error>) -> Self {
+    /// Starts from options set up with the core's [`ClientOptions`].
+    pub fn from_options(options: ClientOptions) -> Self {
         ClientBuilder {
-            server,
-            connect_timeout: None,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            extra_roots: Vec::new(),
-            accept_invalid_certs: false,
-            etag_cache: None,
+            options,
             http: None,
         }
-    }
-
-    /// The API key, sent as `x-api-key` (never logged or shown in errors).
-    pub fn api_key(mut self, key: &str) -> Self {
-        self.server = self.server.and_then(|s| s.with_api_key(key));
-        self
-    }
-
-    /// The device id servers before v3 require on uploads (default `immich-rs`).
-    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
-        self.server = self.server.map(|s| s.with_device_id(device_id));
-        self
-    }
-
-    /// How long opening a connection may take (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// How long a request may move no bytes at all, in either direction (default
-    /// [`DEFAULT_READ_TIMEOUT`]). Every chunk sent or received starts the wait again, so a long
-    /// upload over a slow link that keeps moving is never cut off. Applies to a shared
-    /// [`http_client`](Self::http_client) too.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// Also trusts the certificate authorities in this PEM data (a home server's own CA, or its
-    /// self-signed certificate). May be called several times.
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.extra_roots.push(pem.to_vec());
-        self
-    }
-
-    /// Accepts any server certificate: expired, self-signed, for another name. Anyone on the
-    /// path can then read and change the traffic, API key included. Prefer
-    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.accept_invalid_certs = accept;
-        self
-    }
-
-    /// Turns on the ETag cache, holding at most `max_entries` answers and `max_bytes` of bodies.
-    pub fn etag_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
-        self.etag_cache = Some((max_entries, max_bytes));
-        self
     }
 
     /// Sends through this pooled client instead of building one, to share its pool: for example
@@ -217,23 +153,21 @@ impl ClientBuilder {
     }
 
     /// Builds the client. No request is sent; call [`Client::setup`] to learn the version.
-    /// Fails on an invalid URL or API key, unreadable PEM data, or conflicting options.
+    /// Fails on an invalid URL or credential, unreadable PEM data, or conflicting options.
     pub fn build(self) -> Result<Client, Error> {
-        let server = self.server?;
-        let connection_options_set = self.connect_timeout.is_some()
-            || !self.extra_roots.is_empty()
-            || self.accept_invalid_certs;
+        let settings = self.options.build(self.http.is_some())?;
         let http = match self.http {
-            Some(_) if connection_options_set => return Err(shared_client_conflict().into()),
             Some(http) => http,
             None => {
-                let config = tls::client_config(&self.extra_roots, self.accept_invalid_certs)?;
+                let connection = settings.connection;
+                let config = tls::client_config(
+                    &connection.root_certificates_pem,
+                    connection.accept_invalid_certs,
+                )?;
                 let mut tcp = HttpConnector::new();
                 tcp.enforce_http(false);
                 tcp.set_nodelay(true);
-                tcp.set_connect_timeout(Some(
-                    self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                ));
+                tcp.set_connect_timeout(Some(connection.connect_timeout));
                 let connector = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(config)
                     .https_or_http()
@@ -245,27 +179,13 @@ impl ClientBuilder {
                     .build(connector)
             }
         };
-        let mut session = Session::new(server);
-        if let Some((entries, bytes)) = self.etag_cache {
-            session = session.with_etag_cache(EtagCache::new(entries, bytes));
-        }
         Ok(Client {
             inner: Arc::new(Inner {
-                session,
+                session: settings.session,
                 http,
-                read_timeout: self.read_timeout,
+                read_timeout: settings.read_timeout,
             }),
         })
-    }
-}
-
-/// The same refusal as immich-blocking's for options a shared client cannot take.
-fn shared_client_conflict() -> immich_proto::Error {
-    immich_proto::Error::InvalidInput {
-        what: "client builder",
-        reason: "the connect timeout and certificate options configure the HTTP client the \
-                 builder creates; set them on your own client instead"
-            .to_owned(),
     }
 }
 
@@ -278,6 +198,18 @@ impl Client {
     /// A client with an API key and default settings.
     pub fn new(base_url: &str, api_key: &str) -> Result<Client, Error> {
         ClientBuilder::new(base_url).api_key(api_key).build()
+    }
+
+    /// A client for the same server and connection pool with other settings (another
+    /// credential, after a login); the core's [`Session::for_server`] decides what carries over.
+    pub(crate) fn with_server(&self, server: Server) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                session: self.inner.session.for_server(server),
+                http: self.inner.http.clone(),
+                read_timeout: self.inner.read_timeout,
+            }),
+        }
     }
 
     /// The session: server settings, learned version, ETag cache.

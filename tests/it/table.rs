@@ -170,6 +170,8 @@ enum Call {
     Me,
     Albums,
     AlbumsNamed(&'static str),
+    /// `run(GetAllAlbums)` with its filters; with `link`, first a shared link for Holidays.
+    AlbumsFiltered(AlbumFilters),
     /// Album name and the ids of the assets it carries.
     Album(String),
     AlbumAssets(Vec<String>),
@@ -261,6 +263,70 @@ enum Call {
     MediaTypes,
     MyApiKey,
     Capabilities,
+}
+
+/// The filters of an [`Call::AlbumsFiltered`] call.
+#[derive(Debug, Clone, Default)]
+struct AlbumFilters {
+    asset: Option<String>,
+    owned: Option<bool>,
+    shared: Option<bool>,
+    /// Create a shared link for Holidays first (an album with a link counts as shared).
+    link: bool,
+}
+
+impl AlbumFilters {
+    fn owned(owned: bool) -> Self {
+        AlbumFilters {
+            owned: Some(owned),
+            ..Self::default()
+        }
+    }
+    fn shared(shared: bool) -> Self {
+        AlbumFilters {
+            shared: Some(shared),
+            ..Self::default()
+        }
+    }
+    fn asset(asset: String) -> Self {
+        AlbumFilters {
+            asset: Some(asset),
+            ..Self::default()
+        }
+    }
+    fn and_owned(mut self, owned: bool) -> Self {
+        self.owned = Some(owned);
+        self
+    }
+    fn and_shared(mut self, shared: bool) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+    fn with_link(mut self) -> Self {
+        self.link = true;
+        self
+    }
+    fn flow(&self) -> immich_proto::albums::GetAllAlbums {
+        let mut flow = immich_proto::albums::GetAllAlbums::new();
+        if let Some(asset) = &self.asset {
+            flow = flow.asset_id(AssetId::new_unchecked(asset.as_str()));
+        }
+        if let Some(owned) = self.owned {
+            flow = flow.owned(owned);
+        }
+        if let Some(shared) = self.shared {
+            flow = flow.shared(shared);
+        }
+        flow
+    }
+}
+
+/// The request lines of a log, without the shared link a case may create first.
+fn album_lines(log: &[LoggedRequest]) -> Vec<String> {
+    lines(log)
+        .into_iter()
+        .filter(|l| l.starts_with("GET /api/albums"))
+        .collect()
 }
 
 type LogCheck = fn(&[LoggedRequest]) -> Result<(), String>;
@@ -453,6 +519,62 @@ fn cases() -> Vec<Case> {
         case("albums on v2.3.1: merged too", Call::Albums, Expect::Is(names(&["Family", "From Bob", "Holidays"])))
             .on(Options::old(Version::V2)),
         case("albums named (case-insensitive)", Call::AlbumsNamed("FAM"), Expect::Is(names(&["Family"]))),
+        // Seeded: Holidays (mine, not shared, beach), Family (mine, shared with Bob, family),
+        // From Bob (Bob's, shared with me, bob).
+        case("albums on v3: owned(false) is isOwned=false", Call::AlbumsFiltered(AlbumFilters::owned(false)),
+             Expect::Is(names(&["From Bob"])))
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?isOwned=false"], || format!("{:?}", lines(log)))),
+        case("albums on v3: owned and not shared", Call::AlbumsFiltered(AlbumFilters::owned(true).and_shared(false)),
+             Expect::Is(names(&["Holidays"])))
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?isOwned=true&isShared=false"], || format!("{:?}", lines(log)))),
+        case("albums on v3: a shared link makes an album shared", Call::AlbumsFiltered(AlbumFilters::shared(true).with_link()),
+             Expect::Is(names(&["Family", "From Bob", "Holidays"])))
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?isShared=true"], || format!("{:?}", lines(log)))),
+        case("albums on v3: shared with me and not shared is nothing", Call::AlbumsFiltered(AlbumFilters::owned(false).and_shared(false)),
+             Expect::Is(Outcome::Names(vec![]))),
+        case("albums of an asset on v3: assetId", Call::AlbumsFiltered(AlbumFilters::asset(asset_bob())),
+             Expect::Is(names(&["From Bob"])))
+            .log(|log| ensure(album_lines(log) == [format!("GET /api/albums?assetId={}", asset_bob())], || format!("{:?}", lines(log)))),
+        case("albums of an asset on v3, owned only: the server ignores isOwned next to assetId, the flow intersects",
+             Call::AlbumsFiltered(AlbumFilters::asset(asset_bob()).and_owned(true)),
+             Expect::Is(Outcome::Names(vec![])))
+            .log(|log| ensure(album_lines(log) == [format!("GET /api/albums?assetId={}", asset_bob()), "GET /api/albums?isOwned=true".into()],
+                              || format!("{:?}", lines(log)))),
+        case("albums on v1.118: owned(false) is shared=true minus the plain list (mine), never isOwned",
+             Call::AlbumsFiltered(AlbumFilters::owned(false)), Expect::Is(names(&["From Bob"])))
+            .on(old())
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?shared=true", "GET /api/albums"], || format!("{:?}", lines(log)))),
+        case("albums on v1.118: owned(true) is the plain list", Call::AlbumsFiltered(AlbumFilters::owned(true)),
+             Expect::Is(names(&["Family", "Holidays"])))
+            .on(old())
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums"], || format!("{:?}", lines(log)))),
+        case("albums on v1.118: shared(true) is shared=true", Call::AlbumsFiltered(AlbumFilters::shared(true)),
+             Expect::Is(names(&["Family", "From Bob"])))
+            .on(old())
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?shared=true"], || format!("{:?}", lines(log)))),
+        case("albums on v2.3.1: shared(false) is shared=false", Call::AlbumsFiltered(AlbumFilters::shared(false)),
+             Expect::Is(names(&["Holidays"])))
+            .on(Options::old(Version::V2))
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums?shared=false"], || format!("{:?}", lines(log)))),
+        case("albums on v2.3.1: owned and shared is the plain list minus shared=false (a link counts)",
+             Call::AlbumsFiltered(AlbumFilters::owned(true).and_shared(true).with_link()),
+             Expect::Is(names(&["Family", "Holidays"])))
+            .on(Options::old(Version::V2))
+            .log(|log| ensure(album_lines(log) == ["GET /api/albums", "GET /api/albums?shared=false"], || format!("{:?}", lines(log)))),
+        case("albums on v1.118: shared with me and not shared asks nothing",
+             Call::AlbumsFiltered(AlbumFilters::owned(false).and_shared(false)), Expect::Is(Outcome::Names(vec![])))
+            .on(old())
+            .log(log_is_empty),
+        case("albums of an asset on v1.118: assetId", Call::AlbumsFiltered(AlbumFilters::asset(asset_family())),
+             Expect::Is(names(&["Family"])))
+            .on(old())
+            .log(|log| ensure(album_lines(log) == [format!("GET /api/albums?assetId={}", asset_family())], || format!("{:?}", lines(log)))),
+        case("albums of an asset on v1.118, shared with me only: assetId within shared=true minus mine",
+             Call::AlbumsFiltered(AlbumFilters::asset(asset_bob()).and_owned(false)), Expect::Is(names(&["From Bob"])))
+            .on(old())
+            .log(|log| ensure(album_lines(log) == [format!("GET /api/albums?assetId={}", asset_bob()),
+                                                   "GET /api/albums?shared=true".into(), "GET /api/albums".into()],
+                              || format!("{:?}", lines(log)))),
         case("album info on v3 carries no assets", Call::Album(album_holidays()), Expect::Is(Outcome::Names(vec!["Holidays".into(), "count=1".into()]))),
         case("album info on v1.118 carries its assets", Call::Album(album_from_bob()),
              Expect::Is(Outcome::Names(vec!["From Bob".into(), "count=1".into(), asset_bob()]))).on(old()),
@@ -1333,6 +1455,15 @@ macro_rules! manage_calls {
                     format!("upload={}", caps.can_run::<immich_proto::assets::CheckBulkUpload>()),
                     format!("ping={}", caps.can_run::<immich_proto::server::PingServer>()),
                 ])
+            }
+            Call::AlbumsFiltered(filters) => {
+                if filters.link {
+                    let link = CreateSharedLink::for_album(album_id(&fixtures::album_holidays()));
+                    client.create_shared_link(link)$($aw)*?;
+                }
+                Outcome::Names(sorted(
+                    client.run(filters.flow())$($aw)*?.into_iter().map(|a| a.album_name).collect(),
+                ))
             }
             other => unreachable!("not an issue-5 call: {other:?}"),
         }

@@ -8,6 +8,7 @@
 pub mod bench;
 #[cfg(unix)]
 pub mod prism;
+pub mod samples;
 pub mod server;
 
 pub use server::{Fault, FaultRule, LoggedRequest, Options, TestServer, Version};

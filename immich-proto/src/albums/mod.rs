@@ -53,3 +53,6 @@ fn out_of_order(operation: &'static str, got_response: bool) -> Error {
         reason,
     }
 }
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

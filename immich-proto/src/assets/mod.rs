@@ -37,3 +37,6 @@ pub use get_asset_info::GetAssetInfo;
 pub use get_asset_statistics::{AssetStatistics, GetAssetStatistics};
 pub use update_asset::{AssetChanges, UpdateAsset};
 pub use update_assets::UpdateAssets;
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

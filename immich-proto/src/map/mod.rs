@@ -3,3 +3,6 @@
 mod get_map_markers;
 
 pub use get_map_markers::{GetMapMarkers, MapMarker};
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

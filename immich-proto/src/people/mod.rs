@@ -12,3 +12,6 @@ pub use get_person::GetPerson;
 pub use get_person_thumbnail::GetPersonThumbnail;
 pub use model::{filter_people_by_name, PeoplePage, Person};
 pub use people_count::PeopleCount;
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

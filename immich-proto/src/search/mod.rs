@@ -16,3 +16,6 @@ pub use search_smart::SearchSmart;
 mod search_random;
 
 pub use search_random::{RandomSearch, SearchRandom};
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

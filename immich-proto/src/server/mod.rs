@@ -19,3 +19,6 @@ pub use get_supported_media_types::{GetSupportedMediaTypes, MediaKind, Supported
 pub use get_version_check::GetVersionCheck;
 pub use model::{ServerAbout, ServerStatistics, ServerStorage, UsageByUser, VersionCheck};
 pub use ping_server::{PingServer, ServerPing};
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

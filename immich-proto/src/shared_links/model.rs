@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::albums::Album;
 use crate::assets::Asset;
-use crate::{DateTime, SharedLinkId, UserId};
+use crate::{Auth, DateTime, Error, Server, SharedLinkId, UserId};
 
 crate::string_enum! {
     /// What a shared link shows (`SharedLinkType`).
@@ -143,4 +143,21 @@ impl fmt::Debug for SharedLink {
 
 pub(super) fn hidden(secret: &Option<String>) -> impl fmt::Debug + '_ {
     Hidden(secret)
+}
+
+/// Fails before a request exists when `server` opens no shared link: `operation` only works
+/// with a link's key or slug (the server would answer `403`).
+pub(super) fn require_shared_link_access(
+    server: &Server,
+    operation: &'static str,
+) -> Result<(), Error> {
+    match server.auth() {
+        Auth::SharedLink { .. } => Ok(()),
+        _ => Err(Error::InvalidInput {
+            what: "credential",
+            reason: format!(
+                "{operation} works only with shared-link access: set the link's key or slug"
+            ),
+        }),
+    }
 }

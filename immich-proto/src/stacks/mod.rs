@@ -3,3 +3,6 @@
 mod search_stacks;
 
 pub use search_stacks::{SearchStacks, Stack};
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

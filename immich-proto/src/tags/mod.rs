@@ -20,3 +20,6 @@ pub fn filter_tags_by_name<'a>(tags: &'a [Tag], needle: &str) -> Vec<&'a Tag> {
         })
         .collect()
 }
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

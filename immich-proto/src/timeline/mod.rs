@@ -14,3 +14,6 @@ pub use model::{
     AssetOrderBy, BoundingBox, StackSummary, TimeBucket, TimeBucketAsset, TimeBucketAssets,
     TimelineFilters,
 };
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

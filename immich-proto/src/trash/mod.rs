@@ -3,3 +3,6 @@
 mod empty_trash;
 
 pub use empty_trash::EmptyTrash;
+
+// The generated operations of this area (`cargo xtask gen`).
+include!("operations.rs");

@@ -90,10 +90,23 @@ pub fn json<'a>(method: &'a str, uri: &'a str, body: &'a str) -> Expect<'a> {
 /// Asserts the request is exactly `expect`: method, URI with query, the headers (accept, the
 /// sensitive API key, content-type for JSON, nothing else) and the body bytes.
 pub fn assert_request(request: &Request<Bytes>, expect: &Expect<'_>) {
-    let mut headers = vec![
-        ("accept".to_owned(), "application/json".to_owned(), false),
-        ("x-api-key".to_owned(), KEY.to_owned(), true),
-    ];
+    assert_request_with(request, expect, &[("x-api-key", KEY, true)]);
+}
+
+/// [`assert_request`] for another credential: the request carries exactly these
+/// `(name, value, sensitive)` credential headers (none for an anonymous request) instead of
+/// the API key.
+pub fn assert_request_with(
+    request: &Request<Bytes>,
+    expect: &Expect<'_>,
+    credential: &[(&str, &str, bool)],
+) {
+    let mut headers = vec![("accept".to_owned(), "application/json".to_owned(), false)];
+    headers.extend(
+        credential
+            .iter()
+            .map(|(name, value, sensitive)| ((*name).to_owned(), (*value).to_owned(), *sensitive)),
+    );
     if expect.json.is_some() {
         headers.push((
             "content-type".to_owned(),

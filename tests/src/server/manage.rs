@@ -477,7 +477,7 @@ pub(crate) fn album_statistics(ctx: &Ctx<'_>) -> Handled {
 
 // ---- shared links
 
-fn link_json(ctx: &Ctx<'_>, store: &Store, link: &store::SharedLink) -> Value {
+pub(crate) fn link_json(ctx: &Ctx<'_>, store: &Store, link: &store::SharedLink) -> Value {
     let assets: Vec<Value> = link
         .assets
         .iter()
@@ -497,7 +497,7 @@ fn link_json(ctx: &Ctx<'_>, store: &Store, link: &store::SharedLink) -> Value {
         "expiresAt": link.expires,
         "description": link.description,
         "password": link.password,
-        "slug": null,
+        "slug": link.slug,
     });
     if let Some(album) = link.album.as_deref().and_then(|id| store.album(id)) {
         value["album"] = store::album_json(album, ctx.version, store, false);
@@ -566,6 +566,10 @@ pub(crate) fn create_shared_link(ctx: &Ctx<'_>, body: Value) -> Handled {
         expires,
         description: body_str(&body, "description")?.map(str::to_owned),
         password: body_str(&body, "password")?.map(str::to_owned),
+        // Servers before v1.137 drop the field they do not know.
+        slug: body_str(&body, "slug")?
+            .filter(|_| ctx.version.at_least(1, 137))
+            .map(str::to_owned),
         allow_download: body_bool(&body, "allowDownload")?.unwrap_or(true),
         allow_upload: body_bool(&body, "allowUpload")?.unwrap_or(false),
         show_metadata: body_bool(&body, "showMetadata")?.unwrap_or(true),

@@ -16,6 +16,7 @@
 //! [`Options::sink`] turns all bookkeeping off for benchmarks: uploads are counted and
 //! discarded, the video is a repeated buffer, `/server/about` is precomputed.
 
+mod auth;
 mod body;
 mod manage;
 mod multipart;

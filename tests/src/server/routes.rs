@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
+use super::auth::{self, Caller};
 use super::body::{CutKind, ReplyBody};
 use super::store::{self, fixtures, Asset, Kind};
 use super::util::{self, is_uuid, query_pairs};
@@ -197,13 +198,14 @@ impl Ctx<'_> {
     }
 }
 
-/// Public paths (no API key needed), as on the real server.
+/// Public paths (no credential needed), as on the real server.
 fn is_public(method: &Method, path: &str) -> bool {
-    *method == Method::GET
+    (*method == Method::GET
         && matches!(
             path,
             "/server/version" | "/server/ping" | "/server/features" | "/server/media-types"
-        )
+        ))
+        || (*method == Method::POST && path == "/auth/login")
 }
 
 /// The permission each endpoint needs (`x-immich-permission`).
@@ -403,22 +405,17 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
         _ => {}
     }
 
-    if !is_public(method, ctx.path) {
-        match key {
-            KeyCheck::Valid => {}
-            KeyCheck::Missing => {
-                return Err(Failure::new(
-                    StatusCode::UNAUTHORIZED,
-                    "Authentication required",
-                ))
-            }
-            KeyCheck::Wrong => {
-                return Err(Failure::new(StatusCode::UNAUTHORIZED, "Invalid API key"))
-            }
-        }
-    }
+    let caller = if is_public(method, ctx.path) {
+        Caller::Public
+    } else {
+        auth::authenticate(ctx, key)?
+    };
     let segments: Vec<&str> = ctx.path[1..].split('/').collect();
-    if let Some(permission) = permission(method, &segments) {
+    if let Caller::SharedLink(link) = &caller {
+        auth::check_link_scope(ctx, link, method, &segments)?;
+    }
+    // Only an API key's permissions are checked: a session may do everything.
+    if let Some(permission) = permission(method, &segments).filter(|_| caller == Caller::ApiKey) {
         if ctx
             .shared
             .options
@@ -482,6 +479,13 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             let id = ctx.id(id)?;
             super::manage::update_member(ctx, &id, user, None)?
         }
+        ("POST", ["auth", "login"]) => auth::login(ctx, &read_json(ctx, body).await?)?,
+        ("POST", ["auth", "logout"]) => auth::logout(ctx, &caller)?,
+        ("POST", ["auth", "validateToken"]) => auth::validate_token()?,
+        ("POST", ["shared-links", "login"]) => {
+            auth::shared_link_login(ctx, &caller, &read_json(ctx, body).await?)?
+        }
+        ("GET", ["shared-links", "me"]) => auth::my_shared_link(ctx, &caller)?,
         ("POST", ["shared-links"]) => {
             super::manage::create_shared_link(ctx, read_json(ctx, body).await?)?
         }
@@ -878,30 +882,82 @@ fn parse_range(text: &str, total: u64) -> RangeCheck {
     }
 }
 
+/// `GET /albums` as each generation answers it (`AlbumService.getAll`):
+///
+/// - `assetId` (every version): the albums the caller owns or is a member of that hold the
+///   asset; every other parameter is ignored.
+/// - v3: every album the caller owns or is a member of, narrowed by `isOwned` (`true`: the caller
+///   is the owner; `false`: a member) and `isShared` (`true`: a member besides the owner or a
+///   shared link; `false`: neither). `shared` is refused.
+/// - Before v3: no parameter lists only the caller's own albums; `shared=true` the albums shared
+///   with the caller and the caller's albums with a member or a shared link; `shared=false` the
+///   caller's albums with neither. `isOwned`/`isShared` are unknown there and, like any unknown
+///   query parameter, silently ignored.
 fn list_albums(ctx: &Ctx<'_>) -> Handled {
     let me = fixtures::me();
     let store = lock(&ctx.shared.store);
-    let shared = if ctx.v3() {
-        // v3 removed `shared`: one plain request answers every album.
+    let asset = match ctx.query("assetId") {
+        None => None,
+        Some(id) if is_uuid(id, ctx.v3()) => Some(id.to_ascii_lowercase()),
+        Some(_) if ctx.v3() => return Err(Failure::invalid("Invalid UUID", &["query", "assetId"])),
+        Some(_) => return Err(Failure::invalid("assetId must be a UUID", &["assetId"])),
+    };
+    let filter = if ctx.v3() {
         ctx.refuse_query(&["shared"])?;
-        None
+        AlbumFilter::V3 {
+            is_owned: ctx.bool_query("isOwned")?,
+            is_shared: ctx.bool_query("isShared")?,
+        }
     } else {
-        ctx.bool_query("shared")?
+        AlbumFilter::Old {
+            shared: ctx.bool_query("shared")?,
+        }
     };
     let albums: Vec<Value> = store
         .albums
         .iter()
-        .filter(|album| match shared {
-            // Before v3: no parameter lists only my own albums; `shared=true` every shared
-            // album (mine and others'); `shared=false` my albums that are not shared.
-            None if !ctx.v3() => album.owner == me,
-            None => true,
-            Some(true) => album.shared,
-            Some(false) => album.owner == me && !album.shared,
+        .filter(|album| store.album_role(album, &me).is_some())
+        .filter(|album| match &asset {
+            Some(asset) => album.assets.contains(asset),
+            None => filter.keeps(&store, album, &me),
         })
         .map(|album| store::album_json(album, ctx.version, &store, false))
         .collect();
     Ok(json_with_etag(ctx, &Value::Array(albums)))
+}
+
+/// The filters of `GET /albums` without `assetId`.
+enum AlbumFilter {
+    V3 {
+        is_owned: Option<bool>,
+        is_shared: Option<bool>,
+    },
+    Old {
+        shared: Option<bool>,
+    },
+}
+
+impl AlbumFilter {
+    /// Whether an album the caller can see passes.
+    fn keeps(&self, store: &store::Store, album: &store::Album, me: &str) -> bool {
+        let mine = album.owner == me;
+        match *self {
+            AlbumFilter::V3 {
+                is_owned,
+                is_shared,
+            } => {
+                is_owned.is_none_or(|owned| mine == owned)
+                    && is_shared.is_none_or(|shared| store.album_is_shared(album) == shared)
+            }
+            AlbumFilter::Old { shared: None } => mine,
+            // Shared with the caller, or the caller's with a member or a link (album links are
+            // made by the album's owner).
+            AlbumFilter::Old { shared: Some(true) } => !mine || store.album_is_shared(album),
+            AlbumFilter::Old {
+                shared: Some(false),
+            } => mine && !store.album_is_shared(album),
+        }
+    }
 }
 
 pub(crate) fn id_list(

@@ -10,6 +10,11 @@ use super::Version;
 pub mod fixtures {
     use super::uuid;
 
+    /// The test user's email address, to log in with (`POST /auth/login`).
+    pub const EMAIL: &str = "test@example.com";
+    /// The test user's password.
+    pub const PASSWORD: &str = "test-password-0123";
+
     /// The user the API key belongs to.
     pub fn me() -> String {
         uuid(0x05e7, 1)
@@ -141,6 +146,8 @@ pub(crate) struct SharedLink {
     pub expires: Option<String>,
     pub description: Option<String>,
     pub password: Option<String>,
+    /// The custom URL part (v1.137+) that opens the link like its key.
+    pub slug: Option<String>,
     pub allow_download: bool,
     pub allow_upload: bool,
     pub show_metadata: bool,
@@ -176,6 +183,9 @@ pub(crate) struct Store {
     pub edits: std::collections::HashMap<String, AssetEdits>,
     pub shared_links: Vec<SharedLink>,
     pub next_link: u64,
+    /// The tokens of the sessions started with `POST /auth/login` and not logged out.
+    pub sessions: Vec<String>,
+    pub next_session: u64,
     /// `(stack id, asset ids)`, the first asset primary.
     pub stacks: Vec<(String, Vec<String>)>,
 }
@@ -227,6 +237,8 @@ impl Store {
             edits: std::collections::HashMap::new(),
             shared_links: Vec::new(),
             next_link: 0,
+            sessions: Vec::new(),
+            next_session: 0,
             stacks: vec![(
                 fixtures::stack(),
                 vec![fixtures::asset_beach(), fixtures::asset_family()],
@@ -393,6 +405,41 @@ impl Store {
             .is_some_and(|e| e.trashed)
     }
 
+    /// The role of `user` in `album`: `"owner"`, the member's role, or `None` when the album is
+    /// not theirs to see. A shared album without members added through the API has the seeded
+    /// member: the other user, as editor.
+    pub fn album_role(&self, album: &Album, user: &str) -> Option<String> {
+        if album.owner == user {
+            return Some("owner".to_owned());
+        }
+        if album.members.is_empty() {
+            let seeded = if album.owner == fixtures::me() {
+                fixtures::bob()
+            } else {
+                fixtures::me()
+            };
+            return (album.shared && user == seeded).then(|| "editor".to_owned());
+        }
+        album
+            .members
+            .iter()
+            .find(|(member, _)| member == user)
+            .map(|(_, role)| role.clone())
+    }
+
+    /// Whether a shared link points at the album.
+    pub fn album_has_link(&self, album: &Album) -> bool {
+        self.shared_links
+            .iter()
+            .any(|link| link.album.as_deref() == Some(album.id.as_str()))
+    }
+
+    /// Whether the album is shared as the server counts it: a member besides the owner, or a
+    /// shared link.
+    pub fn album_is_shared(&self, album: &Album) -> bool {
+        album.shared || self.album_has_link(album)
+    }
+
     pub fn albums_of(&self, asset: &str) -> impl Iterator<Item = &Album> {
         let asset = asset.to_owned();
         self.albums
@@ -543,9 +590,9 @@ pub(crate) fn album_json(
         "assetCount": assets.len(),
         "createdAt": album.created,
         "updatedAt": album.created,
-        "hasSharedLink": false,
+        "hasSharedLink": store.album_has_link(album),
         "isActivityEnabled": true,
-        "shared": album.shared,
+        "shared": store.album_is_shared(album),
         "order": album.order,
         "startDate": assets.first().map(|a| a.created.clone()),
         "endDate": assets.last().map(|a| a.created.clone()),

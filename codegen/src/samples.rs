@@ -1,0 +1,159 @@
+//! `tests/src/samples.rs`: one sample of every generated operation, with a valid value for each
+//! required argument, so the golden tests and the conformance suite cover every operation
+//! without a hand-written list.
+
+use crate::operations::{Answer, Body, Operation};
+use crate::types::{Holding, Kind, Model, Ty, Types};
+
+/// The uuid every sample id holds (a version-4 UUID, as the v3 document's pattern wants).
+const SAMPLE_UUID: &str = "0000a55e-0000-4000-8000-0000000000aa";
+
+/// Renders the file.
+pub fn render(operations: &[Operation], types: &Types<'_>, header: &str) -> Result<String, String> {
+    let mut out = String::new();
+    out.push_str(header);
+    out.push_str(
+        "//! A sample of every generated operation of immich-proto, with a valid value for each\n\
+         //! required argument: the golden tests and the conformance suite walk them all.\n\n\
+         #![allow(clippy::too_many_lines)]\n\n",
+    );
+    out.push_str(&format!(
+        "/// The id every sample holds.\npub const SAMPLE_UUID: &str = {SAMPLE_UUID:?};\n\n"
+    ));
+    out.push_str(
+        "/// What a walk over the samples does with each.\n\
+         pub trait Visit {\n\
+         \x20   /// An operation with a JSON (or empty) answer.\n\
+         \x20   fn endpoint<E>(&mut self, endpoint: E)\n\
+         \x20   where\n\
+         \x20       E: immich_proto::Endpoint + std::fmt::Debug + Clone + Send + Sync + 'static,\n\
+         \x20       E::Output: std::fmt::Debug + Send;\n\
+         \x20   /// An operation whose answer is a byte stream.\n\
+         \x20   fn media<M>(&mut self, media: M)\n\
+         \x20   where\n\
+         \x20       M: immich_proto::MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static;\n\
+         }\n\n",
+    );
+    out.push_str(
+        "fn date_time() -> immich_proto::DateTime {\n\
+         \x20   immich_proto::DateTime::from_unix(1_704_164_645, 0)\n\
+         }\n\n\
+         fn date() -> immich_proto::Date {\n\
+         \x20   immich_proto::Date::parse(\"2024-01-02\").unwrap_or_else(|| unreachable!(\"a valid date\"))\n\
+         }\n\n",
+    );
+    let generated: Vec<&Operation> = operations.iter().filter(|o| o.hand.is_none()).collect();
+    out.push_str(&format!(
+        "/// The operationIds of the samples ({}), in the order [`visit_all`] hands them out.\n",
+        generated.len()
+    ));
+    out.push_str("pub const SAMPLED: &[&str] = &[\n");
+    for op in &generated {
+        out.push_str(&format!("    {:?},\n", op.id));
+    }
+    out.push_str("];\n\n");
+    out.push_str("/// Hands a sample of every generated operation to `visit`, in operationId order.\n");
+    out.push_str("pub fn visit_all(visit: &mut impl Visit) {\n");
+    for op in &generated {
+        let mut args = Vec::new();
+        for p in &op.path_params {
+            args.push(sample(&p.ty, types, 0)?);
+        }
+        for p in op.query.iter().filter(|p| p.required) {
+            args.push(sample(&p.ty, types, 0)?);
+        }
+        match &op.body {
+            Some(Body::Json { ty, required: true }) | Some(Body::Form(ty)) => {
+                args.push(sample(ty, types, 0)?)
+            }
+            Some(Body::Files(files)) => {
+                for _ in files.iter().filter(|f| f.1) {
+                    args.push(
+                        "immich_proto::multipart::FormFile::new(\"sample.jpg\", \"image/jpeg\", bytes::Bytes::from_static(b\"sample\"))".to_owned(),
+                    );
+                }
+            }
+            _ => {}
+        }
+        let call = match op.answer {
+            Answer::Media => "media",
+            _ => "endpoint",
+        };
+        out.push_str(&format!(
+            "    visit.{call}(immich_proto::{}::new({}));\n",
+            op.rust_path(),
+            args.join(", ")
+        ));
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// A Rust expression for a valid value of `ty`.
+fn sample(ty: &Ty, types: &Types<'_>, depth: usize) -> Result<String, String> {
+    if depth > 8 {
+        return Err(format!("sample of {}: the schema nests too deep", ty.rust));
+    }
+    let rust = ty
+        .rust
+        .replace("crate::", "immich_proto::");
+    Ok(match &ty.kind {
+        Kind::Text(pattern) => format!("{:?}.to_owned()", text_for(pattern.as_deref())),
+        Kind::Secret(pattern) => format!(
+            "immich_proto::Secret::new({:?})",
+            match pattern.as_deref() {
+                Some(p) if p.contains("\\d{6}") => "123456",
+                _ => "sample-secret",
+            }
+        ),
+        Kind::DateTime => "date_time()".to_owned(),
+        Kind::Date => "date()".to_owned(),
+        Kind::Id => format!("{rust}::new_unchecked(SAMPLE_UUID)"),
+        Kind::Bool => "false".to_owned(),
+        Kind::Int(min) => format!("{}_i64", min.unwrap_or(1).max(1)),
+        Kind::Float(min) => format!("{:?}_f64", min.unwrap_or(1.0).max(1.0)),
+        Kind::Enum(first) => format!("{rust}::from({first:?})"),
+        Kind::Struct(name) => {
+            let Some(Model::Struct { fields, .. }) = types.models.get(name) else {
+                return Err(format!("sample of {name}: not a generated struct"));
+            };
+            let mut args = Vec::new();
+            for field in fields.iter().filter(|f| f.holding(true) == Holding::Plain) {
+                args.push(sample(&field.ty, types, depth + 1)?);
+            }
+            format!("{rust}::new({})", args.join(", "))
+        }
+        Kind::OneOf(name) => {
+            let Some(Model::OneOf { variants, .. }) = types.models.get(name) else {
+                return Err(format!("sample of {name}: not a generated anyOf"));
+            };
+            let (variant, inner) = variants
+                .first()
+                .ok_or_else(|| format!("sample of {name}: no variants"))?;
+            format!("{rust}::{variant}({})", sample(inner, types, depth + 1)?)
+        }
+        Kind::List(item, _) => format!("vec![{}]", sample(item, types, depth + 1)?),
+        Kind::JsonObject => "serde_json::Map::new()".to_owned(),
+        Kind::Json => "serde_json::Value::Null".to_owned(),
+        Kind::Hand => {
+            return Err(format!(
+                "sample of hand-written {}: a generated request needs a hand-written model",
+                ty.rust
+            ))
+        }
+    })
+}
+
+/// A text that matches the schema's pattern (the document's patterns are few and known).
+fn text_for(pattern: Option<&str>) -> &'static str {
+    match pattern {
+        None => "sample",
+        Some(p) if p.contains('@') => "user@example.com",
+        Some(p) if p.contains("IM(SV|CL)") => "IMCL-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+        Some(p) if p.contains("[0-9A-Fa-f]{3}") => "#ff0000",
+        Some(p) if p.contains("\\d{6}") => "123456",
+        Some(p) if p.contains("[01]\\d|2[0-3]") => "12:00",
+        Some(p) if p.contains("\\*") => "0 0 * * *",
+        Some(_) => "sample",
+    }
+}
