@@ -20,7 +20,7 @@ pub fn render_table(operations: &[Operation], header: &str, version: &str) -> St
     for op in operations {
         let (major, minor, patch) = op.since();
         out.push_str(&format!(
-            "    Operation {{ id: {:?}, method: {:?}, path: {:?}, area: {:?}, tag: {:?}, rust_type: {:?}, file: {:?}, generated: {}, kind: OperationKind::{}, permission: {}, admin_only: {}, since: ServerVersion::new({major}, {minor}, {patch}), state: {:?}, deprecated: {}, summary: {:?} }},\n",
+            "    Operation {{ id: {:?}, method: {:?}, path: {:?}, area: {:?}, tag: {:?}, rust_type: {:?}, file: {:?}, generated: {}, kind: OperationKind::{}, permission: {}, admin_only: {}, public: {}, since: ServerVersion::new({major}, {minor}, {patch}), until: {}, state: {:?}, deprecated: {}, summary: {:?} }},\n",
             op.id,
             op.method,
             op.path,
@@ -35,6 +35,11 @@ pub fn render_table(operations: &[Operation], header: &str, version: &str) -> St
                 None => "None".to_owned(),
             },
             op.admin_only,
+            op.public,
+            match op.until() {
+                Some((a, b, c)) => format!("Some(ServerVersion::new({a}, {b}, {c}))"),
+                None => "None".to_owned(),
+            },
             op.state,
             op.deprecated,
             op.summary.trim(),
@@ -63,8 +68,8 @@ pub fn render_endpoints_md(operations: &[Operation], version: &str, generated_by
     out.push_str(
         "Columns: the operationId; the method and path (under `/api`); the Rust type and its \
          file; the API-key permission (`x-immich-permission`); the first release that has it \
-         (`since`), which the client checks before sending; notes (admin only, state, \
-         deprecation).\n\n",
+         (`since`), which the client checks before sending; notes (admin only, no \
+         authentication at all, state, deprecation).\n\n",
     );
     let mut by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
     for op in operations {
@@ -82,6 +87,9 @@ pub fn render_endpoints_md(operations: &[Operation], version: &str, generated_by
             }
             if op.admin_only {
                 notes.push("admin only".to_owned());
+            }
+            if op.public {
+                notes.push("no authentication".to_owned());
             }
             if !op.state.is_empty() && op.state != "Stable" {
                 notes.push(op.state.to_lowercase());

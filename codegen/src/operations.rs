@@ -73,6 +73,9 @@ pub struct Operation {
     pub permission: Option<String>,
     /// `x-immich-admin-only`.
     pub admin_only: bool,
+    /// Whether it needs no authentication: no `security` requirement (its own, or else the
+    /// document's), or one that may be met by nothing (`{}`).
+    pub public: bool,
     /// `x-immich-history`: (version, state) pairs.
     pub history: Vec<(String, String)>,
     /// `x-immich-state`.
@@ -91,16 +94,31 @@ pub struct Operation {
     pub hand: Option<&'static HandOperation>,
     /// How it talks: `Json`, `NoContent`, `Media`, `Multipart` or `Form`.
     pub kind: &'static str,
+    /// The first release with it, from the release-precise history (codegen/api-history.tsv).
+    pub since_release: Option<String>,
+    /// The last release with it, from the same history, when a newer one removed it.
+    pub until_release: Option<String>,
 }
 
 impl Operation {
-    /// The first release that has it, as `(major, minor, patch)`, from `x-immich-history`.
+    /// The first release that has it, as `(major, minor, patch)`: the release-precise history
+    /// where it knows better, else `x-immich-history`'s "Added".
     pub fn since(&self) -> (u64, u64, u64) {
-        self.history
+        let documented = self
+            .history
             .iter()
             .find(|(_, state)| state == "Added")
             .map(|(version, _)| parse_version(version))
-            .unwrap_or((1, 0, 0))
+            .unwrap_or((1, 0, 0));
+        match &self.since_release {
+            Some(release) => parse_version(release).max(documented),
+            None => documented,
+        }
+    }
+
+    /// The last release that has it, when a newer one removed it.
+    pub fn until(&self) -> Option<(u64, u64, u64)> {
+        self.until_release.as_deref().map(parse_version)
     }
 
     /// The file, relative to `immich-proto/src`.
@@ -143,7 +161,11 @@ pub fn parse_version(text: &str) -> (u64, u64, u64) {
 }
 
 /// Reads every operation of the document, resolving the types of the generated ones.
-pub fn read_operations(doc: &OpenAPI, types: &mut Types<'_>) -> Result<Vec<Operation>, String> {
+pub fn read_operations(
+    doc: &OpenAPI,
+    releases: &crate::history::History,
+    types: &mut Types<'_>,
+) -> Result<Vec<Operation>, String> {
     let mut operations = Vec::new();
     for (path, item) in &doc.paths.paths {
         let ReferenceOr::Item(item) = item else {
@@ -191,6 +213,11 @@ pub fn read_operations(doc: &OpenAPI, types: &mut Types<'_>) -> Result<Vec<Opera
                 admin_only: extension("x-immich-admin-only")
                     .and_then(|v| v.as_bool())
                     .unwrap_or(false),
+                public: op
+                    .security
+                    .as_ref()
+                    .or(doc.security.as_ref())
+                    .is_none_or(|any_of| any_of.is_empty() || any_of.iter().any(|r| r.is_empty())),
                 history,
                 state: extension("x-immich-state")
                     .and_then(|v| v.as_str())
@@ -203,6 +230,8 @@ pub fn read_operations(doc: &OpenAPI, types: &mut Types<'_>) -> Result<Vec<Opera
                 answer: Answer::Nothing,
                 hand,
                 kind: kind_of(op),
+                since_release: releases.since(&id).map(str::to_owned),
+                until_release: releases.until(&id).map(str::to_owned),
             };
             if hand.is_none() {
                 resolve(doc, op, &mut operation, types)?;
@@ -404,7 +433,7 @@ fn to_text(expr: &str, ty: &Ty) -> String {
         Kind::DateTime => format!("{expr}.to_utc_string()"),
         Kind::Enum(_) => format!("{expr}.as_str().to_owned()"),
         Kind::Secret(_) => format!("{expr}.expose().to_owned()"),
-        Kind::Text(_) => format!("{expr}.clone()"),
+        Kind::Text(..) => format!("{expr}.clone()"),
         _ => format!("{expr}.to_string()"),
     }
 }
@@ -416,7 +445,7 @@ fn to_str(expr: &str, ty: &Ty) -> String {
         Kind::Id => format!("{expr}.checked(server)?"),
         Kind::Enum(_) => format!("{expr}.as_str()"),
         Kind::Secret(_) => format!("{expr}.expose()"),
-        Kind::Text(_) => format!("&{expr}"),
+        Kind::Text(..) => format!("&{expr}"),
         Kind::DateTime => format!("&{expr}.to_utc_string()"),
         _ => format!("&{expr}.to_string()"),
     }
@@ -623,19 +652,19 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
         out.push_str("        let query = Some(query.as_str()).filter(|q| !q.is_empty());\n");
     }
     let method = format!("Method::{}", op.method);
-    match &op.body {
-        None => out.push_str(&format!(
+    let call = match &op.body {
+        None => format!(
             "        crate::endpoint::empty_request(server, {method}, {path_arg}, query)\n"
-        )),
-        Some(Body::Json { required: true, .. }) => out.push_str(&format!(
+        ),
+        Some(Body::Json { required: true, .. }) => format!(
             "        crate::endpoint::json_request(server, {method}, {path_arg}, query, &self.body)\n"
-        )),
-        Some(Body::Json { required: false, .. }) => out.push_str(&format!(
+        ),
+        Some(Body::Json { required: false, .. }) => format!(
             "        match &self.body {{\n            Some(body) => crate::endpoint::json_request(server, {method}, {path_arg}, query, body),\n            None => crate::endpoint::empty_request(server, {method}, {path_arg}, query),\n        }}\n"
-        )),
-        Some(Body::Form(_)) => out.push_str(&format!(
+        ),
+        Some(Body::Form(_)) => format!(
             "        crate::endpoint::form_request(server, {method}, {path_arg}, query, &self.body)\n"
-        )),
+        ),
         Some(Body::Files(files)) => {
             let parts: Vec<String> = files
                 .iter()
@@ -648,11 +677,21 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
                     }
                 })
                 .collect();
-            out.push_str(&format!(
+            format!(
                 "        crate::multipart::form_request(server, {method}, {path_arg}, query, &[{}])\n",
                 parts.join(", ")
-            ));
+            )
         }
+    };
+    if matches!(op.answer, Answer::Media) {
+        // A byte stream answers: ask for it (not the JSON every other request accepts), or a
+        // server that honours `Accept`, as Prism does, answers 406.
+        out.push_str(&format!(
+            "        let mut request = {}?;\n        request.headers_mut().insert(http::header::ACCEPT, http::HeaderValue::from_static(\"application/octet-stream\"));\n        Ok(request)\n",
+            call.trim()
+        ));
+    } else {
+        out.push_str(&call);
     }
     out.push_str("    }\n");
     match &op.answer {

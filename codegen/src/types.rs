@@ -35,8 +35,8 @@ pub struct Ty {
 /// The shape of a [`Ty`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    /// `String`; the pattern, when the schema has one.
-    Text(Option<String>),
+    /// `String`; the pattern and the format (`uri`, `email`), when the schema has them.
+    Text(Option<String>, Option<String>),
     /// `crate::Secret`.
     Secret(Option<String>),
     /// `crate::DateTime`.
@@ -474,13 +474,16 @@ impl<'a> Types<'a> {
                         Ty::new("crate::Date", Kind::Date)
                     }
                     VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
-                        Ty::new("bytes::Bytes", Kind::Text(None))
+                        Ty::new("bytes::Bytes", Kind::Text(None, None))
                     }
                     VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => {
                         Ty::new(format!("crate::{}", id_type(place)), Kind::Id)
                     }
                     _ if self.is_secret(place) => Ty::new("crate::Secret", Kind::Secret(pattern)),
-                    _ => Ty::new("String", Kind::Text(pattern)),
+                    VariantOrUnknownOrEmpty::Unknown(format) => {
+                        Ty::new("String", Kind::Text(pattern, Some(format.clone())))
+                    }
+                    _ => Ty::new("String", Kind::Text(pattern, None)),
                 }
             }
             SchemaKind::Type(Type::Integer(i)) => Ty::new("i64", Kind::Int(i.minimum)),

@@ -12,14 +12,13 @@ use http::{Request, Response};
 use immich_proto::assets::{
     resumable_partial_path, DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
 };
-use immich_proto::server::GetServerVersion;
-use immich_proto::transport::Media;
+use immich_proto::transport::{ClientOptions, Media};
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
-use immich_proto::{AssetId, Pager, Server, ServerVersion, Session, Step, MAX_ERROR_BODY};
-use immich_proto::{Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
-use immich_proto::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, POOL_IDLE_TIMEOUT};
+use immich_proto::{AssetId, Pager, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT};
+use immich_proto::{Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
 use ureq::{Agent, AsSendBody};
 
+use crate::error::{from_ureq, from_ureq_io};
 use crate::transport::{build_agent, AgentSettings};
 use crate::Error;
 
@@ -44,99 +43,24 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`.
+/// Configures a [`Client`]: `Client::builder(url).api_key(key).build()?`. The options both
+/// transports take are the core's [`ClientOptions`]; only [`http_client`](Self::http_client) is
+/// this crate's own.
 #[derive(Debug)]
 pub struct ClientBuilder {
-    server: Result<Server, immich_proto::Error>,
-    connect_timeout: Option<Duration>,
-    read_timeout: Duration,
-    extra_roots: Vec<Vec<u8>>,
-    accept_invalid_certs: bool,
-    etag_cache: Option<(usize, usize)>,
+    options: ClientOptions,
     agent: Option<Agent>,
 }
 
 impl ClientBuilder {
-    /// Starts from the server's base URL (`https://photos.example.com`, with an optional path
-    /// prefix; see [`Server::new`]). Settings errors are reported by [`build`](Self::build).
-    pub fn new(base_url: &str) -> Self {
-        Self::from_result(Server::new(base_url))
-    }
+    immich_proto::client_builder_options!();
 
-    /// Starts from settings built with the core's [`Server`].
-    pub fn from_server(server: Server) -> Self {
-        Self::from_result(Ok(server))
-    }
-
-    fn from_result(server: Result<Server, immich_proto::Error>) -> Self {
+    /// Starts from options set up with the core's [`ClientOptions`].
+    pub fn from_options(options: ClientOptions) -> Self {
         ClientBuilder {
-            server,
-            connect_timeout: None,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-            extra_roots: Vec::new(),
-            accept_invalid_certs: false,
-            etag_cache: None,
+            options,
             agent: None,
         }
-    }
-
-    /// The API key, sent as `x-api-key` (never logged or shown in errors).
-    pub fn api_key(mut self, key: &str) -> Self {
-        self.server = self.server.and_then(|s| s.with_api_key(key));
-        self
-    }
-
-    /// The device id servers before v3 require on uploads (default `immich-rs`).
-    pub fn device_id(mut self, device_id: impl Into<String>) -> Self {
-        self.server = self.server.map(|s| s.with_device_id(device_id));
-        self
-    }
-
-    /// Changes the server settings, keeping a settings error for [`build`](Self::build) (the
-    /// credential setters of `auth.rs` go through here).
-    pub(crate) fn map_server(
-        mut self,
-        change: impl FnOnce(Server) -> Result<Server, immich_proto::Error>,
-    ) -> Self {
-        self.server = self.server.and_then(change);
-        self
-    }
-
-    /// How long opening a connection may take: name lookup, TCP connect and TLS handshake,
-    /// each (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// How long a request may move no bytes at all, in either direction (default
-    /// [`DEFAULT_READ_TIMEOUT`]). Every read and write starts the wait again, so a long upload
-    /// over a slow link that keeps moving is never cut off. Applies to a shared
-    /// [`http_client`](Self::http_client) too.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// Also trusts the certificate authorities in this PEM data (a home server's own CA, or its
-    /// self-signed certificate), besides the bundled roots. May be called several times.
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.extra_roots.push(pem.to_vec());
-        self
-    }
-
-    /// Accepts any server certificate: expired, self-signed, for another name. Anyone on the
-    /// path can then read and change the traffic, API key included. Prefer
-    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.accept_invalid_certs = accept;
-        self
-    }
-
-    /// Turns on the ETag cache, holding at most `max_entries` answers and `max_bytes` of bodies.
-    pub fn etag_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
-        self.etag_cache = Some((max_entries, max_bytes));
-        self
     }
 
     /// Sends through this agent instead of building one, to share its pool: for example
@@ -152,56 +76,37 @@ impl ClientBuilder {
     }
 
     /// Builds the client. No request is sent; call [`Client::setup`] to learn the version.
-    /// Fails on an invalid URL or API key, unreadable PEM data, or conflicting options.
+    /// Fails on an invalid URL or credential, unreadable PEM data, or conflicting options.
     pub fn build(self) -> Result<Client, Error> {
-        let server = self.server?;
-        let connection_options_set = self.connect_timeout.is_some()
-            || !self.extra_roots.is_empty()
-            || self.accept_invalid_certs;
+        let settings = self.options.build(self.agent.is_some())?;
         let agent = match self.agent {
-            Some(_) if connection_options_set => return Err(shared_client_conflict().into()),
             Some(agent) => agent,
             None => {
+                let connection = settings.connection;
                 let mut extra_roots = Vec::new();
-                for pem in &self.extra_roots {
+                for pem in &connection.root_certificates_pem {
                     let before = extra_roots.len();
                     for item in ureq::tls::parse_pem(pem) {
-                        if let ureq::tls::PemItem::Certificate(cert) = item? {
+                        if let ureq::tls::PemItem::Certificate(cert) = item.map_err(from_ureq)? {
                             extra_roots.push(cert);
                         }
                     }
                     if extra_roots.len() == before {
-                        return Err(Error::Tls(ureq::Error::Tls(
-                            "the PEM data holds no certificate",
-                        )));
+                        return Err(Error::Tls("the PEM data holds no certificate".into()));
                     }
                 }
                 build_agent(AgentSettings {
-                    connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    connect_timeout: connection.connect_timeout,
                     extra_roots,
-                    accept_invalid_certs: self.accept_invalid_certs,
+                    accept_invalid_certs: connection.accept_invalid_certs,
                 })
             }
         };
-        let mut session = Session::new(server);
-        if let Some((entries, bytes)) = self.etag_cache {
-            session = session.with_etag_cache(EtagCache::new(entries, bytes));
-        }
         Ok(Client {
-            session: Arc::new(session),
+            session: Arc::new(settings.session),
             agent,
-            read_timeout: self.read_timeout,
+            read_timeout: settings.read_timeout,
         })
-    }
-}
-
-/// The same refusal as immich-tokio's for options a shared client cannot take.
-fn shared_client_conflict() -> immich_proto::Error {
-    immich_proto::Error::InvalidInput {
-        what: "client builder",
-        reason: "the connect timeout and certificate options configure the HTTP client the \
-                 builder creates; set them on your own client instead"
-            .to_owned(),
     }
 }
 
@@ -239,14 +144,6 @@ impl Client {
     /// The ureq agent, to share with another [`Client`].
     pub fn http_client(&self) -> &Agent {
         &self.agent
-    }
-
-    /// Reads the server version once (`GET /server/version`) and records it, so
-    /// version-dependent operations can run. Returns the version.
-    pub fn setup(&self) -> Result<ServerVersion, Error> {
-        let version = self.send(&GetServerVersion)?;
-        self.server().set_version(version.clone());
-        Ok(version)
     }
 
     /// Runs one operation.
@@ -290,7 +187,7 @@ impl Client {
                 body: MediaBody(body.into_reader()),
             }),
             MediaOutcome::ReadError => {
-                let error_body = read_at_most(body.into_reader(), MAX_ERROR_BODY)?;
+                let error_body = read_at_most(MediaBody(body.into_reader()), MAX_ERROR_BODY)?;
                 Err(media_error(&head, &error_body).into())
             }
         }
@@ -333,18 +230,25 @@ impl Client {
         Ok(head)
     }
 
-    /// Downloads an asset's original into `target`, continuing what an interrupted attempt
-    /// left: the core's [`ResumableDownload`] decides, this moves the bytes. The bytes collect
-    /// in the core's [`resumable_partial_path`] (kept when the transfer breaks, so the next call
-    /// resumes with `Range`), and are renamed to `target` only when complete and, with a
-    /// `checksum` (the asset's base64 SHA-1), verified. A mismatch removes the partial file and
-    /// fails with the core's `ChecksumMismatch`.
-    pub(crate) fn resume_download(
+    /// Downloads an asset's original (`GET /assets/{id}/original`, `downloadAsset`) to `path`,
+    /// continuing what an interrupted call left: the core's [`ResumableDownload`] decides, this
+    /// moves the bytes. They collect in the core's [`resumable_partial_path`] (kept when the
+    /// transfer breaks, so the next call resumes with `Range`), and get the name `path` only
+    /// when complete and, with `verify`, checked against the asset's SHA-1 (one more request,
+    /// `GET /assets/{id}`). A mismatch removes the partial file and fails with the core's
+    /// `ChecksumMismatch`.
+    pub fn download_original(
         &self,
         id: AssetId,
-        checksum: Option<&str>,
-        target: &Path,
+        path: impl AsRef<Path>,
+        verify: bool,
     ) -> Result<DownloadReport, Error> {
+        let target = path.as_ref();
+        let checksum = if verify {
+            Some(self.asset_info(id.clone())?.checksum)
+        } else {
+            None
+        };
         let partial = resumable_partial_path(target, &id)?;
         let on_disk = match fs::metadata(&partial) {
             Ok(meta) => meta.len(),
@@ -353,7 +257,7 @@ impl Client {
         };
         let mut download = ResumableDownload::new(id, on_disk);
         if let Some(checksum) = checksum {
-            download = download.verify_against(checksum)?;
+            download = download.verify_against(&checksum)?;
         }
         if download.needs_existing_bytes() {
             let mut file = fs::File::open(&partial)?;
@@ -465,7 +369,7 @@ impl Client {
             .timeout_per_write(Some(self.read_timeout))
             .max_idle_age(POOL_IDLE_TIMEOUT)
             .build();
-        let response = self.agent.run(request).map_err(Error::from);
+        let response = self.agent.run(request).map_err(from_ureq);
         let ms = started.elapsed().as_millis();
         // No query and no headers: the key is a header, and queries may hold search terms.
         match &response {
@@ -490,9 +394,9 @@ pub(crate) fn read_body(
             Err(ureq::Error::BodyExceedsLimit(_)) => {
                 return Err(immich_proto::Error::BodyTooLarge { operation, limit }.into())
             }
-            read => read?,
+            read => read.map_err(from_ureq)?,
         },
-        BodyLimit::Prefix(limit) => read_at_most(body.into_reader(), limit)?,
+        BodyLimit::Prefix(limit) => read_at_most(MediaBody(body.into_reader()), limit)?,
     };
     Ok(Response::from_parts(head, Bytes::from(bytes)))
 }
@@ -520,7 +424,7 @@ fn finish_download(
 }
 
 /// Reads at most `limit` bytes of a response body; the rest stays unread.
-fn read_at_most(body: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
+fn read_at_most(body: MediaBody, limit: u64) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     body.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
@@ -529,7 +433,8 @@ fn read_at_most(body: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
 /// The body of a media answer (thumbnail, video), read as it arrives.
 ///
 /// The read timeout applies to each read. A connection dropped before the announced end is
-/// an error, never a silent short read. Its I/O errors convert into [`Error`] with `Error::from`.
+/// an error, never a silent short read. Its I/O errors (a timeout of kind `TimedOut`) carry
+/// the [`Error`] they are, which `Error::from` gives back.
 pub struct MediaBody(ureq::BodyReader<'static>);
 
 impl std::fmt::Debug for MediaBody {
@@ -540,8 +445,15 @@ impl std::fmt::Debug for MediaBody {
 
 impl Read for MediaBody {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
+        // Sorted here, where ureq's errors are known, so `Error::from` needs no ureq.
+        self.0.read(buf).map_err(|e| from_ureq_io(e).into_io())
     }
+}
+
+/// The convenience methods, the same in immich-tokio: each one call of `send`, `run`, `media`
+/// or `media_bytes` (see [`immich_proto::client_shortcuts!`]).
+impl Client {
+    immich_proto::client_shortcuts!(blocking);
 }
 
 /// The items of a paged listing, fetched page by page as the iterator advances; see

@@ -36,14 +36,7 @@ impl Client {
             Some(file) => Some(file.metadata()?.len()),
             None => None,
         };
-        let facts = FileFacts {
-            path: path.to_owned(),
-            is_file: meta.is_file(),
-            len: meta.len(),
-            created: meta.created().ok(),
-            modified: meta.modified()?,
-            sidecar_len,
-        };
+        let facts = FileFacts::from_metadata(path, &meta, sidecar_len)?;
         let seed = RandomState::new().hash_one(path);
         let mut upload =
             UploadAsset::from_file(&facts, &options)?.boundary(Boundary::from_seed(seed));

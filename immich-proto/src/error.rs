@@ -61,6 +61,15 @@ pub enum Error {
         /// The server's version.
         found: ServerVersion,
     },
+    /// The server is too new for the operation: a release after `last` removed it.
+    Removed {
+        /// The operation.
+        operation: &'static str,
+        /// The last server version that has it.
+        last: ServerVersion,
+        /// The server's version.
+        found: ServerVersion,
+    },
     /// The server answered with a non-success status.
     Api(Box<ApiError>),
     /// A success body did not decode into the expected model.
@@ -153,6 +162,14 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{operation} needs Immich v{minimum} or newer; this server is v{found}"
+            ),
+            Error::Removed {
+                operation,
+                last,
+                found,
+            } => write!(
+                f,
+                "{operation} was removed after Immich v{last}; this server is v{found}"
             ),
             Error::Api(api) => api.fmt(f),
             Error::Decode(decode) => decode.fmt(f),

@@ -13,8 +13,9 @@
 //! **Out of scope:** sockets, TLS, timeouts, reading files, streaming bodies. What the
 //! transports share is still decided here: their limits and default timeouts
 //! ([`MAX_JSON_BODY`], [`BodyLimit`], [`MAX_MEDIA_BYTES`], [`DEFAULT_READ_TIMEOUT`],
-//! [`POOL_IDLE_TIMEOUT`], ...) and how a file's facts become an upload
-//! ([`assets::UploadAsset::from_file`]).
+//! [`POOL_IDLE_TIMEOUT`], ...), how a file's facts become an upload
+//! ([`assets::UploadAsset::from_file`]), and their builder options, error type and convenience
+//! methods ([`transport::ClientOptions`], [`transport::Error`], [`client_shortcuts!`]).
 //!
 //! ## How to drive it
 //!

@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::catalogue::{self, Operation};
 use crate::{Endpoint, Error, MediaEndpoint, Server, ServerVersion};
 
 /// Defines [`Permission`] with [`string_enum!`](crate::string_enum) plus the list of its known
@@ -452,6 +453,56 @@ impl Capabilities {
             }
         }
         missing
+    }
+
+    /// Whether the key's permissions allow the operation `operation_id`, by the
+    /// [catalogue](crate::catalogue): `None` when the catalogue has no such operation.
+    ///
+    /// `all` allows every operation, and an operation that names no permission (a public one
+    /// such as `pingServer`, or one any key may call such as `getMyApiKey`) is always allowed.
+    /// A key's permissions are not the whole answer for an
+    /// [`admin_only`](crate::catalogue::Operation::admin_only) operation: the key's user must
+    /// also be an admin, which the permissions cannot tell (`may_call` answers for the
+    /// permissions alone; check [`Operation::admin_only`](crate::catalogue::Operation) against
+    /// the user, e.g. `isAdmin` of `getMyUser`). Nor does it check the server's version
+    /// ([`Operation::since`](crate::catalogue::Operation)).
+    ///
+    /// ```
+    /// use immich_proto::permissions::{Capabilities, Permission};
+    ///
+    /// let frame = Capabilities::new([Permission::AssetRead, Permission::AssetView]);
+    /// assert_eq!(frame.may_call("searchAssets"), Some(true));
+    /// assert_eq!(frame.may_call("uploadAsset"), Some(false));
+    /// assert_eq!(frame.may_call("pingServer"), Some(true)); // needs no permission
+    /// assert_eq!(frame.may_call("noSuchOperation"), None);
+    /// assert_eq!(Capabilities::everything().may_call("deleteUserAdmin"), Some(true));
+    /// ```
+    pub fn may_call(&self, operation_id: &str) -> Option<bool> {
+        catalogue::find(operation_id).map(|operation| self.allows(operation.permission))
+    }
+
+    /// Every operation of the [catalogue](crate::catalogue) the key's permissions allow
+    /// (see [`may_call`](Self::may_call)), sorted by operationId: with `all`, every one. Those
+    /// marked [`admin_only`](crate::catalogue::Operation::admin_only) are included when the
+    /// permissions allow them; they still need the key's user to be an admin.
+    ///
+    /// ```
+    /// use immich_proto::catalogue::OPERATIONS;
+    /// use immich_proto::permissions::{Capabilities, Permission};
+    ///
+    /// let tagger = Capabilities::new([Permission::TagRead, Permission::TagAsset]);
+    /// let ids: Vec<&str> = tagger.callable().map(|op| op.id).collect();
+    /// assert!(ids.contains(&"getAllTags") && ids.contains(&"tagAssets"));
+    /// assert!(ids.contains(&"getServerVersion") && !ids.contains(&"createTag"));
+    /// // What a user without admin rights may call of these:
+    /// let as_user = tagger.callable().filter(|op| !op.admin_only).count();
+    /// assert!(as_user < ids.len());
+    /// assert_eq!(Capabilities::everything().callable().count(), OPERATIONS.len());
+    /// ```
+    pub fn callable(&self) -> impl Iterator<Item = &'static Operation> + '_ {
+        catalogue::OPERATIONS
+            .iter()
+            .filter(move |operation| self.allows(operation.permission))
     }
 }
 

@@ -1,7 +1,6 @@
 //! What every transport shares, defined once: the shape of a media answer, the builder's
-//! options ([`ClientOptions`]), the error type ([`Error`], over the HTTP library's own error)
-//! and which I/O errors mean "the server hung up". Plain data and pure functions; no I/O
-//! happens here.
+//! options ([`ClientOptions`]), the error type ([`Error`]) and which I/O errors mean "the
+//! server hung up". Plain data and pure functions; no I/O happens here.
 //!
 //! A transport keeps only what is its own: how it opens connections (TLS, sockets), how it
 //! sends, and how it sorts its HTTP library's errors into [`Error`]'s variants.
@@ -65,15 +64,19 @@ impl ErrorKind {
     }
 }
 
-/// Everything a transport's client call can fail with: the core's errors plus what moving bytes
-/// can add. `H` is the HTTP library's error (each transport names its `Error` as this type with
-/// its own `H`), kept as the cause of the variants only that library can report.
+/// An error from a transport's HTTP library (hyper, ureq, rustls, ...), kept as the cause of an
+/// [`Error`]; `downcast_ref` reaches the library's own type.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Everything a transport's client call can fail with, the same type in every transport: the
+/// core's errors plus what moving bytes can add. Each transport only sorts its HTTP library's
+/// errors into these variants.
 ///
 /// Tell the cases apart with [`kind`](Self::kind) or the `is_*` helpers. No variant ever holds
 /// a credential: it travels only in a request header or query, which is never part of an error.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error<H> {
+pub enum Error {
     /// The protocol core refused an input or read an answer: an error status from the server
     /// ([`crate::Error::Api`]), a body that does not decode, a body too large, a file that
     /// changed size during its upload, ...
@@ -81,17 +84,17 @@ pub enum Error<H> {
     /// No bytes moved for longer than the configured timeout.
     Timeout(TimeoutPhase),
     /// The connection could not be opened (refused, unreachable, name not resolved).
-    Connect(H),
+    Connect(BoxError),
     /// TLS failed: the handshake (an unknown certificate authority, a name mismatch, ...) or
     /// unreadable PEM data.
-    Tls(H),
+    Tls(BoxError),
     /// I/O failed: a local file, or the connection broke before or in the middle of an answer.
     Io(io::Error),
     /// Any other HTTP failure: a malformed answer, ...
-    Http(H),
+    Http(BoxError),
 }
 
-impl<H> Error<H> {
+impl Error {
     /// The broad class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -145,9 +148,7 @@ impl<H> Error<H> {
     pub fn missing_permission(&self) -> Option<&str> {
         self.api().and_then(ApiError::missing_permission)
     }
-}
 
-impl<H: StdError + Send + Sync + 'static> Error<H> {
     /// This error as an `io::Error`, for bodies read through `io::Read` or `AsyncRead`;
     /// `Error::from` turns it back into this error, variant and cause intact. An `Io` error is
     /// returned as it is, and a timeout has the kind `TimedOut`.
@@ -160,7 +161,7 @@ impl<H: StdError + Send + Sync + 'static> Error<H> {
     }
 }
 
-impl<H> From<crate::Error> for Error<H> {
+impl From<crate::Error> for Error {
     fn from(error: crate::Error) -> Self {
         Error::Proto(error)
     }
@@ -169,7 +170,7 @@ impl<H> From<crate::Error> for Error<H> {
 /// Any I/O error: a local file's, or one that carries an error of ours through an `io::Read`
 /// or `AsyncRead` boundary (a media body's, from [`Error::into_io`]; an upload body's core
 /// error), which comes back out as what it was.
-impl<H: StdError + Send + Sync + 'static> From<io::Error> for Error<H> {
+impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {
         let carries_ours = error
             .get_ref()
@@ -191,7 +192,7 @@ impl<H: StdError + Send + Sync + 'static> From<io::Error> for Error<H> {
     }
 }
 
-impl<H: StdError + 'static> fmt::Display for Error<H> {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Proto(e) => e.fmt(f),
@@ -201,20 +202,20 @@ impl<H: StdError + 'static> fmt::Display for Error<H> {
             Error::Timeout(TimeoutPhase::Read) => {
                 f.write_str("timed out: no data moved to or from the server for too long")
             }
-            Error::Connect(e) => write!(f, "cannot connect to the server: {}", chain(e)),
-            Error::Tls(e) => write!(f, "TLS failed: {}", chain(e)),
+            Error::Connect(e) => write!(f, "cannot connect to the server: {}", chain(&**e)),
+            Error::Tls(e) => write!(f, "TLS failed: {}", chain(&**e)),
             Error::Io(e) => write!(f, "I/O failed: {}", chain(e)),
-            Error::Http(e) => write!(f, "HTTP failed: {}", chain(e)),
+            Error::Http(e) => write!(f, "HTTP failed: {}", chain(&**e)),
         }
     }
 }
 
-impl<H: StdError + 'static> StdError for Error<H> {
+impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Error::Proto(e) => Some(e),
             Error::Timeout(_) => None,
-            Error::Connect(e) | Error::Tls(e) | Error::Http(e) => Some(e),
+            Error::Connect(e) | Error::Tls(e) | Error::Http(e) => Some(&**e),
             Error::Io(e) => Some(e),
         }
     }
@@ -263,7 +264,9 @@ fn chain(error: &(dyn StdError + 'static)) -> String {
 pub fn server_hung_up(kind: io::ErrorKind) -> bool {
     matches!(
         kind,
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
     )
 }
 
@@ -458,14 +461,22 @@ macro_rules! __client_option_setters {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __client_option_setter {
-    (options $(#[$doc:meta])* fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block) => {
+    (
+        options
+        $(#[$doc:meta])*
+        fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block
+    ) => {
         $(#[$doc])*
         pub fn $name(mut $this $(, $arg: $type)*) -> Self {
             $body
             $this
         }
     };
-    (builder $(#[$doc:meta])* fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block) => {
+    (
+        builder
+        $(#[$doc:meta])*
+        fn $name:ident($this:ident $(, $arg:ident: $type:ty)*) $body:block
+    ) => {
         $(#[$doc])*
         pub fn $name(mut $this $(, $arg: $type)*) -> Self {
             $this.options = $this.options.$name($($arg),*);
@@ -496,11 +507,25 @@ macro_rules! client_builder_options {
     };
 }
 
+/// What each transport re-exports at its root (`pub use immich_proto::transport::reexports::*;`),
+/// the same list in every transport, so an application depends on one crate and switching
+/// transports changes no import.
+pub mod reexports {
+    pub use super::{BoxError, ClientOptions, Error, ErrorKind, Media, TimeoutPhase};
+    pub use crate::assets::UploadOptions;
+    pub use crate::{
+        albums, api_keys, assets, authentication, map, memories, people, search, server,
+        shared_links, stacks, tags, timeline, trash, users, AlbumId, ApiError, AssetId, Auth,
+        ByteRange, Capabilities, ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint,
+        MediaHead, Paged, Pager, Permission, PersonId, Server, ServerVersion, Session,
+        SessionToken, SharedLinkId, SharedLinkKey, SharedLinkToken, TagId, UserId,
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    type TestError = Error<io::Error>;
 
     #[test]
     fn hang_ups_are_told_from_other_write_errors() {
@@ -529,7 +554,7 @@ mod tests {
             ErrorKind::of(&crate::Error::InvalidApiKey),
             ErrorKind::Protocol
         );
-        let status = TestError::from(not_found());
+        let status = Error::from(not_found());
         assert_eq!(status.kind(), ErrorKind::Status);
         assert_eq!(status.status(), Some(StatusCode::NOT_FOUND));
         assert!(!status.is_timeout() && !status.is_connect() && !status.is_tls());
@@ -537,39 +562,40 @@ mod tests {
 
     #[test]
     fn errors_cross_io_boundaries_intact() {
-        let timeout = TestError::Timeout(TimeoutPhase::Read).into_io();
+        let timeout = Error::Timeout(TimeoutPhase::Read).into_io();
         assert_eq!(timeout.kind(), io::ErrorKind::TimedOut);
         assert!(matches!(
-            TestError::from(timeout),
+            Error::from(timeout),
             Error::Timeout(TimeoutPhase::Read)
         ));
-        let refused = TestError::Connect(io::ErrorKind::ConnectionRefused.into()).into_io();
-        assert!(TestError::from(refused).is_connect());
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let refused = Error::Connect(refused.into()).into_io();
+        assert!(Error::from(refused).is_connect());
         let core = io::Error::other(crate::Error::FileSizeChanged {
             expected: 2,
             actual: 1,
         });
         assert!(matches!(
-            TestError::from(core),
+            Error::from(core),
             Error::Proto(crate::Error::FileSizeChanged { .. })
         ));
         let plain = io::Error::new(io::ErrorKind::NotFound, "no such file");
-        let plain = TestError::from(plain).into_io();
+        let plain = Error::from(plain).into_io();
         assert_eq!(plain.kind(), io::ErrorKind::NotFound);
-        assert!(matches!(TestError::from(plain), Error::Io(_)));
+        assert!(matches!(Error::from(plain), Error::Io(_)));
     }
 
     #[test]
     fn messages_name_every_cause_once() {
         let inner = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
-        let outer = io::Error::new(io::ErrorKind::Other, inner);
+        let outer = io::Error::other(inner);
         assert_eq!(
-            TestError::Connect(outer).to_string(),
+            Error::Connect(outer.into()).to_string(),
             "cannot connect to the server: connection refused"
         );
         let wrapped = io::Error::other(format!("handshake: {}", "bad certificate"));
         assert_eq!(
-            TestError::Tls(io::Error::other(wrapped)).to_string(),
+            Error::Tls(io::Error::other(wrapped).into()).to_string(),
             "TLS failed: handshake: bad certificate"
         );
     }
@@ -582,10 +608,7 @@ mod tests {
             .build(false)
             .unwrap();
         assert_eq!(settings.read_timeout, DEFAULT_READ_TIMEOUT);
-        assert_eq!(
-            settings.connection.connect_timeout,
-            DEFAULT_CONNECT_TIMEOUT
-        );
+        assert_eq!(settings.connection.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
         assert!(settings.session.cache().is_some());
         assert!(settings.session.server().api_key().is_some());
     }
@@ -598,7 +621,10 @@ mod tests {
             Err(crate::Error::InvalidUrl { .. })
         ));
         let bad_key = ClientOptions::new("http://photos.local").api_key("bad\nkey");
-        assert_eq!(bad_key.build(false).unwrap_err(), crate::Error::InvalidApiKey);
+        assert_eq!(
+            bad_key.build(false).unwrap_err(),
+            crate::Error::InvalidApiKey
+        );
     }
 
     #[test]

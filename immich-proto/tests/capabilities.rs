@@ -1,38 +1,30 @@
-//! Capabilities: ping, features, media types, the API key's permissions, what a key may do,
-//! and the catalogue of the permission every operation needs.
+//! Capabilities: ping, features, media types, the API key's permissions, what a key may do
+//! (by type and by the catalogue), and every operation type of the source against the
+//! generated catalogue (`immich_proto::catalogue::OPERATIONS`).
 
 #[path = "support/golden.rs"]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use http::Response;
-use immich_proto::albums::{
-    AddAssetsToAlbum, AddUsersToAlbum, CreateAlbum, DeleteAlbum, GetAlbumInfo, GetAlbumStatistics,
-    RemoveAssetFromAlbum, RemoveUserFromAlbum, UpdateAlbumInfo, UpdateAlbumUser,
-};
+use immich_proto::albums::{AddAssetsToAlbum, CreateAlbum, DeleteAlbum, GetAlbumInfo};
 use immich_proto::api_keys::{GetMyApiKey, GET_MY_API_KEY_SINCE};
 use immich_proto::assets::{
-    CheckBulkUpload, DeleteAssets, DownloadAsset, GetAssetInfo, GetAssetStatistics, PlayAssetVideo,
-    UpdateAsset, UpdateAssets, UploadAsset, ViewAsset,
+    CheckBulkUpload, DownloadAsset, PlayAssetVideo, UploadAsset, ViewAsset,
 };
-use immich_proto::authentication::{Login, Logout, ValidateAccessToken};
-use immich_proto::map::GetMapMarkers;
+use immich_proto::authentication::Login;
+use immich_proto::catalogue::{self, OPERATIONS};
 use immich_proto::memories::SearchMemories;
-use immich_proto::people::{GetAllPeople, GetPerson, GetPersonThumbnail, PeopleCount};
-use immich_proto::search::{SearchAssets, SearchPerson, SearchRandom, SearchSmart};
+use immich_proto::people::{GetAllPeople, GetPersonThumbnail};
+use immich_proto::search::SearchAssets;
 use immich_proto::server::{
-    GetAboutInfo, GetServerFeatures, GetServerStatistics, GetServerVersion, GetStorage,
-    GetSupportedMediaTypes, GetVersionCheck, MediaKind, PingServer, SupportedMediaTypes,
+    GetServerFeatures, GetServerVersion, GetSupportedMediaTypes, MediaKind, PingServer,
+    SupportedMediaTypes,
 };
-use immich_proto::shared_links::{
-    CreateSharedLink, GetAllSharedLinks, GetMySharedLink, RemoveSharedLink, SharedLinkLogin,
-};
-use immich_proto::stacks::SearchStacks;
-use immich_proto::tags::{GetAllTags, GetTagById};
-use immich_proto::timeline::{GetTimeBucket, GetTimeBuckets};
-use immich_proto::trash::EmptyTrash;
-use immich_proto::users::GetMyUser;
+use immich_proto::shared_links::CreateSharedLink;
+use immich_proto::tags::{CreateTag, GetAllTags};
 use immich_proto::ServerVersion;
 use immich_proto::{
     parse_response, ApiKeyId, Capabilities, DateTime, Endpoint, Error, MediaEndpoint, Permission,
@@ -293,6 +285,88 @@ fn the_all_permission_grants_everything() {
 }
 
 #[test]
+fn the_catalogue_answers_what_a_key_may_call() {
+    let frame = parse_response(
+        &GetMyApiKey::new(),
+        ok_fixture("api_keys/getMyApiKey.v3.json"),
+    )
+    .unwrap()
+    .capabilities();
+    assert_eq!(frame.may_call("searchAssets"), Some(true));
+    assert_eq!(frame.may_call("viewAsset"), Some(true));
+    assert_eq!(frame.may_call("getAlbumInfo"), Some(true));
+    assert_eq!(frame.may_call("downloadAsset"), Some(false));
+    assert_eq!(frame.may_call("uploadAsset"), Some(false));
+    assert_eq!(frame.may_call("createAlbum"), Some(false));
+    // Operations that name no permission: public ones, and ones any key may call.
+    assert_eq!(frame.may_call("pingServer"), Some(true));
+    assert_eq!(frame.may_call("login"), Some(true));
+    assert_eq!(frame.may_call("getMyApiKey"), Some(true));
+    // An id the catalogue does not know is neither allowed nor refused.
+    assert_eq!(frame.may_call("teleportPhoto"), None);
+    assert_eq!(frame.may_call(""), None);
+    assert_eq!(frame.may_call("SearchAssets"), None);
+
+    // `callable` is exactly the operations `may_call` allows, in catalogue order.
+    let callable: Vec<&str> = frame.callable().map(|op| op.id).collect();
+    let expected: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|op| frame.may_call(op.id) == Some(true))
+        .map(|op| op.id)
+        .collect();
+    assert_eq!(callable, expected);
+    for op in frame.callable() {
+        assert!(
+            op.permission.is_none_or(
+                |p| ["asset.read", "asset.view", "album.read", "memory.read"].contains(&p)
+            ),
+            "{}: {:?}",
+            op.id,
+            op.permission
+        );
+    }
+    // Every operation without a permission is callable, admin-only ones included (their
+    // user must still be an admin, which a key's permissions cannot tell).
+    for op in OPERATIONS.iter().filter(|op| op.permission.is_none()) {
+        assert!(callable.contains(&op.id), "{}", op.id);
+    }
+    assert!(frame
+        .callable()
+        .any(|op| op.admin_only && op.permission.is_none()));
+    // Permission-guarded admin operations need their permission like any other.
+    assert_eq!(frame.may_call("deleteUserAdmin"), Some(false));
+
+    // `all`: everything. No permissions: only what names none.
+    let everything = Capabilities::everything();
+    assert_eq!(everything.callable().count(), OPERATIONS.len());
+    assert!(OPERATIONS
+        .iter()
+        .all(|op| everything.may_call(op.id) == Some(true)));
+    let nothing = Capabilities::new([]);
+    assert!(nothing.callable().all(|op| op.permission.is_none()));
+    assert_eq!(
+        nothing.callable().count(),
+        OPERATIONS
+            .iter()
+            .filter(|op| op.permission.is_none())
+            .count()
+    );
+    assert!(nothing
+        .callable()
+        .filter(|op| op.public)
+        .any(|op| op.id == "getServerVersion"));
+    // Every typed operation's own answer agrees with the catalogue's.
+    assert_eq!(
+        frame.may_call(SearchAssets::OPERATION_ID),
+        Some(frame.can_run::<SearchAssets>())
+    );
+    assert_eq!(
+        frame.may_call(DownloadAsset::OPERATION_ID),
+        Some(frame.can_stream::<DownloadAsset>())
+    );
+}
+
+#[test]
 fn a_403_names_a_typed_permission() {
     let forbidden = Response::builder()
         .status(403)
@@ -313,171 +387,23 @@ fn a_403_names_a_typed_permission() {
     );
 }
 
-// ---- the catalogue: every operation and the permission it needs ------------------------
-
-/// `x-immich-permission` of every operation the crate implements (and those issue 5 plans),
-/// copied from the Immich v3.0.0 OpenAPI document; `None` where it names none.
-const DOCUMENT: &[(&str, Option<&str>)] = &[
-    ("getServerVersion", None),
-    ("getStorage", Some("server.storage")),
-    ("getServerStatistics", Some("server.statistics")),
-    ("getVersionCheck", Some("server.versionCheck")),
-    ("getAboutInfo", Some("server.about")),
-    ("getMyUser", Some("user.read")),
-    ("viewAsset", Some("asset.view")),
-    ("playAssetVideo", Some("asset.view")),
-    ("searchAssets", Some("asset.read")),
-    ("searchPerson", Some("person.read")),
-    ("searchSmart", Some("asset.read")),
-    ("getAlbumInfo", Some("album.read")),
-    ("addAssetsToAlbum", Some("albumAsset.create")),
-    ("getTagById", Some("tag.read")),
-    ("getAllTags", Some("tag.read")),
-    ("getPerson", Some("person.read")),
-    ("getPersonThumbnail", Some("person.read")),
-    ("getAllPeople", Some("person.read")),
-    ("getAllAlbums", Some("album.read")),
-    ("uploadAsset", Some("asset.upload")),
-    ("createAlbum", Some("album.create")),
-    ("updateAlbumInfo", Some("album.update")),
-    ("deleteAlbum", Some("album.delete")),
-    ("removeAssetFromAlbum", Some("albumAsset.delete")),
-    ("addUsersToAlbum", Some("albumUser.create")),
-    ("removeUserFromAlbum", Some("albumUser.delete")),
-    ("updateAlbumUser", Some("albumUser.update")),
-    ("getAlbumStatistics", Some("album.statistics")),
-    ("getAllSharedLinks", Some("sharedLink.read")),
-    ("createSharedLink", Some("sharedLink.create")),
-    ("removeSharedLink", Some("sharedLink.delete")),
-    ("pingServer", None),
-    ("getServerFeatures", None),
-    ("getSupportedMediaTypes", None),
-    ("getMyApiKey", None),
-    ("checkBulkUpload", Some("asset.upload")),
-    ("getAssetInfo", Some("asset.read")),
-    ("updateAsset", Some("asset.update")),
-    ("updateAssets", Some("asset.update")),
-    ("deleteAssets", Some("asset.delete")),
-    ("emptyTrash", Some("asset.delete")),
-    ("getAssetStatistics", Some("asset.statistics")),
-    ("downloadAsset", Some("asset.download")),
-    ("searchMemories", Some("memory.read")),
-    ("searchRandom", Some("asset.read")),
-    ("getTimeBuckets", Some("asset.read")),
-    ("getTimeBucket", Some("asset.read")),
-    ("getMapMarkers", Some("map.read")),
-    ("searchStacks", Some("stack.read")),
-    ("login", None),
-    ("logout", None),
-    ("validateAccessToken", None),
-    ("getMySharedLink", None),
-    ("sharedLinkLogin", None),
-];
-
-/// One operation type: its name in the crate, operationId and declared permission.
-#[derive(Debug)]
-struct Entry {
-    type_name: &'static str,
-    operation_id: &'static str,
-    permission: Option<&'static str>,
-}
-
-macro_rules! catalogue {
-    (endpoints: [$($endpoint:ident),* $(,)?], media: [$($media:ident),* $(,)?], inherent: [$($inherent:ident),* $(,)?] $(,)?) => {
-        vec![
-            $(Entry {
-                type_name: stringify!($endpoint),
-                operation_id: <$endpoint as Endpoint>::OPERATION_ID,
-                permission: <$endpoint as Endpoint>::PERMISSION,
-            },)*
-            $(Entry {
-                type_name: stringify!($media),
-                operation_id: <$media as MediaEndpoint>::OPERATION_ID,
-                permission: <$media as MediaEndpoint>::PERMISSION,
-            },)*
-            $(Entry {
-                type_name: stringify!($inherent),
-                operation_id: $inherent::OPERATION_ID,
-                permission: $inherent::PERMISSION,
-            },)*
-        ]
-    };
-}
-
-/// Every public operation type of the crate. `every_operation_type_is_catalogued` fails when
-/// a new one is missing here.
-fn catalogue() -> Vec<Entry> {
-    catalogue!(
-        endpoints: [
-            GetAboutInfo, GetStorage, GetServerStatistics, GetServerVersion, GetVersionCheck,
-            PingServer, GetServerFeatures, GetSupportedMediaTypes,
-            GetMyUser, GetMyApiKey,
-            GetAlbumInfo, AddAssetsToAlbum, CreateAlbum, UpdateAlbumInfo, DeleteAlbum,
-            RemoveAssetFromAlbum, AddUsersToAlbum, RemoveUserFromAlbum, UpdateAlbumUser,
-            GetAlbumStatistics,
-            GetAllSharedLinks, CreateSharedLink, RemoveSharedLink,
-            GetAllPeople, GetPerson, PeopleCount,
-            GetAllTags, GetTagById,
-            SearchAssets, SearchSmart, SearchPerson, SearchRandom,
-            GetAssetInfo, UpdateAsset, UpdateAssets, DeleteAssets, GetAssetStatistics,
-            CheckBulkUpload, EmptyTrash,
-            SearchMemories, GetTimeBuckets, GetTimeBucket, GetMapMarkers, SearchStacks,
-            Login, Logout, ValidateAccessToken, GetMySharedLink, SharedLinkLogin,
-        ],
-        media: [ViewAsset, PlayAssetVideo, DownloadAsset, GetPersonThumbnail],
-        inherent: [UploadAsset],
-    )
-}
-
-/// Private operation types a test cannot name, with the operationId they use.
-const PRIVATE: &[(&str, &str)] = &[("ListAlbums", "getAllAlbums")];
-
-fn document() -> BTreeMap<&'static str, Option<&'static str>> {
-    DOCUMENT.iter().copied().collect()
-}
-
-#[test]
-fn every_operation_declares_the_documented_permission() {
-    let document = document();
-    for entry in catalogue() {
-        let documented = document.get(entry.operation_id).unwrap_or_else(|| {
-            panic!(
-                "{}: operationId {} is not in the table",
-                entry.type_name, entry.operation_id
-            )
-        });
-        assert_eq!(
-            entry.permission, *documented,
-            "{} ({}) declares {:?}, the document says {:?}",
-            entry.type_name, entry.operation_id, entry.permission, documented
-        );
-        if let Some(permission) = entry.permission {
-            assert!(
-                Permission::from(permission).is_known(),
-                "{}: {permission} is not a known Permission",
-                entry.type_name
-            );
-        }
-    }
-    // Every documented permission of the table is a known `Permission`.
-    for (operation, permission) in DOCUMENT {
-        if let Some(permission) = permission {
-            assert!(
-                Permission::from(*permission).is_known(),
-                "{operation}: {permission}"
-            );
-        }
-    }
-}
+// ---- the catalogue: every operation type against the generated table -----------------
+//
+// `immich_proto::catalogue::OPERATIONS` (generated by `cargo xtask gen` from the document) is
+// the one list of operations. The scan below reads immich-proto's source and checks both ways
+// that the types in it and the table agree: no list of operations is kept here.
 
 /// An operation type found in the crate's source: `impl Endpoint for X`, `impl MediaEndpoint
-/// for X`, or an inherent `impl X` with its own `PERMISSION`.
+/// for X`, or an inherent `impl X` with its own `PERMISSION`; or a multi-request `impl Flow
+/// for X` with its own `OPERATION_ID` (its requests' types declare the permissions).
 #[derive(Debug)]
 struct Found {
+    /// Relative to `immich-proto/src`, with `/` (as the catalogue's `file`).
     file: String,
     type_name: String,
     operation_id: String,
-    permission: Option<String>,
+    /// `None` for a flow.
+    permission: Option<Option<String>>,
 }
 
 /// The text after `marker` on the same line, up to `;`, trimmed.
@@ -502,11 +428,12 @@ fn scan_file(file: &str, source: &str, found: &mut Vec<Found>) {
     for (n, &start) in starts.iter().enumerate() {
         let end = starts.get(n + 1).copied().unwrap_or(lines.len());
         let block = lines[start..end].join("\n");
-        let Some(permission) = value_after(&block, "const PERMISSION: Option<&'static str> =")
-        else {
-            continue;
-        };
         let header = lines[start].trim_end_matches('{').trim();
+        let permission = value_after(&block, "const PERMISSION: Option<&'static str> =");
+        let flow = header.contains(" Flow for ");
+        if permission.is_none() && !flow {
+            continue;
+        }
         let subject = header.rsplit(" for ").next().unwrap_or(header);
         let subject = subject.strip_prefix("impl").unwrap_or(subject).trim();
         let type_name: String = subject
@@ -515,13 +442,17 @@ fn scan_file(file: &str, source: &str, found: &mut Vec<Found>) {
             .collect();
         let operation = value_after(&block, "const OPERATION_ID: &'static str =")
             .unwrap_or_else(|| panic!("{file}: {type_name} has no OPERATION_ID"));
+        if flow && operation.contains("::") {
+            // A generic wrapper (`Single<E>`, `Pager<P>`): the wrapped type's id.
+            continue;
+        }
         let operation_id = unquote(operation).unwrap_or_else(|| {
             // A named constant of the same file: `const NAME: &str = "...";`.
             value_after(source, &format!("const {operation}: &str ="))
                 .and_then(unquote)
                 .unwrap_or_else(|| panic!("{file}: cannot resolve {operation}"))
         });
-        let permission = match permission {
+        let permission = permission.map(|permission| match permission {
             "None" => None,
             other => Some(
                 other
@@ -530,7 +461,7 @@ fn scan_file(file: &str, source: &str, found: &mut Vec<Found>) {
                     .and_then(unquote)
                     .unwrap_or_else(|| panic!("{file}: {type_name}: PERMISSION = {other}")),
             ),
-        };
+        });
         found.push(Found {
             file: file.to_owned(),
             type_name,
@@ -540,7 +471,11 @@ fn scan_file(file: &str, source: &str, found: &mut Vec<Found>) {
     }
 }
 
-fn scan_dir(dir: &std::path::Path, found: &mut Vec<Found>) {
+fn src_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn scan_dir(root: &Path, dir: &Path, found: &mut Vec<Found>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -548,55 +483,217 @@ fn scan_dir(dir: &std::path::Path, found: &mut Vec<Found>) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            scan_dir(&path, found);
+            scan_dir(root, &path, found);
         } else if path.extension().is_some_and(|e| e == "rs") {
             let source = std::fs::read_to_string(&path).unwrap();
-            scan_file(&path.display().to_string(), &source, found);
+            let relative = path.strip_prefix(root).unwrap();
+            let file: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            scan_file(&file.join("/"), &source, found);
         }
     }
 }
 
+/// Every operation type of immich-proto's source.
+fn scan() -> Vec<Found> {
+    let mut found = Vec::new();
+    scan_dir(&src_dir(), &src_dir(), &mut found);
+    found
+}
+
+/// `albums::GetAlbumInfo` -> `GetAlbumInfo`.
+fn short_name(rust_type: &str) -> &str {
+    rust_type.rsplit("::").next().unwrap_or(rust_type)
+}
+
 #[test]
 fn every_operation_type_is_catalogued() {
-    let mut found = Vec::new();
-    scan_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut found,
-    );
-    let typed: BTreeSet<&str> = catalogue().iter().map(|e| e.type_name).collect();
-    let private: BTreeMap<&str, &str> = PRIVATE.iter().copied().collect();
-    let document = document();
-    let mut scanned = BTreeSet::new();
+    let found = scan();
+    let mut by_id: BTreeMap<&str, Vec<&Found>> = BTreeMap::new();
+    let mut own_flows = Vec::new();
     for op in &found {
-        scanned.insert(op.type_name.as_str());
-        assert!(
-            typed.contains(op.type_name.as_str())
-                || private.get(op.type_name.as_str()) == Some(&op.operation_id.as_str()),
-            "{} ({}, {}) is missing from catalogue() in tests/capabilities.rs",
-            op.type_name,
-            op.operation_id,
-            op.file
-        );
-        let documented = document.get(op.operation_id.as_str()).unwrap_or_else(|| {
-            panic!(
-                "{}: operationId {} is not in DOCUMENT",
-                op.type_name, op.operation_id
-            )
-        });
+        let Some(entry) = catalogue::find(&op.operation_id) else {
+            // A flow may have an id of its own: one of the core's multi-request operations.
+            assert!(
+                op.permission.is_none(),
+                "{} in {} has operationId {}, which the catalogue does not list",
+                op.type_name,
+                op.file,
+                op.operation_id
+            );
+            own_flows.push(op.operation_id.as_str());
+            continue;
+        };
+        by_id.entry(entry.id).or_default().push(op);
+        // A flow declares no permission: its requests' types do.
+        let Some(permission) = &op.permission else {
+            continue;
+        };
         assert_eq!(
-            op.permission.as_deref(),
-            *documented,
-            "{} in {}",
+            permission.as_deref(),
+            entry.permission,
+            "{} in {} declares permission {:?}, the catalogue ({}) says {:?}",
             op.type_name,
-            op.file
+            op.file,
+            op.permission,
+            entry.id,
+            entry.permission
         );
     }
-    for name in &typed {
-        assert!(scanned.contains(name), "{name} was not found in the source");
+    // Several types may share an id (a private page of `getAllAlbums`, `PeopleCount` reading
+    // `getAllPeople`), as long as one of them is the catalogue's type, in the catalogue's file.
+    for (id, types) in &by_id {
+        let entry = catalogue::find(id).unwrap();
+        let name = short_name(entry.rust_type);
+        let main = types
+            .iter()
+            .find(|f| f.type_name == name)
+            .unwrap_or_else(|| {
+                let seen: Vec<String> = types
+                    .iter()
+                    .map(|f| format!("{} in {}", f.type_name, f.file))
+                    .collect();
+                panic!(
+                    "{id}: the catalogue's type is {}, the source has only {seen:?}",
+                    entry.rust_type
+                )
+            });
+        assert_eq!(
+            main.file, entry.file,
+            "{id}: {name} is in {}, the catalogue says {}",
+            main.file, entry.file
+        );
     }
-    // The scan itself works: it saw the private type and every public one.
-    assert!(scanned.contains("ListAlbums"));
-    assert_eq!(scanned.len(), typed.len() + PRIVATE.len());
+    // Every entry's file exists and implements its type.
+    for entry in OPERATIONS {
+        let path = src_dir().join(entry.file);
+        assert!(
+            path.is_file(),
+            "{}: {} does not exist",
+            entry.id,
+            path.display()
+        );
+        let name = short_name(entry.rust_type);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.file == entry.file && f.type_name == name && f.operation_id == entry.id),
+            "{}: {} does not implement {name}",
+            entry.id,
+            entry.file
+        );
+    }
+    assert_eq!(by_id.len(), OPERATIONS.len());
+    // The scan itself works: it sees private helpers and inherent impls too.
+    let seen = |name: &str, id: &str| {
+        found
+            .iter()
+            .any(|f| f.type_name == name && f.operation_id == id)
+    };
+    assert!(seen("ListAlbums", "getAllAlbums"));
+    assert!(seen("PeopleCount", "getAllPeople"));
+    assert!(seen("UploadAsset", "uploadAsset"));
+    assert!(seen("ViewAsset", "viewAsset"));
+    assert!(seen("GetAllAlbums", "getAllAlbums"));
+    assert!(own_flows.contains(&"albumAssets"), "{own_flows:?}");
+}
+
+/// Whether the `pub use` clauses of `module_text` re-export `name` from the module `stem`.
+fn re_exports(module_text: &str, stem: &str, name: &str) -> bool {
+    let marker = format!("pub use {stem}::");
+    module_text.match_indices(&marker).any(|(at, _)| {
+        let rest = &module_text[at + marker.len()..];
+        let clause = &rest[..rest.find(';').unwrap_or(rest.len())];
+        clause
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '*'))
+            .any(|word| word == name || word == "*")
+    })
+}
+
+#[test]
+fn every_area_module_exposes_its_operations() {
+    // Generated types are also named, at compile time, by the generated tests/src/samples.rs;
+    // this covers the hand-written ones the same way as the generated ones.
+    let src = src_dir();
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap()
+        + &std::fs::read_to_string(src.join("areas.rs")).unwrap_or_default();
+    for entry in OPERATIONS {
+        let (area, name) = entry
+            .rust_type
+            .split_once("::")
+            .unwrap_or_else(|| panic!("{}: {} has no area", entry.id, entry.rust_type));
+        assert_eq!(area, entry.area, "{}: {}", entry.id, entry.rust_type);
+        assert!(
+            !name.contains("::"),
+            "{}: {} is not at the top of its area",
+            entry.id,
+            entry.rust_type
+        );
+        assert!(
+            lib.contains(&format!("pub mod {area};")),
+            "{}: area {area} is not a public module of immich-proto",
+            entry.id
+        );
+        let (file_area, file_name) = entry
+            .file
+            .split_once('/')
+            .unwrap_or_else(|| panic!("{}: {} is not in an area folder", entry.id, entry.file));
+        assert_eq!(file_area, area, "{}: {}", entry.id, entry.file);
+        let stem = file_name
+            .strip_suffix(".rs")
+            .unwrap_or_else(|| panic!("{}: {}", entry.id, entry.file));
+        if stem == "mod" {
+            continue;
+        }
+        let module_text = std::fs::read_to_string(src.join(area).join("mod.rs")).unwrap()
+            + &std::fs::read_to_string(src.join(area).join("operations.rs")).unwrap_or_default();
+        assert!(
+            module_text.contains(&format!("mod {stem};")),
+            "{}: {area}/mod.rs does not declare `mod {stem}`",
+            entry.id
+        );
+        assert!(
+            re_exports(&module_text, stem, name),
+            "{}: {area}/mod.rs does not re-export {name} (`pub use {stem}::{name}`)",
+            entry.id
+        );
+    }
+}
+
+#[test]
+fn every_catalogued_permission_is_known() {
+    for entry in OPERATIONS {
+        if let Some(permission) = entry.permission {
+            assert!(
+                Permission::from(permission).is_known(),
+                "{}: {permission} is not a known Permission",
+                entry.id
+            );
+        }
+    }
+}
+
+/// A typed operation's id, permission and name, next to what the catalogue says.
+macro_rules! agrees {
+    ($trait:ident: $($ty:ident),* $(,)?) => {
+        $({
+            let entry = catalogue::find(<$ty as $trait>::OPERATION_ID).unwrap();
+            assert_eq!(<$ty as $trait>::PERMISSION, entry.permission, stringify!($ty));
+            assert_eq!(short_name(entry.rust_type), stringify!($ty));
+        })*
+    };
+}
+
+#[test]
+fn typed_operations_agree_with_the_catalogue() {
+    // A few of each shape; the source scan above covers every one.
+    agrees!(Endpoint: GetAlbumInfo, CreateTag, PingServer, Login, GetMyApiKey, SearchAssets);
+    agrees!(MediaEndpoint: ViewAsset, DownloadAsset, GetPersonThumbnail);
+    let upload = catalogue::find(UploadAsset::OPERATION_ID).unwrap();
+    assert_eq!(UploadAsset::PERMISSION, upload.permission);
+    assert_eq!(upload.rust_type, "assets::UploadAsset");
 }
 
 #[test]

@@ -11,29 +11,8 @@ use immich_proto::shared_links::{
     GetMySharedLink, SharedLink, SharedLinkLogin, SharedLinkLoginResponse,
 };
 
-use crate::client::{Client, ClientBuilder};
-use crate::error::Error;
-
-impl ClientBuilder {
-    /// A login session's token (from [`Client::login`], stored with
-    /// [`SessionToken::expose_secret`](immich_proto::SessionToken::expose_secret)), sent as
-    /// `Authorization: Bearer` instead of an API key. Never logged or shown in errors.
-    pub fn session_token(self, token: &str) -> Self {
-        self.map_server(|server| server.with_session_token(token))
-    }
-
-    /// Opens a shared link by its key (the secret part of `/share/{key}`): every request carries
-    /// `key=<key>` in its query and sees only what the link shows. Replaces an API key.
-    pub fn shared_link_key(self, key: &str) -> Self {
-        self.map_server(|server| server.with_shared_link_key(key))
-    }
-
-    /// Opens a shared link by its custom slug (`/s/{slug}`, Immich v1.137+): every request
-    /// carries `slug=<slug>` in its query. Replaces an API key.
-    pub fn shared_link_slug(self, slug: &str) -> Self {
-        self.map_server(|server| server.with_shared_link_slug(slug))
-    }
-}
+use crate::client::Client;
+use crate::Error;
 
 impl Client {
     /// Logs in with email and password (`POST /auth/login`) and returns a client for the new
@@ -65,8 +44,8 @@ impl Client {
     /// Gives a password-protected shared link its password (`POST /shared-links/login`, Immich
     /// v2.6+) and returns a client that sends the token the server set with every request, with
     /// the link. This client must open the link (built with
-    /// [`shared_link_key`](ClientBuilder::shared_link_key) or
-    /// [`shared_link_slug`](ClientBuilder::shared_link_slug)); it is unchanged.
+    /// [`shared_link_key`](crate::ClientBuilder::shared_link_key) or
+    /// [`shared_link_slug`](crate::ClientBuilder::shared_link_slug)); it is unchanged.
     pub async fn shared_link_login(&self, password: &str) -> Result<(Client, SharedLink), Error> {
         let answer: SharedLinkLoginResponse = self.send(&SharedLinkLogin::new(password)).await?;
         let client = self.with_server(answer.signed_in(self.server())?);

@@ -24,7 +24,7 @@ use immich_proto::{BodyLimit, FileRole, Segment, UploadBody};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{Error, TimeoutPhase};
+use crate::{Error, TimeoutPhase};
 
 /// How much of a file one frame carries: bounded memory whatever the file's size.
 pub(crate) const CHUNK: usize = 256 * 1024;
@@ -372,7 +372,7 @@ pub(crate) async fn collect(
     let mut out = BytesMut::new();
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         activity.touch();
-        let Ok(data) = frame.map_err(Error::from_body)?.into_data() else {
+        let Ok(data) = frame.map_err(crate::error::from_body)?.into_data() else {
             continue;
         };
         let room = usize::try_from(max.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
@@ -393,6 +393,8 @@ pub(crate) async fn collect(
 /// It is a [`Stream`] of `Result<Bytes, Error>` and an [`AsyncRead`]. The read timeout applies
 /// while you wait on it: no bytes for that long while polling ends it with a timeout error.
 /// A connection dropped before the announced end is an error, never a silent short read.
+/// Through `AsyncRead` an error is an `io::Error` (a timeout of kind `TimedOut`), which
+/// `Error::from` turns back into the [`Error`] it was.
 pub struct MediaBody {
     incoming: Incoming,
     operation: &'static str,
@@ -460,7 +462,7 @@ impl Stream for MediaBody {
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(Error::from_body(e))));
+                    return Poll::Ready(Some(Err(crate::error::from_body(e))));
                 }
                 Poll::Ready(None) => this.done = true,
                 Poll::Pending => {
@@ -487,13 +489,8 @@ impl AsyncRead for MediaBody {
         if self.leftover.is_empty() {
             match ready!(self.as_mut().poll_next(cx)) {
                 Some(Ok(chunk)) => self.leftover = chunk,
-                Some(Err(Error::Timeout(_))) => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "read timed out",
-                    )))
-                }
-                Some(Err(e)) => return Poll::Ready(Err(io::Error::other(e))),
+                // `Error::from` turns it back into the error it was.
+                Some(Err(e)) => return Poll::Ready(Err(e.into_io())),
                 None => return Poll::Ready(Ok(())),
             }
         }

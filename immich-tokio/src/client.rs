@@ -21,13 +21,11 @@ use immich_proto::assets::{
     ResumeFailure, UploadAsset, UploadOptions, UploadResult,
 };
 use immich_proto::checksum::Sha1Checksum;
-use immich_proto::server::GetServerVersion;
-use immich_proto::transport::Media;
+use immich_proto::transport::{ClientOptions, Media};
 use immich_proto::{
     log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
-    Boundary, Endpoint, EtagCache, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager,
-    Server, ServerVersion, Session, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-    MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
+    Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server,
+    Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
@@ -36,8 +34,8 @@ use crate::body::{
     UploadControl, CHUNK,
 };
 use crate::connect::TcpConnector;
-use crate::error::Error;
 use crate::tls;
+use crate::Error;
 
 /// The connector the built-in HTTP client uses: TCP with a connect timeout (kept readable after
 /// the server hangs up, see [`KeepReading`](crate::KeepReading)), and rustls for https.
@@ -227,14 +225,6 @@ impl Client {
         &self.inner.http
     }
 
-    /// Reads the server version once (`GET /server/version`) and records it, so
-    /// version-dependent operations can run. Returns the version.
-    pub async fn setup(&self) -> Result<ServerVersion, Error> {
-        let version = self.send(&GetServerVersion).await?;
-        self.server().set_version(version.clone());
-        Ok(version)
-    }
-
     /// Runs one operation.
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         let request = endpoint.request(self.server())?;
@@ -334,18 +324,25 @@ impl Client {
         Ok(head)
     }
 
-    /// Downloads an asset's original into `target`, continuing what an interrupted attempt
-    /// left: the core's [`ResumableDownload`] decides, this moves the bytes. The bytes collect
-    /// in the core's [`resumable_partial_path`] (kept when the transfer breaks, so the next call
-    /// resumes with `Range`), and are renamed to `target` only when complete and, with a
-    /// `checksum` (the asset's base64 SHA-1), verified. A mismatch removes the partial file and
-    /// fails with the core's `ChecksumMismatch`.
-    pub(crate) async fn resume_download(
+    /// Downloads an asset's original (`GET /assets/{id}/original`, `downloadAsset`) to `path`,
+    /// continuing what an interrupted call left: the core's [`ResumableDownload`] decides, this
+    /// moves the bytes. They collect in the core's [`resumable_partial_path`] (kept when the
+    /// transfer breaks, so the next call resumes with `Range`), and get the name `path` only
+    /// when complete and, with `verify`, checked against the asset's SHA-1 (one more request,
+    /// `GET /assets/{id}`). A mismatch removes the partial file and fails with the core's
+    /// `ChecksumMismatch`.
+    pub async fn download_original(
         &self,
         id: AssetId,
-        checksum: Option<&str>,
-        target: &Path,
+        path: impl AsRef<Path>,
+        verify: bool,
     ) -> Result<DownloadReport, Error> {
+        let target = path.as_ref();
+        let checksum = if verify {
+            Some(self.asset_info(id.clone()).await?.checksum)
+        } else {
+            None
+        };
         let partial = resumable_partial_path(target, &id)?;
         let on_disk = match tokio::fs::metadata(&partial).await {
             Ok(meta) => meta.len(),
@@ -354,7 +351,7 @@ impl Client {
         };
         let mut download = ResumableDownload::new(id, on_disk);
         if let Some(checksum) = checksum {
-            download = download.verify_against(checksum)?;
+            download = download.verify_against(&checksum)?;
         }
         if download.needs_existing_bytes() {
             let mut file = tokio::fs::File::open(&partial).await?;
@@ -429,14 +426,7 @@ impl Client {
             Some(sidecar) => Some(tokio::fs::metadata(sidecar).await?.len()),
             None => None,
         };
-        let facts = FileFacts {
-            path: path.to_owned(),
-            is_file: meta.is_file(),
-            len: meta.len(),
-            created: meta.created().ok(),
-            modified: meta.modified()?,
-            sidecar_len,
-        };
+        let facts = FileFacts::from_metadata(path, &meta, sidecar_len)?;
         let seed = std::collections::hash_map::RandomState::new().hash_one(path);
         let mut upload =
             UploadAsset::from_file(&facts, &options)?.boundary(Boundary::from_seed(seed));
@@ -519,7 +509,7 @@ impl Client {
             self.inner.http.request(request).await.map_err(|error| {
                 // hyper only says "body error"; the upload body left the real reason.
                 let reason = upload.and_then(|control| control.failure.lock().ok()?.take());
-                reason.unwrap_or_else(|| Error::from_client(error))
+                reason.unwrap_or_else(|| crate::error::from_client(error))
             })
         };
         let response = with_read_timeout(activity, self.inner.read_timeout, sending).await;
@@ -535,6 +525,12 @@ impl Client {
         }
         response
     }
+}
+
+/// The convenience methods, the same in immich-blocking: each one call of `send`, `run`,
+/// `media` or `media_bytes` (see [`immich_proto::client_shortcuts!`]).
+impl Client {
+    immich_proto::client_shortcuts!(async);
 }
 
 /// The items of a paged listing, fetched page by page as the stream is polled; see

@@ -1,23 +1,10 @@
-//! The error type: the core's shared [`immich_proto::transport::Error`] over hyper's errors.
-//! All this file adds is how hyper's errors sort into its variants.
+//! The error type is the core's, shared with immich-blocking ([`immich_proto::transport::Error`]):
+//! all this file adds is how hyper's errors sort into its variants.
 
 use std::error::Error as StdError;
 use std::io;
 
-use immich_proto::transport::error_causes;
-pub use immich_proto::transport::{ErrorKind, TimeoutPhase};
-
-/// A boxed error from the HTTP stack (hyper, hyper-util, rustls), kept as the cause of an
-/// [`Error`].
-pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
-
-/// Everything an [`immich_tokio::Client`](crate::Client) call can fail with: the core's shared
-/// transport error, with the HTTP stack's errors as [`BoxError`]s.
-///
-/// Tell the cases apart with [`kind`](immich_proto::transport::Error::kind) or the `is_*`
-/// helpers; `Error::from` turns the `io::Error` of a [`MediaBody`](crate::MediaBody) read
-/// back into the error it carries.
-pub type Error = immich_proto::transport::Error<BoxError>;
+use immich_proto::transport::{error_causes, Error, TimeoutPhase};
 
 /// Sorts an error from hyper-util's client into connect, TLS, timeout or other HTTP errors.
 pub(crate) fn from_client(error: hyper_util::client::legacy::Error) -> Error {

@@ -42,6 +42,11 @@
 //! refused connection, a TLS failure and an I/O failure (a file, or a connection broken
 //! mid-answer) apart.
 //!
+//! **Shared with immich-blocking**, defined once in the core: the builder's options
+//! ([`ClientOptions`]), the error type, and the convenience methods, each one call of the
+//! generic `send`, `run`, `pages` or `media`. Any operation without a convenience method is
+//! `client.send(&endpoint)`.
+//!
 //! **Logging** goes through the `log` facade: method, path, status and duration at `debug`;
 //! JSON bodies, cut by the core's [`log_excerpt`](immich_proto::log_excerpt), at `trace`.
 //! Headers, and so the API key, are never logged. `log` rather than `tracing` because rustls
@@ -55,31 +60,20 @@ mod body;
 mod client;
 mod connect;
 mod error;
-mod ops;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
 pub use client::{Client, ClientBuilder, Connector, HttpClient, Pages};
 pub use connect::{KeepReading, TcpConnector};
-pub use error::{BoxError, Error, ErrorKind, TimeoutPhase};
 /// The TLS connector of [`Connector`], to build an [`HttpClient`] by hand for
 /// [`ClientBuilder::http_client`] with the very version this crate uses.
 pub use hyper_rustls;
 /// The pooled client [`HttpClient`] is, to build one by hand for [`ClientBuilder::http_client`].
 pub use hyper_util;
-pub use immich_proto::transport::Media;
 /// The TLS library, for the `ClientConfig` of an [`HttpClient`] built by hand.
 pub use rustls;
 
 /// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;
-// The same list as immich-blocking's, so switching transports changes no import.
-pub use immich_proto::assets::UploadOptions;
-pub use immich_proto::{
-    albums, api_keys, assets, authentication, map, memories, people, search, server, shared_links,
-    stacks, tags, timeline, trash, users, AlbumId, ApiError, AssetId, Auth, ByteRange,
-    Capabilities, ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint, MediaHead, Paged,
-    Pager, Permission, PersonId, Server, ServerVersion, Session, SessionToken, SharedLinkId,
-    SharedLinkKey, SharedLinkToken, TagId, UserId, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
-    MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
-};
+// The same list in both transports, kept once in the core.
+pub use immich_proto::transport::reexports::*;

@@ -1,16 +1,26 @@
 //! Conformance to the official Immich v3.0.0 OpenAPI document, checked by Prism.
 //!
-//! Every operation of the client runs through both transports (immich-tokio and
-//! immich-blocking) against Prism in static mode and in dynamic mode with five seeds, for a v3
-//! server and an old one (1.118). A [`Recorder`] proxy sees each exchange: Prism must accept
-//! every request (2xx, no request entry in `sl-violations`, API key present) and the client
-//! must decode every answer. Harness interventions (generator failures retried statically, the
-//! pinned version, the ended pages) are counted and printed, never silent. See
-//! `tests/src/prism/recorder.rs`.
+//! Every operation of the catalogue ([`immich_proto::catalogue::OPERATIONS`]: all 242 of the
+//! document) runs through both transports (immich-tokio and immich-blocking) against Prism in
+//! static mode and in dynamic mode with five seeds. A [`Recorder`] proxy sees each exchange:
+//! Prism must accept every request (2xx, no request entry in `sl-violations`, a credential
+//! present) and the client must decode every answer. Harness interventions (generator failures
+//! retried statically, the pinned version, the ended pages, the shared-link stand-ins) are
+//! counted and printed, never silent. See `tests/src/prism/recorder.rs`.
 //!
-//! - **Coverage guard**: every operationId the core declares (`OPERATION_ID` in
-//!   immich-proto/src) that the document has must be exercised by an accepted request, so a
-//!   new endpoint without a case here fails the suite.
+//! - **Generated operations**: the sample of each ([`immich_tests::samples::visit_all`], generated
+//!   with them) goes through the transports' generic calls (`send`, `media_bytes`), for a v3
+//!   server: JSON, empty, form, binary (`downloadArchive`, `getProfileImage`, ...) and multipart
+//!   (`createProfileImage`, `uploadDatabaseBackup`, with in-memory files) answers alike. Each
+//!   request must address the sample's own operation, and each sample type must agree with its
+//!   catalogue entry (generated, type, kind, permission).
+//! - **Hand-written operations**: their own cases below, through the transports' methods, for a
+//!   v3 server and an old one (1.118).
+//! - **Coverage guard**: every operation of the catalogue must have been exercised by an accepted
+//!   request whose answer decoded, on each transport; so a new operation without a sample or a
+//!   case fails the suite. The lists must agree with the catalogue: the samples
+//!   ([`immich_tests::samples::SAMPLED`]) are exactly its generated operations, and the document
+//!   Prism serves has exactly its operations (operationId, method, path).
 //! - **Answers outside the document**: Prism also reports, in `sl-violations`, values its own
 //!   generator made that break the document (`email` format, the license key pattern). They
 //!   are not the client's doing; they are counted and printed, and the client must decode them.
@@ -26,8 +36,6 @@
 //!   Each version's runs must decode an answer for every operationId they sent (the 1.118
 //!   upload with all fields is also sent without `duration`, so its answer is decoded).
 //!   Operations the core knows an old server lacks must be refused before any request is sent.
-//! - **Permissions**: every operation type's `PERMISSION` equals the document's
-//!   `x-immich-permission`.
 //! - **The harness itself**: generator failures are retried and counted, other failures are
 //!   not (against a fake Prism); a missing python3, pip, node or npm fails the setup by name.
 //!
@@ -44,11 +52,14 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use immich_proto::assets::{AssetMediaSize, AssetVisibility, ViewAsset};
+use immich_proto::catalogue::{self, OperationKind, OPERATIONS};
 use immich_proto::people::GetAllPeople;
 use immich_proto::search::{MetadataSearch, SmartSearch};
 use immich_proto::{
-    AlbumId, AssetId, ByteRange, DateTime, Endpoint, Pager, PersonId, Server, ServerVersion, TagId,
+    AlbumId, AssetId, ByteRange, DateTime, Endpoint, MediaEndpoint, Pager, PersonId, Server,
+    ServerVersion, TagId,
 };
+use immich_tests::samples::{self, Visit};
 use immich_tests::prism::{
     setup, setup_uncached, sha256_hex, tests_dir, Exchange, Intervention, Mode, Prism, Recorder,
     Setup, SPEC_SHA256,
@@ -56,6 +67,8 @@ use immich_tests::prism::{
 
 const API_KEY: &str = "conformance-test-key";
 const SEEDS: [u32; 5] = [11, 22, 33, 44, 55];
+/// The transports, as `Run::transport` names them.
+const TRANSPORTS: [&str; 2] = ["tokio", "blocking"];
 const V3: ServerVersion = ServerVersion::new(3, 0, 0);
 const OLD: ServerVersion = ServerVersion::new(1, 118, 0);
 /// Where the old servers' wire form leaves the v3 document (Prism's validation `location`):
@@ -75,6 +88,10 @@ const PERSON: &str = "c0ffee00-1234-4abc-9def-0123456789ab";
 const USER: &str = "0d9e8f7a-6b5c-4d3e-a2f1-0e9d8c7b6a59";
 const SHARED_LINK: &str = "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918";
 const TAG: &str = "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e";
+/// The key of the shared link the shared-link client opens.
+const SHARED_LINK_KEY: &str = "c2hhcmVkLWxpbmsta2V5";
+/// The most a media answer of a sample may hold.
+const MEDIA_LIMIT: u64 = 16 << 20;
 
 fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance")
@@ -119,6 +136,16 @@ struct Tally {
     /// Per server version: the operationIds requests addressed, and those with a decoded answer.
     addressed_by_version: BTreeMap<String, BTreeSet<String>>,
     decoded_by_version: BTreeMap<String, BTreeSet<String>>,
+    /// Per transport: the operationIds with an accepted request whose answer decoded.
+    decoded_by_transport: BTreeMap<&'static str, BTreeSet<String>>,
+    /// The operationIds of the generated samples sent, per transport.
+    sampled_by_transport: BTreeMap<&'static str, BTreeSet<&'static str>>,
+    /// Shared-link requests that got the stand-in `x-api-key`, and shared-link logins that got
+    /// the stand-in token cookie (see `Intervention`).
+    shared_link_keys_stood_in: usize,
+    shared_link_cookies_added: usize,
+    /// Login answers whose generated `accessToken` got a stand-in (see `Intervention`).
+    session_tokens_stood_in: usize,
     /// Answers Prism generated outside its own document (see `Exchange::response_violations`).
     generator_violations: Vec<String>,
     failures: Vec<String>,
@@ -152,6 +179,21 @@ impl Tally {
                 .or_default()
                 .extend(ids);
         }
+        for (transport, ids) in other.decoded_by_transport {
+            self.decoded_by_transport
+                .entry(transport)
+                .or_default()
+                .extend(ids);
+        }
+        for (transport, ids) in other.sampled_by_transport {
+            self.sampled_by_transport
+                .entry(transport)
+                .or_default()
+                .extend(ids);
+        }
+        self.shared_link_keys_stood_in += other.shared_link_keys_stood_in;
+        self.shared_link_cookies_added += other.shared_link_cookies_added;
+        self.session_tokens_stood_in += other.session_tokens_stood_in;
         self.skips.extend(other.skips);
         self.versions_pinned += other.versions_pinned;
         self.pages_ended += other.pages_ended;
@@ -163,8 +205,9 @@ impl Tally {
 /// One transport, one mode, one server version.
 struct Run<'a> {
     recorder: &'a Recorder,
-    spec: &'a [SpecOperation],
     label: String,
+    /// `tokio` or `blocking`.
+    transport: &'static str,
     version: ServerVersion,
     tally: &'a mut Tally,
 }
@@ -176,6 +219,32 @@ impl Run<'_> {
     fn check<T, E: Debug>(
         &mut self,
         operation: &'static str,
+        result: Result<T, E>,
+        verify: impl FnOnce(&T) -> Result<(), String>,
+    ) {
+        self.check_addressing(operation, None, result, verify);
+    }
+
+    /// [`check`](Self::check) of a generated operation's sample: besides, every request must
+    /// address the sample's own operation.
+    fn check_sample<T, E: Debug>(
+        &mut self,
+        operation_id: &'static str,
+        result: Result<T, E>,
+        verify: impl FnOnce(&T) -> Result<(), String>,
+    ) {
+        self.tally
+            .sampled_by_transport
+            .entry(self.transport)
+            .or_default()
+            .insert(operation_id);
+        self.check_addressing(operation_id, Some(operation_id), result, verify);
+    }
+
+    fn check_addressing<T, E: Debug>(
+        &mut self,
+        operation: &'static str,
+        addressing: Option<&'static str>,
         result: Result<T, E>,
         verify: impl FnOnce(&T) -> Result<(), String>,
     ) {
@@ -215,7 +284,7 @@ impl Run<'_> {
             } else {
                 self.tally.requests += 1;
             }
-            let id = operation_of(self.spec, &exchange.method, &exchange.target);
+            let id = operation_of(&exchange.method, &exchange.target);
             match id {
                 Some(id) => {
                     self.tally
@@ -225,9 +294,17 @@ impl Run<'_> {
                         .insert(id.to_owned());
                 }
                 None => self.tally.failures.push(format!(
-                    "{where_}: {} {} matches no operation of the document",
+                    "{where_}: {} {} matches no operation of the catalogue",
                     exchange.method, exchange.target
                 )),
+            }
+            if let Some(want) = addressing.filter(|want| id != Some(*want)) {
+                self.tally.failures.push(format!(
+                    "{where_}: the sample of {want} sent {} {}, which addresses {}",
+                    exchange.method,
+                    exchange.target,
+                    id.unwrap_or("no operation")
+                ));
             }
             if exchange.accepted() {
                 if old_form {
@@ -250,11 +327,11 @@ impl Run<'_> {
                     ));
             } else {
                 self.tally.failures.push(format!(
-                    "{where_}: Prism did not accept {} {}: status {}, api key {}, request violations {:?}, problem {}",
+                    "{where_}: Prism did not accept {} {}: status {}, credential {}, request violations {:?}, problem {}",
                     exchange.method,
                     exchange.target,
                     exchange.status,
-                    exchange.had_api_key,
+                    exchange.had_credential(),
                     exchange.request_violations(),
                     exchange.problem.as_deref().unwrap_or("-"),
                 ));
@@ -273,6 +350,11 @@ impl Run<'_> {
                             self.tally
                                 .decoded_by_version
                                 .entry(version.clone())
+                                .or_default()
+                                .insert(id.to_owned());
+                            self.tally
+                                .decoded_by_transport
+                                .entry(self.transport)
                                 .or_default()
                                 .insert(id.to_owned());
                         }
@@ -318,6 +400,9 @@ impl Run<'_> {
                 )),
                 Intervention::VersionPinned => self.tally.versions_pinned += 1,
                 Intervention::PagingEnded => self.tally.pages_ended += 1,
+                Intervention::SharedLinkKeyStoodIn => self.tally.shared_link_keys_stood_in += 1,
+                Intervention::SharedLinkCookieAdded => self.tally.shared_link_cookies_added += 1,
+                Intervention::SessionTokenStoodIn => self.tally.session_tokens_stood_in += 1,
             }
         }
     }
@@ -363,198 +448,67 @@ fn rejected_only_for_v2_parameters(exchange: &Exchange) -> bool {
     })
 }
 
-/// One operation of the document: its id, method and path template.
-struct SpecOperation {
-    id: String,
-    method: Method,
-    /// Path segments; `None` for a `{parameter}`.
-    segments: Vec<Option<String>>,
-    /// Its `x-immich-permission` (`None` where it names none).
-    permission: Option<String>,
+/// The catalogue's operationId a request addresses (its target is under `/api`).
+fn operation_of(method: &Method, target: &str) -> Option<&'static str> {
+    let path = target.split('?').next().unwrap_or_default();
+    catalogue::find_route(method.as_str(), path.strip_prefix("/api")?).map(|op| op.id)
 }
 
-fn spec_operations(spec: &Path) -> Vec<SpecOperation> {
+/// The operations of a document, as `(operationId, METHOD, path)`.
+fn document_operations(document: &Path) -> BTreeSet<(String, String, String)> {
     let document: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(spec).unwrap()).unwrap();
-    let mut operations = Vec::new();
+        serde_json::from_slice(&std::fs::read(document).unwrap()).unwrap();
+    let mut operations = BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let (Ok(method), Some(id)) = (
-                method.to_uppercase().parse::<Method>(),
-                operation["operationId"].as_str(),
-            ) else {
-                continue;
-            };
-            let segments = path
-                .split('/')
-                .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
-                .collect();
-            operations.push(SpecOperation {
-                id: id.to_owned(),
-                method,
-                segments,
-                permission: operation["x-immich-permission"].as_str().map(str::to_owned),
-            });
+            if let Some(id) = operation["operationId"].as_str() {
+                operations.insert((id.to_owned(), method.to_uppercase(), path.clone()));
+            }
         }
     }
     operations
 }
 
-/// The operationId a request addresses; literal segments win over parameters.
-fn operation_of<'a>(spec: &'a [SpecOperation], method: &Method, target: &str) -> Option<&'a str> {
-    let path: Vec<&str> = target
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .split('/')
-        .collect();
-    spec.iter()
-        .filter(|op| op.method == *method && op.segments.len() == path.len())
-        .filter(|op| {
-            op.segments
-                .iter()
-                .zip(&path)
-                .all(|(segment, part)| segment.as_deref().is_none_or(|s| s == *part))
-        })
-        .max_by_key(|op| op.segments.iter().filter(|s| s.is_some()).count())
-        .map(|op| op.id.as_str())
-}
-
-/// The operationIds the core implements: every `OPERATION_ID: &str = "..."` in immich-proto.
-/// Names that are not in the document are the core's own multi-request flows.
-fn implemented_operation_ids() -> BTreeSet<String> {
-    fn walk(dir: &Path, found: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for line in text.lines() {
-                    let Some((before, after)) = line.split_once("OPERATION_ID: &") else {
-                        continue;
-                    };
-                    if before.trim_start().starts_with("//") {
-                        continue;
-                    }
-                    if let Some(name) = after.split('"').nth(1) {
-                        found.insert(name.to_owned());
-                    }
-                }
-            }
-        }
+/// Where a sample type disagrees with its catalogue entry (none: an empty list). `type_name` is
+/// the type's full path (`immich_proto::albums::add_assets_to_albums::AddAssetsToAlbums`).
+fn catalogue_disagreements(
+    id: &str,
+    type_name: &str,
+    permission: Option<&str>,
+    media: bool,
+) -> Vec<String> {
+    let Some(op) = catalogue::find(id) else {
+        return vec![format!("{type_name}: {id} is not in the catalogue")];
+    };
+    let mut problems = Vec::new();
+    if !op.generated {
+        problems.push(format!(
+            "{id}: sampled, but the catalogue says it is hand-written"
+        ));
     }
-    let mut found = BTreeSet::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../immich-proto/src"),
-        &mut found,
-    );
-    found
-}
-
-/// One operation type of the core: its name, operationId and declared `PERMISSION`.
-#[derive(Debug)]
-struct Declared {
-    type_name: &'static str,
-    operation_id: &'static str,
-    permission: Option<&'static str>,
-}
-
-macro_rules! declared {
-    (endpoints: [$($endpoint:ty),* $(,)?], media: [$($media:ty),* $(,)?], inherent: [$($inherent:ty),* $(,)?] $(,)?) => {
-        vec![
-            $(Declared {
-                type_name: stringify!($endpoint),
-                operation_id: <$endpoint as Endpoint>::OPERATION_ID,
-                permission: <$endpoint as Endpoint>::PERMISSION,
-            },)*
-            $(Declared {
-                type_name: stringify!($media),
-                operation_id: <$media as immich_proto::MediaEndpoint>::OPERATION_ID,
-                permission: <$media as immich_proto::MediaEndpoint>::PERMISSION,
-            },)*
-            $(Declared {
-                type_name: stringify!($inherent),
-                operation_id: <$inherent>::OPERATION_ID,
-                permission: <$inherent>::PERMISSION,
-            },)*
-        ]
-    };
-}
-
-/// The permission every public operation type of the core declares, read from the types.
-fn declared_permissions() -> Vec<Declared> {
-    use immich_proto::{
-        albums, api_keys, assets, map, memories, people, search, server, shared_links, stacks,
-        tags, timeline, trash, users,
-    };
-    declared!(
-        endpoints: [
-            server::GetAboutInfo, server::GetStorage, server::GetServerStatistics,
-            server::GetServerVersion, server::GetVersionCheck, server::PingServer,
-            server::GetServerFeatures, server::GetSupportedMediaTypes,
-            users::GetMyUser, api_keys::GetMyApiKey,
-            albums::GetAlbumInfo, albums::AddAssetsToAlbum, albums::CreateAlbum,
-            albums::UpdateAlbumInfo, albums::DeleteAlbum, albums::RemoveAssetFromAlbum,
-            albums::AddUsersToAlbum, albums::RemoveUserFromAlbum, albums::UpdateAlbumUser,
-            albums::GetAlbumStatistics,
-            shared_links::GetAllSharedLinks, shared_links::CreateSharedLink,
-            shared_links::RemoveSharedLink,
-            people::GetAllPeople, people::GetPerson, people::PeopleCount,
-            tags::GetAllTags, tags::GetTagById,
-            search::SearchAssets, search::SearchSmart, search::SearchPerson, search::SearchRandom,
-            assets::GetAssetInfo, assets::UpdateAsset, assets::UpdateAssets, assets::DeleteAssets,
-            assets::GetAssetStatistics, assets::CheckBulkUpload, trash::EmptyTrash,
-            memories::SearchMemories, timeline::GetTimeBuckets, timeline::GetTimeBucket,
-            map::GetMapMarkers, stacks::SearchStacks,
-        ],
-        media: [
-            assets::ViewAsset, assets::PlayAssetVideo, assets::DownloadAsset,
-            people::GetPersonThumbnail,
-        ],
-        inherent: [assets::UploadAsset],
-    )
-}
-
-/// Endpoint types a test cannot name (private to the core), with their source file: their
-/// `PERMISSION` is read from that file's `impl Endpoint for` block.
-const PRIVATE_ENDPOINTS: &[(&str, &str)] = &[("ListAlbums", "albums/get_all_albums.rs")];
-
-/// The `(OPERATION_ID, PERMISSION)` of a private endpoint type, from its source.
-fn private_declaration(type_name: &str, file: &str) -> (String, Option<String>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../immich-proto/src")
-        .join(file);
-    let source = std::fs::read_to_string(&path).unwrap();
-    let block = source
-        .split(&format!("impl Endpoint for {type_name} {{"))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no `impl Endpoint for {type_name}` in {}", path.display()));
-    let value = |marker: &str| {
-        let start = block
-            .find(marker)
-            .unwrap_or_else(|| panic!("{type_name}: no {marker}"))
-            + marker.len();
-        block[start..].split(';').next().unwrap().trim().to_owned()
-    };
-    let unquote = |text: &str| text.trim_matches('"').to_owned();
-    let mut operation_id = value("const OPERATION_ID: &'static str =");
-    if !operation_id.starts_with('"') {
-        // A named constant of the same file.
-        let constant = format!("const {operation_id}: &str =");
-        let start = source.find(&constant).unwrap() + constant.len();
-        operation_id = source[start..].split(';').next().unwrap().trim().to_owned();
+    let (area, name) = op.rust_type.split_once("::").unwrap_or(("", op.rust_type));
+    if !type_name.starts_with(&format!("immich_proto::{area}::"))
+        || !type_name.ends_with(&format!("::{name}"))
+    {
+        problems.push(format!(
+            "{id}: the sample is a {type_name}, the catalogue says {}",
+            op.rust_type
+        ));
     }
-    let permission = match value("const PERMISSION: Option<&'static str> =").as_str() {
-        "None" => None,
-        other => Some(unquote(
-            other
-                .strip_prefix("Some(")
-                .and_then(|p| p.strip_suffix(')'))
-                .unwrap_or_else(|| panic!("{type_name}: PERMISSION = {other}")),
-        )),
-    };
-    (unquote(&operation_id), permission)
+    if media != (op.kind == OperationKind::Media) {
+        problems.push(format!(
+            "{id}: sampled as {}, the catalogue's kind is {:?}",
+            if media { "media" } else { "an endpoint" },
+            op.kind
+        ));
+    }
+    if permission != op.permission {
+        problems.push(format!(
+            "{id}: {type_name} declares the permission {permission:?}, the catalogue {:?}",
+            op.permission
+        ));
+    }
+    problems
 }
 
 /// Files the upload sends (made once per run, in the cache folder).
@@ -742,7 +696,7 @@ fn refused_by_the_checksum_check(error: Option<&immich_proto::Error>) -> bool {
 /// filters those methods leave at their defaults). On the old server, operations the core
 /// knows it lacks must be refused before any request.
 macro_rules! generic_operations {
-    ($run:expr, $c:expr, $files:expr, [$($aw:tt)*]) => {{
+    ($run:expr, $c:expr, $client:ty, $files:expr, [$($aw:tt)*]) => {{
         use immich_proto::{albums as al, assets as at, shared_links as sl};
         let run: &mut Run<'_> = $run;
         let c = $c;
@@ -918,6 +872,33 @@ macro_rules! generic_operations {
             c.time_bucket(immich_proto::timeline::GetTimeBucket::new(month).with_filters(filters))$($aw)*,
             ok,
         );
+
+        // A password login, then the session's own calls: its token is their credential.
+        let login = c.login("user@example.com", "password")$($aw)*;
+        let session = login.as_ref().ok().map(|(session, _)| session.clone());
+        run.check("login", login.map(|(_, answer)| answer), ok);
+        if let Some(session) = session {
+            run.check("validate_access_token", session.validate_access_token()$($aw)*, ok);
+            run.check("logout", session.logout()$($aw)*, ok);
+        }
+
+        // Shared-link access: the link's key is the credential (see the recorder's stand-ins).
+        let link = <$client>::builder(&run.recorder.base_url())
+            .shared_link_key(SHARED_LINK_KEY)
+            .build()
+            .unwrap();
+        run.check("setup(shared link)", link.setup()$($aw)*, is_version(run.version.clone()));
+        run.check("my_shared_link", link.my_shared_link()$($aw)*, ok);
+        if old {
+            run.refused_before_sending("shared_link_login", link.shared_link_login("hunter2")$($aw)*);
+        } else {
+            let login = link.shared_link_login("hunter2")$($aw)*;
+            let signed_in = login.as_ref().ok().map(|(signed_in, _)| signed_in.clone());
+            run.check("shared_link_login", login.map(|(_, link)| link), ok);
+            if let Some(signed_in) = signed_in {
+                run.check("my_shared_link(signed in)", signed_in.my_shared_link()$($aw)*, ok);
+            }
+        }
     }};
 }
 
@@ -943,7 +924,7 @@ async fn tokio_operations(run: &mut Run<'_>, files: &UploadFiles) {
         let length = media.head.content_length;
         Ok((length, media.body.bytes(1 << 20).await?))
     }
-    generic_operations!(run, c, files, [.await]);
+    generic_operations!(run, c, immich_tokio::Client, files, [.await]);
 
     let (_, asset, _, _, _) = ids();
     for range in ranges() {
@@ -990,7 +971,7 @@ fn blocking_operations(run: &mut Run<'_>, files: &UploadFiles) {
         std::io::Read::read_to_end(&mut media.body, &mut body)?;
         Ok((media.head.content_length, body))
     }
-    generic_operations!(run, c, files, []);
+    generic_operations!(run, c, immich_blocking::Client, files, []);
 
     let (_, asset, _, _, _) = ids();
     for range in ranges() {
@@ -999,7 +980,7 @@ fn blocking_operations(run: &mut Run<'_>, files: &UploadFiles) {
             .and_then(|mut media| {
                 let mut body = Vec::new();
                 std::io::Read::read_to_end(&mut media.body, &mut body)
-                    .map_err(immich_blocking::Error::Io)?;
+                    .map_err(immich_blocking::Error::from)?;
                 Ok((media.head.content_length, body))
             });
         run.check("video_playback", result, |(length, body)| {
@@ -1011,8 +992,97 @@ fn blocking_operations(run: &mut Run<'_>, files: &UploadFiles) {
     run.check("pages", streamed, ok);
 }
 
+/// Sends the sample of every generated operation through immich-tokio's generic calls.
+struct TokioSamples<'r, 'a> {
+    run: &'r mut Run<'a>,
+    client: &'r immich_tokio::Client,
+    runtime: &'r tokio::runtime::Runtime,
+}
+
+impl Visit for TokioSamples<'_, '_> {
+    fn endpoint<E>(&mut self, endpoint: E)
+    where
+        E: Endpoint + Debug + Clone + Send + Sync + 'static,
+        E::Output: Debug + Send,
+    {
+        let result = self.runtime.block_on(self.client.send(&endpoint));
+        self.run.check_sample(E::OPERATION_ID, result, ok);
+    }
+
+    fn media<M>(&mut self, media: M)
+    where
+        M: MediaEndpoint + Debug + Clone + Send + Sync + 'static,
+    {
+        let result = self
+            .runtime
+            .block_on(self.client.media_bytes(&media, MEDIA_LIMIT));
+        self.run.check_sample(M::OPERATION_ID, result, |m| {
+            same_length(m.head.content_length, &m.body)
+        });
+    }
+}
+
+/// Sends the sample of every generated operation through immich-blocking's generic calls.
+struct BlockingSamples<'r, 'a> {
+    run: &'r mut Run<'a>,
+    client: &'r immich_blocking::Client,
+}
+
+impl Visit for BlockingSamples<'_, '_> {
+    fn endpoint<E>(&mut self, endpoint: E)
+    where
+        E: Endpoint + Debug + Clone + Send + Sync + 'static,
+        E::Output: Debug + Send,
+    {
+        let result = self.client.send(&endpoint);
+        self.run.check_sample(E::OPERATION_ID, result, ok);
+    }
+
+    fn media<M>(&mut self, media: M)
+    where
+        M: MediaEndpoint + Debug + Clone + Send + Sync + 'static,
+    {
+        let result = self.client.media_bytes(&media, MEDIA_LIMIT);
+        self.run.check_sample(M::OPERATION_ID, result, |m| {
+            same_length(m.head.content_length, &m.body)
+        });
+    }
+}
+
+/// Every generated operation's sample through immich-tokio, for a server of the run's version.
+fn tokio_samples(run: &mut Run<'_>, runtime: &tokio::runtime::Runtime) {
+    let client = {
+        let _context = runtime.enter();
+        immich_tokio::Client::builder(&run.recorder.base_url())
+            .api_key(API_KEY)
+            .build()
+            .unwrap()
+    };
+    let version = run.version.clone();
+    run.check("setup", runtime.block_on(client.setup()), is_version(version));
+    samples::visit_all(&mut TokioSamples {
+        run,
+        client: &client,
+        runtime,
+    });
+}
+
+/// Every generated operation's sample through immich-blocking, for a server of the run's version.
+fn blocking_samples(run: &mut Run<'_>) {
+    let client = immich_blocking::Client::builder(&run.recorder.base_url())
+        .api_key(API_KEY)
+        .build()
+        .unwrap();
+    let version = run.version.clone();
+    run.check("setup", client.setup(), is_version(version));
+    samples::visit_all(&mut BlockingSamples {
+        run,
+        client: &client,
+    });
+}
+
 /// Runs everything for one Prism mode; returns its tally.
-fn run_mode(setup: &Setup, spec: &[SpecOperation], mode: Mode) -> Tally {
+fn run_mode(setup: &Setup, mode: Mode) -> Tally {
     let mut tally = Tally::default();
     let prism = match Prism::start(setup, mode) {
         Ok(prism) => prism,
@@ -1032,14 +1102,25 @@ fn run_mode(setup: &Setup, spec: &[SpecOperation], mode: Mode) -> Tally {
         let files = UploadFiles::create(&setup.cache_dir, &label);
         let mut run = Run {
             recorder: &recorder,
-            spec,
             label,
+            transport: "tokio",
             version: version.clone(),
             tally: &mut tally,
         };
         runtime.block_on(tokio_operations(&mut run, &files));
+        // The generated operations: the v3 document is their contract (the old server's wire
+        // form is the hand-written operations' business).
+        if version == V3 {
+            run.label = format!("[{mode}, v{version}, tokio, samples]");
+            tokio_samples(&mut run, &runtime);
+        }
         run.label = format!("[{mode}, v{version}, blocking]");
+        run.transport = "blocking";
         blocking_operations(&mut run, &files);
+        if version == V3 {
+            run.label = format!("[{mode}, v{version}, blocking, samples]");
+            blocking_samples(&mut run);
+        }
     }
     drop(recorder);
     drop(prism);
@@ -1049,7 +1130,6 @@ fn run_mode(setup: &Setup, spec: &[SpecOperation], mode: Mode) -> Tally {
 #[test]
 fn every_operation_through_both_transports_is_accepted_and_decoded() {
     let setup = ready();
-    let spec = spec_operations(&setup.spec);
     let started = Instant::now();
     let modes: Vec<Mode> = std::iter::once(Mode::Static)
         .chain(SEEDS.iter().map(|&seed| Mode::Dynamic { seed }))
@@ -1063,8 +1143,8 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
                 let Some(mode) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let tally = std::panic::catch_unwind(|| run_mode(setup, &spec, mode))
-                    .unwrap_or_else(|panic| {
+                let tally =
+                    std::panic::catch_unwind(|| run_mode(setup, mode)).unwrap_or_else(|panic| {
                         let message = panic
                             .downcast_ref::<String>()
                             .cloned()
@@ -1080,20 +1160,43 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         }
     });
     let mut total = total.into_inner().unwrap();
-    let implemented = implemented_operation_ids();
-    let in_document: BTreeSet<&String> = implemented
-        .iter()
-        .filter(|id| spec.iter().any(|op| op.id == **id))
-        .collect();
-    let flows: Vec<&String> = implemented
-        .iter()
-        .filter(|id| !in_document.contains(id))
-        .collect();
-    for id in &in_document {
-        if !total.operation_ids.contains(*id) {
-            total.failures.push(format!(
-                "{id}: implemented by the core, but no accepted request exercised it"
-            ));
+
+    // The coverage guard: every operation of the catalogue, on each transport, by an accepted
+    // request whose answer decoded; and every sample sent through each transport.
+    let sampled: BTreeSet<&str> = samples::SAMPLED.iter().copied().collect();
+    let mut covered = 0;
+    for op in OPERATIONS {
+        let mut on_both = true;
+        for transport in TRANSPORTS {
+            let decoded = total
+                .decoded_by_transport
+                .get(transport)
+                .is_some_and(|ids| ids.contains(op.id));
+            if !decoded {
+                on_both = false;
+                total.failures.push(format!(
+                    "{}: no accepted request with a decoded answer through {transport} ({})",
+                    op.id,
+                    if op.generated {
+                        "generated: its sample in tests/src/samples.rs"
+                    } else {
+                        "hand-written: its case in tests/it/conformance.rs"
+                    }
+                ));
+            }
+        }
+        covered += usize::from(on_both);
+    }
+    for transport in TRANSPORTS {
+        let sent = total
+            .sampled_by_transport
+            .get(transport)
+            .cloned()
+            .unwrap_or_default();
+        for id in sampled.difference(&sent) {
+            total
+                .failures
+                .push(format!("{id}: its sample was never sent through {transport}"));
         }
     }
     // Every operation a version's run addressed got a decoded answer in that run (for the
@@ -1128,15 +1231,27 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         total.generator_violations.len(),
         kinds.into_iter().collect::<Vec<_>>().join("; ")
     );
+    let by_transport: Vec<String> = TRANSPORTS
+        .iter()
+        .map(|transport| {
+            let decoded = total.decoded_by_transport.get(transport);
+            let n = OPERATIONS
+                .iter()
+                .filter(|op| decoded.is_some_and(|d| d.contains(op.id)))
+                .count();
+            format!("{transport} {n}")
+        })
+        .collect();
+    let generated = OPERATIONS.iter().filter(|op| op.generated).count();
     println!(
-        "conformance: the core implements {} operationIds of the document (plus flows {:?}); {} exercised and accepted: {}",
-        in_document.len(),
-        flows,
-        total.operation_ids.len(),
-        total.operation_ids.iter().cloned().collect::<Vec<_>>().join(", ")
+        "conformance: {covered} of the catalogue's {} operations covered on both transports ({}): \
+         {generated} generated (by their samples), {} hand-written (by their cases)",
+        OPERATIONS.len(),
+        by_transport.join(", "),
+        OPERATIONS.len() - generated,
     );
     println!(
-        "conformance operations: {}",
+        "conformance calls: {}",
         total
             .operations
             .iter()
@@ -1156,32 +1271,38 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         })
         .collect();
     immich_tests::report(&format!(
-        "conformance summary: operations covered {}/{} (operationIds; {} client calls of {} kinds: transports tokio and blocking, \
-         Prism static + dynamic seeds {:?}, versions {V3} and {OLD}); requests accepted {}/{} ({}); responses decoded {}/{} ({}) \
-         (the requests meant to satisfy the v3 document: all of v{V3}, and those of v{OLD} without v2-only parameters); \
-         operations decoded per version {}; old wire form (v{OLD} requests with v2-only parameters, checked apart) {}: \
-         accepted {}, decoded {}, rejected only on v2-only parameters {} (expected differences); harness skips {} \
-         (dynamic generator failed, answered statically); versions pinned {}; pages ended {}; \
-         refused for v{OLD} before sending {}; failures {}; {:.1?}",
-        in_document.iter().filter(|id| total.operation_ids.contains(**id)).count(),
-        in_document.len(),
-        total.calls,
-        total.operations.len(),
-        SEEDS,
+        "conformance summary: operations covered {covered}/{}; requests accepted {}/{} ({}); responses decoded {}/{} ({}); \
+         (covered: the catalogue's operationIds with an accepted request and a decoded answer on both transports, {}; \
+         {generated} generated, sent as their samples, the rest by hand-written cases; {} client calls of {} kinds, \
+         Prism static + dynamic seeds {:?}, versions {V3} and {OLD}; requests: those meant to satisfy the v3 document, \
+         all of v{V3} and those of v{OLD} without v2-only parameters); operations decoded per version {}; \
+         old wire form (v{OLD} requests with v2-only parameters, checked apart) {}: accepted {}, decoded {}, \
+         rejected only on v2-only parameters {} (expected differences); answers outside the document {} (decoded); \
+         harness skips {} (dynamic generator failed, answered statically); versions pinned {}; pages ended {}; \
+         stand-ins: shared-link keys {}, shared-link cookies {}, session tokens {}; refused for v{OLD} before sending {}; failures {}; {:.1?}",
+        OPERATIONS.len(),
         total.accepted,
         total.requests,
         percent(total.accepted, total.requests),
         total.decoded,
         total.requests,
         percent(total.decoded, total.requests),
+        by_transport.join(", "),
+        total.calls,
+        total.operations.len(),
+        SEEDS,
         per_version.join(", "),
         old.requests,
         old.accepted,
         old.decoded,
         old.rejected_for_v2_parameters.len(),
+        total.generator_violations.len(),
         total.skips.len(),
         total.versions_pinned,
         total.pages_ended,
+        total.shared_link_keys_stood_in,
+        total.shared_link_cookies_added,
+        total.session_tokens_stood_in,
         total.refused_for_old_version.len(),
         total.failures.len(),
         started.elapsed(),
@@ -1208,6 +1329,7 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
             shown.join("\n")
         );
     }
+    assert_eq!(covered, OPERATIONS.len());
     assert!(total.requests > 0);
     // 100% of the requests meant to satisfy the v3 document: accepted and decoded.
     assert_eq!(total.accepted, total.requests);
@@ -1243,63 +1365,96 @@ fn percent(part: usize, whole: usize) -> String {
     format!("{}.{}%", permille / 10, permille % 10)
 }
 
-/// Every operation the client implements declares the permission the official document
-/// names (`x-immich-permission`, read from the cached, sha256-checked document), so a key
-/// check ([`immich_proto::Capabilities`]) and the 403 hints match the server.
-#[test]
-fn every_implemented_operation_declares_the_documents_permission() {
-    let setup = ready();
-    let spec = spec_operations(&setup.spec);
-    let documented = |id: &str| -> Option<&SpecOperation> { spec.iter().find(|op| op.id == id) };
-    let mut declared: Vec<(String, String, Option<String>)> = declared_permissions()
-        .into_iter()
-        .map(|d| {
-            (
-                d.type_name.to_owned(),
-                d.operation_id.to_owned(),
-                d.permission.map(str::to_owned),
-            )
-        })
-        .collect();
-    for (type_name, file) in PRIVATE_ENDPOINTS {
-        let (operation_id, permission) = private_declaration(type_name, file);
-        declared.push(((*type_name).to_owned(), operation_id, permission));
+/// Checks each sample type against its catalogue entry, without sending anything.
+#[derive(Default)]
+struct CatalogueCheck {
+    visited: Vec<&'static str>,
+    problems: Vec<String>,
+}
+
+impl Visit for CatalogueCheck {
+    fn endpoint<E>(&mut self, _: E)
+    where
+        E: Endpoint + Debug + Clone + Send + Sync + 'static,
+        E::Output: Debug + Send,
+    {
+        self.visited.push(E::OPERATION_ID);
+        self.problems.extend(catalogue_disagreements(
+            E::OPERATION_ID,
+            std::any::type_name::<E>(),
+            E::PERMISSION,
+            false,
+        ));
     }
 
-    let mut mismatches = Vec::new();
-    for (type_name, operation_id, permission) in &declared {
-        match documented(operation_id) {
-            Some(op) if op.permission == *permission => {}
-            Some(op) => mismatches.push(format!(
-                "{type_name} ({operation_id}) declares {permission:?}, the document says {:?}",
-                op.permission
-            )),
-            None => mismatches.push(format!(
-                "{type_name}: operationId {operation_id} is not in the document"
-            )),
+    fn media<M>(&mut self, _: M)
+    where
+        M: MediaEndpoint + Debug + Clone + Send + Sync + 'static,
+    {
+        self.visited.push(M::OPERATION_ID);
+        self.problems.extend(catalogue_disagreements(
+            M::OPERATION_ID,
+            std::any::type_name::<M>(),
+            M::PERMISSION,
+            true,
+        ));
+    }
+}
+
+/// The suite's lists are the catalogue's: the samples are exactly its generated operations
+/// (each sample's type, kind and permission those of its entry), and the document Prism serves
+/// has exactly its operations. So "every operation of the catalogue" above is every operation
+/// Prism validates against, and a list that drifts from the catalogue fails here.
+#[test]
+fn the_suites_lists_agree_with_the_catalogue() {
+    let mut check = CatalogueCheck::default();
+    samples::visit_all(&mut check);
+    let mut problems = check.problems;
+    if check.visited != samples::SAMPLED {
+        problems.push(format!(
+            "visit_all hands out {:?}, but SAMPLED lists {:?}",
+            check.visited,
+            samples::SAMPLED
+        ));
+    }
+    let generated: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|op| op.generated)
+        .map(|op| op.id)
+        .collect();
+    let sampled: BTreeSet<&str> = samples::SAMPLED.iter().copied().collect();
+    for id in &generated {
+        if !sampled.contains(id) {
+            problems.push(format!("{id}: generated, but has no sample"));
         }
     }
-    // Every operationId the core implements (and the document has) is checked by a type.
-    let checked: BTreeSet<&str> = declared.iter().map(|(_, id, _)| id.as_str()).collect();
-    for id in implemented_operation_ids() {
-        if documented(&id).is_some() && !checked.contains(id.as_str()) {
-            mismatches.push(format!(
-                "{id}: implemented, but no type of declared_permissions() or PRIVATE_ENDPOINTS checks it"
-            ));
-        }
+
+    let setup = ready();
+    let document = document_operations(&setup.original);
+    let catalogue: BTreeSet<(String, String, String)> = OPERATIONS
+        .iter()
+        .map(|op| (op.id.to_owned(), op.method.to_owned(), op.path.to_owned()))
+        .collect();
+    for (id, method, path) in document.difference(&catalogue) {
+        problems.push(format!(
+            "{id} ({method} {path}): in the document, not in the catalogue"
+        ));
+    }
+    for (id, method, path) in catalogue.difference(&document) {
+        problems.push(format!(
+            "{id} ({method} {path}): in the catalogue, not in the document"
+        ));
     }
     assert!(
-        mismatches.is_empty(),
-        "permission drift:\n{}",
-        mismatches.join("\n")
+        problems.is_empty(),
+        "the lists disagree with the catalogue:\n{}",
+        problems.join("\n")
     );
-    // The document does name permissions (an empty read would make the check vacuous).
-    let named = declared.iter().filter(|(_, _, p)| p.is_some()).count();
-    assert!(named > 30, "only {named} operations with a permission");
+    assert_eq!(generated.len(), samples::SAMPLED.len());
     println!(
-        "conformance: {} operation types declare the document's x-immich-permission ({} operationIds)",
-        declared.len(),
-        checked.len()
+        "conformance: the catalogue's {} operations are the document's; {} samples, one per generated operation",
+        OPERATIONS.len(),
+        samples::SAMPLED.len()
     );
 }
 
@@ -1382,19 +1537,6 @@ impl Drop for FakeUpstream {
     }
 }
 
-/// The one operation the fake upstream serves, as the document would list it.
-fn about_operation() -> Vec<SpecOperation> {
-    vec![SpecOperation {
-        id: "getAboutInfo".to_owned(),
-        method: Method::GET,
-        segments: "/api/server/about"
-            .split('/')
-            .map(|s| Some(s.to_owned()))
-            .collect(),
-        permission: Some("server.about".to_owned()),
-    }]
-}
-
 /// Sends `GET /api/server/about` through the recorder (with `prefer` if given) and records
 /// the call the way the suite does; "decoding" is reading a JSON object with a `version`.
 fn about_through(recorder: &Recorder, prefer: Option<&str>, tally: &mut Tally) -> Response<Bytes> {
@@ -1411,11 +1553,10 @@ fn about_through(recorder: &Recorder, prefer: Option<&str>, tally: &mut Tally) -
         .ok()
         .filter(|v| v["version"].is_string())
         .ok_or_else(|| format!("not an about answer: {:?}", response.body()));
-    let spec = about_operation();
     let mut run = Run {
         recorder,
-        spec: &spec,
         label: "[fake]".to_owned(),
+        transport: "blocking",
         version: V3,
         tally,
     };
@@ -1583,7 +1724,7 @@ fn without_python_or_pip_the_setup_fails_naming_them() {
     // No tool at all.
     let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
     assert!(
-        err.contains("needs `python3 --version`") && err.contains("install Python 3"),
+        err.contains("`python3 --version` does not run here") && err.contains("install Python 3"),
         "{err}"
     );
     // A python3 without pip.
@@ -1594,7 +1735,7 @@ echo "/usr/bin/python3: No module named pip" >&2; exit 1"#,
     );
     let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
     assert!(
-        err.contains("needs `python3 -m pip --version`")
+        err.contains("`python3 -m pip --version` does not run here")
             && err.contains("install pip for Python 3 (Debian: apt-get install python3-pip)"),
         "{err}"
     );
@@ -1628,13 +1769,13 @@ fn without_node_or_npm_the_setup_fails_naming_them() {
 
     let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
     assert!(
-        err.contains("needs `node --version`") && err.contains("install Node.js"),
+        err.contains("`node --version` does not run here") && err.contains("install Node.js"),
         "{err}"
     );
     bin.tool("node", r#"echo v20.19.2"#);
     let err = setup_uncached(&cache.0, &tests.0, path).unwrap_err();
     assert!(
-        err.contains("needs `npm --version`")
+        err.contains("`npm --version` does not run here")
             && err.contains("install npm (Debian: apt-get install npm)"),
         "{err}"
     );

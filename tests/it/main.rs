@@ -3,6 +3,7 @@
 mod auth;
 mod bench_smoke;
 mod blocking_transport;
+mod catalogue;
 mod cli;
 mod conformance;
 mod memory;

@@ -1842,9 +1842,7 @@ mod blocking_runner {
         });
         let mut body = Vec::new();
         let mut reader = media.body;
-        reader
-            .read_to_end(&mut body)
-            .map_err(|e| Error::from(immich_blocking::ureq::Error::from(e)))?;
+        reader.read_to_end(&mut body)?;
         Ok(Outcome::Media {
             status,
             content_range,

@@ -10,7 +10,10 @@ mod recorder;
 mod setup;
 
 pub use process::{Mode, Prism};
-pub use recorder::{Exchange, Intervention, Recorder};
+pub use recorder::{
+    Exchange, Intervention, Recorder, SESSION_STAND_IN_TOKEN, SHARED_LINK_STAND_IN_COOKIE,
+    SHARED_LINK_STAND_IN_KEY,
+};
 pub use setup::{
     rewrite_paths_under_api, setup, setup_uncached, sha256_hex, tests_dir, Setup, SPEC_MEMBER,
     SPEC_PACKAGE, SPEC_SHA256,

@@ -20,14 +20,6 @@ pub trait Visit {
         M: immich_proto::MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static;
 }
 
-fn date_time() -> immich_proto::DateTime {
-    immich_proto::DateTime::from_unix(1_704_164_645, 0)
-}
-
-fn date() -> immich_proto::Date {
-    immich_proto::Date::parse("2024-01-02").unwrap_or_else(|| unreachable!("a valid date"))
-}
-
 /// The operationIds of the samples (188), in the order [`visit_all`] hands them out.
 pub const SAMPLED: &[&str] = &[
     "addAssetsToAlbums",
@@ -220,6 +212,10 @@ pub const SAMPLED: &[&str] = &[
     "validate",
 ];
 
+fn date_time() -> immich_proto::DateTime {
+    immich_proto::DateTime::from_unix(1_704_164_645, 0)
+}
+
 /// Hands a sample of every generated operation to `visit`, in operationId order.
 pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::albums::AddAssetsToAlbums::new(
@@ -321,9 +317,10 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::models::SessionCreate::new(),
     ));
     visit.endpoint(immich_proto::stacks::CreateStack::new(
-        immich_proto::models::StackCreate::new(vec![immich_proto::AssetId::new_unchecked(
-            SAMPLE_UUID,
-        )]),
+        immich_proto::models::StackCreate::new(vec![
+            immich_proto::AssetId::new_unchecked(SAMPLE_UUID),
+            immich_proto::AssetId::new_unchecked(SAMPLE_UUID),
+        ]),
     ));
     visit.endpoint(immich_proto::tags::CreateTag::new(
         immich_proto::models::TagCreate::new("sample".to_owned()),
@@ -849,28 +846,28 @@ pub fn visit_all(visit: &mut impl Visit) {
             immich_proto::models::SystemConfigMachineLearning::new(
                 immich_proto::models::MachineLearningAvailabilityChecks::new(false, 1_i64, 1_i64),
                 immich_proto::models::ClipConfig::new(false, "sample".to_owned()),
-                immich_proto::models::DuplicateDetectionConfig::new(false, 1.0_f64),
+                immich_proto::models::DuplicateDetectionConfig::new(false, 0.001_f64),
                 false,
                 immich_proto::models::FacialRecognitionConfig::new(
                     false,
-                    1.0_f64,
+                    0.1_f64,
                     1_i64,
-                    1.0_f64,
+                    0.1_f64,
                     "sample".to_owned(),
                 ),
                 immich_proto::models::OcrConfig::new(
                     false,
                     1_i64,
-                    1.0_f64,
-                    1.0_f64,
+                    0.1_f64,
+                    0.1_f64,
                     "sample".to_owned(),
                 ),
                 vec!["sample".to_owned()],
             ),
             immich_proto::models::SystemConfigMap::new(
-                "sample".to_owned(),
+                "https://example.com/sample".to_owned(),
                 false,
-                "sample".to_owned(),
+                "https://example.com/sample".to_owned(),
             ),
             immich_proto::models::SystemConfigMetadata::new(
                 immich_proto::models::SystemConfigFaces::new(false),
@@ -1013,7 +1010,15 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::Uuid::new_unchecked(SAMPLE_UUID),
         immich_proto::models::WorkflowUpdate::new(),
     ));
-    visit.endpoint(immich_proto::database_backups_admin::UploadDatabaseBackup::new());
+    visit.endpoint({
+        let mut operation = immich_proto::database_backups_admin::UploadDatabaseBackup::new();
+        operation.file = Some(immich_proto::multipart::FormFile::new(
+            "sample.jpg",
+            "image/jpeg",
+            bytes::Bytes::from_static(b"sample"),
+        ));
+        operation
+    });
     visit.endpoint(immich_proto::tags::UpsertTags::new(
         immich_proto::models::TagUpsert::new(vec!["sample".to_owned()]),
     ));

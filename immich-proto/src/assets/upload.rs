@@ -137,6 +137,26 @@ pub struct FileFacts {
     pub sidecar_len: Option<u64>,
 }
 
+impl FileFacts {
+    /// The facts of the file at `path` from the metadata a transport read for it (no I/O here:
+    /// the values are in `metadata` already). A missing birth time is `None`; a missing
+    /// modification time, which only platforms without one lack, is the error.
+    pub fn from_metadata(
+        path: &Path,
+        metadata: &std::fs::Metadata,
+        sidecar_len: Option<u64>,
+    ) -> std::io::Result<Self> {
+        Ok(FileFacts {
+            path: path.to_owned(),
+            is_file: metadata.is_file(),
+            len: metadata.len(),
+            created: metadata.created().ok(),
+            modified: metadata.modified()?,
+            sidecar_len,
+        })
+    }
+}
+
 /// Uploads one file (and optionally its XMP sidecar) as a new asset.
 ///
 /// Required inputs go in [`new`](Self::new); the rest are setters. The file times are inputs:

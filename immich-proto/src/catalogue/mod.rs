@@ -50,8 +50,13 @@ pub struct Operation {
     pub permission: Option<&'static str>,
     /// Whether only an admin may call it.
     pub admin_only: bool,
+    /// Whether it needs no authentication at all (the document gives it no `security`
+    /// requirement): callable without a key or session, such as `pingServer` or `login`.
+    pub public: bool,
     /// The first server release that has it.
     pub since: ServerVersion,
+    /// The last server release that has it, when a newer one removed it.
+    pub until: Option<ServerVersion>,
     /// The document's state for it (`Stable`, `Beta`, `Alpha`, `Deprecated`, `Internal`).
     pub state: &'static str,
     /// Whether the document marks it deprecated.
@@ -97,18 +102,28 @@ pub fn find_route(method: &str, path: &str) -> Option<&'static Operation> {
         .map(|(_, op)| op)
 }
 
-/// Fails before a request exists when the connected server is known to be older than the
-/// release that added operation `id` ([`Error::Unsupported`], naming the operation, the
-/// version it needs and the server's). An unknown version passes: the server's own answer then
-/// tells.
+/// Fails before a request exists when the connected server is known to lack operation `id`:
+/// older than the release that added it ([`Error::Unsupported`], naming the operation, the
+/// version it needs and the server's), or newer than the last release that had it
+/// ([`Error::Removed`]). An unknown version passes: the server's own answer then tells.
 pub fn require_available(server: &Server, id: &'static str) -> Result<(), Error> {
     let Some(operation) = find(id) else {
         return Ok(());
     };
-    match server.version() {
-        Some(found) if found < operation.since => Err(Error::Unsupported {
+    let Some(found) = server.version() else {
+        return Ok(());
+    };
+    if found < operation.since {
+        return Err(Error::Unsupported {
             operation: id,
             minimum: operation.since.clone(),
+            found,
+        });
+    }
+    match &operation.until {
+        Some(last) if found > *last => Err(Error::Removed {
+            operation: id,
+            last: last.clone(),
             found,
         }),
         _ => Ok(()),

@@ -39,6 +39,11 @@ impl crate::MediaEndpoint for DownloadDatabaseBackup {
             crate::endpoint::path_segment(&self.filename)
         );
         let query: Option<&str> = None;
-        crate::endpoint::empty_request(server, Method::GET, &path, query)
+        let mut request = crate::endpoint::empty_request(server, Method::GET, &path, query)?;
+        request.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        Ok(request)
     }
 }

@@ -35,6 +35,12 @@ impl crate::MediaEndpoint for DownloadArchive {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/download/archive";
         let query: Option<&str> = None;
-        crate::endpoint::json_request(server, Method::POST, path, query, &self.body)
+        let mut request =
+            crate::endpoint::json_request(server, Method::POST, path, query, &self.body)?;
+        request.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        Ok(request)
     }
 }

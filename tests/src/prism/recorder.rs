@@ -14,13 +14,27 @@
 //!   `nextPage: "<string>"`), so a client that follows them never ends. From the
 //!   `page_limit`-th page of one operation on, or on a page without items, the proxy sets
 //!   `hasNextPage: false` / `assets.nextPage: null` (both valid in the schema) and notes it.
+//! - **Shared-link access**: a client that opens a shared link sends only the link's `key=` (or
+//!   `slug=`) query parameter, as Immich wants, but the document names no security scheme for
+//!   it (every operation lists `bearer`, `cookie` or `api_key`), so Prism would answer `401`. For
+//!   a request that carries such a parameter and no credential of the document, the proxy adds
+//!   a stand-in `x-api-key` header and notes it; the request is validated as usual otherwise.
+//! - **Shared-link token cookie**: Immich answers `POST /shared-links/login` with a
+//!   `Set-Cookie: immich_shared_link_token=...`; the document declares no response header, so
+//!   Prism sends none and the client could not decode the answer. The proxy adds a stand-in
+//!   cookie to an accepted answer without one and notes it.
+//! - **Session token**: Prism's dynamic `accessToken` of a `POST /auth/login` answer is any
+//!   string (`"proident laborum velit"`); Immich's are 64 hex digits, and one with a space
+//!   could never be sent back as `Authorization: Bearer <token>`, so the client refuses it. The
+//!   proxy replaces a token that is not all visible ASCII by a stand-in and notes it.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use http::header::{
-    HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+    HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, SET_COOKIE,
+    TRANSFER_ENCODING,
 };
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
@@ -43,7 +57,24 @@ pub enum Intervention {
     VersionPinned,
     /// The page was marked as the last one.
     PagingEnded,
+    /// A shared-link request (its `key=` or `slug=` query, no credential of the document) got a
+    /// stand-in `x-api-key` header, as the document has no security scheme for a link's key.
+    SharedLinkKeyStoodIn,
+    /// A `POST /shared-links/login` answer got the stand-in token cookie the server would set
+    /// (the document declares no `Set-Cookie` header).
+    SharedLinkCookieAdded,
+    /// A `POST /auth/login` answer's `accessToken` (not visible ASCII, as no server issues it)
+    /// was replaced by a stand-in.
+    SessionTokenStoodIn,
 }
+
+/// The value of the stand-in `x-api-key` of a shared-link request.
+pub const SHARED_LINK_STAND_IN_KEY: &str = "conformance-shared-link-stand-in";
+/// The stand-in `immich_shared_link_token` cookie of a `POST /shared-links/login` answer.
+pub const SHARED_LINK_STAND_IN_COOKIE: &str =
+    "immich_shared_link_token=conformance-stand-in-token; Path=/; HttpOnly";
+/// The stand-in `accessToken` of a `POST /auth/login` answer.
+pub const SESSION_STAND_IN_TOKEN: &str = "c0nf0rmance5e55i0nt0ken";
 
 /// One request through the proxy and Prism's final answer to it.
 #[derive(Debug, Clone)]
@@ -54,6 +85,10 @@ pub struct Exchange {
     pub target: String,
     /// Whether the request carried `x-api-key`.
     pub had_api_key: bool,
+    /// Whether the request carried a session token (`Authorization: Bearer ...`).
+    pub had_session_token: bool,
+    /// Whether the request opened a shared link (a `key=` or `slug=` query parameter).
+    pub had_shared_link_key: bool,
     /// The request body as sent.
     pub request_body: Bytes,
     /// Prism's status (after a static retry, the retry's).
@@ -67,9 +102,15 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// Prism accepted the request: 2xx, no violation of the request, API key sent.
+    /// Prism accepted the request: 2xx, no violation of the request, a credential sent (an
+    /// API key, a session token, or a shared link's key).
     pub fn accepted(&self) -> bool {
-        self.status.is_success() && self.request_violations().is_empty() && self.had_api_key
+        self.status.is_success() && self.request_violations().is_empty() && self.had_credential()
+    }
+
+    /// The request carried a credential: an API key, a session token, or a shared link's key.
+    pub fn had_credential(&self) -> bool {
+        self.had_api_key || self.had_session_token || self.had_shared_link_key
     }
 
     /// The `sl-violations` entries about the request (any severity), as Prism wrote them.
@@ -288,15 +329,36 @@ impl State {
         }
         head.headers
             .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        let had_api_key = head.headers.contains_key("x-api-key");
+        let had_session_token = head
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Bearer "));
+        let had_shared_link_key = target.split_once('?').is_some_and(|(_, query)| {
+            query
+                .split('&')
+                .any(|pair| pair.starts_with("key=") || pair.starts_with("slug="))
+        });
+        let mut interventions = Vec::new();
+        if had_shared_link_key && !had_api_key && !had_session_token {
+            head.headers.insert(
+                "x-api-key",
+                HeaderValue::from_static(SHARED_LINK_STAND_IN_KEY),
+            );
+            interventions.push(Intervention::SharedLinkKeyStoodIn);
+        }
         let mut exchange = Exchange {
             method: head.method.clone(),
             target: target.clone(),
-            had_api_key: head.headers.contains_key("x-api-key"),
+            had_api_key,
+            had_session_token,
+            had_shared_link_key,
             request_body: body.clone(),
             status: StatusCode::OK,
             violations: None,
             problem: None,
-            interventions: Vec::new(),
+            interventions,
         };
 
         let mut response = self
@@ -333,6 +395,18 @@ impl State {
                 exchange.interventions.push(intervention);
                 *response.body_mut() = body;
             }
+            if exchange.method == Method::POST
+                && path == "/api/shared-links/login"
+                && !response.headers().contains_key(SET_COOKIE)
+            {
+                response.headers_mut().insert(
+                    SET_COOKIE,
+                    HeaderValue::from_static(SHARED_LINK_STAND_IN_COOKIE),
+                );
+                exchange
+                    .interventions
+                    .push(Intervention::SharedLinkCookieAdded);
+            }
         }
         let length = response.body().len();
         response
@@ -361,13 +435,26 @@ impl State {
         Ok(Response::from_parts(head, body))
     }
 
-    /// The pinned version, or the last page: a new body and what was done.
+    /// The pinned version, the last page, or a usable session token: a new body and what was
+    /// done.
     fn edit_answer(
         &self,
         method: &Method,
         path: &str,
         body: &[u8],
     ) -> Option<(Bytes, Intervention)> {
+        if method == Method::POST && path == "/api/auth/login" {
+            let mut json: serde_json::Value = serde_json::from_slice(body).ok()?;
+            let token = json["accessToken"].as_str()?;
+            if !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic()) {
+                return None;
+            }
+            json["accessToken"] = serde_json::Value::from(SESSION_STAND_IN_TOKEN);
+            return Some((
+                Bytes::from(json.to_string()),
+                Intervention::SessionTokenStoodIn,
+            ));
+        }
         let mut shared = self.lock();
         if method == Method::GET && path == "/api/server/version" {
             let (major, minor, patch) = shared.pinned_version?;

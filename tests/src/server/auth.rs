@@ -55,7 +55,7 @@ pub(crate) fn authenticate(ctx: &Ctx<'_>, key: KeyCheck) -> Result<Caller, Failu
         };
     }
     if let Some(token) = session_token(ctx) {
-        return if store.sessions.iter().any(|s| *s == token) {
+        return if store.sessions.contains(&token) {
             Ok(Caller::Session(token))
         } else {
             Err(unauthorized("Invalid user token"))

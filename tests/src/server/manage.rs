@@ -3,7 +3,10 @@
 //! timeline, the map, stacks and the API key's permissions. Each answers in the emulated
 //! version's shape and validates what the real server would refuse.
 
+use std::collections::BTreeSet;
+
 use http::StatusCode;
+use immich_proto::catalogue;
 use serde_json::{json, Value};
 
 use super::body::ReplyBody;
@@ -11,40 +14,6 @@ use super::routes::{body_bool, body_int, id_list, json_with_etag, Ctx, Failure, 
 use super::store::{self, fixtures, Asset, Kind, Store};
 use super::util::{self, is_uuid};
 use super::{lock, Version};
-
-/// Every permission the server's routes check, for `GET /api-keys/me` when some are denied.
-const PERMISSIONS: &[&str] = &[
-    "album.create",
-    "album.delete",
-    "album.read",
-    "album.statistics",
-    "album.update",
-    "albumAsset.create",
-    "albumAsset.delete",
-    "albumUser.create",
-    "albumUser.delete",
-    "albumUser.update",
-    "asset.delete",
-    "asset.download",
-    "asset.read",
-    "asset.statistics",
-    "asset.update",
-    "asset.upload",
-    "asset.view",
-    "map.read",
-    "memory.read",
-    "person.read",
-    "server.about",
-    "server.statistics",
-    "server.storage",
-    "server.versionCheck",
-    "sharedLink.create",
-    "sharedLink.delete",
-    "sharedLink.read",
-    "stack.read",
-    "tag.read",
-    "user.read",
-];
 
 const NOW: &str = "2025-01-01T00:00:00.000Z";
 
@@ -830,12 +799,17 @@ pub(crate) fn my_api_key(ctx: &Ctx<'_>) -> Handled {
         return Err(Failure::invalid("id must be a UUID", &["id"]));
     }
     let denied = &ctx.shared.options.denied_permissions;
+    // When some are denied, the key lists every other permission an operation of the
+    // catalogue needs (sorted, each once).
     let permissions: Vec<&str> = if denied.is_empty() {
         vec!["all"]
     } else {
-        PERMISSIONS
+        let needed: BTreeSet<&str> = catalogue::OPERATIONS
             .iter()
-            .copied()
+            .filter_map(|op| op.permission)
+            .collect();
+        needed
+            .into_iter()
             .filter(|p| !denied.iter().any(|d| d == p))
             .collect()
     };

@@ -11,6 +11,7 @@ use http::header::{
 use http::{request, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use immich_proto::catalogue;
 use serde_json::{json, Value};
 
 use super::auth::{self, Caller};
@@ -198,56 +199,24 @@ impl Ctx<'_> {
     }
 }
 
-/// Public paths (no credential needed), as on the real server.
-fn is_public(method: &Method, path: &str) -> bool {
-    (*method == Method::GET
-        && matches!(
-            path,
-            "/server/version" | "/server/ping" | "/server/features" | "/server/media-types"
-        ))
-        || (*method == Method::POST && path == "/auth/login")
+/// What the catalogue knows of a route (`path` under `/api`, e.g. `/albums/{id}` with a real
+/// id): its operation, found as the real server would route it (literal segments first).
+fn operation_of(method: &Method, path: &str) -> Option<&'static catalogue::Operation> {
+    catalogue::find_route(method.as_str(), path)
 }
 
-/// The permission each endpoint needs (`x-immich-permission`).
-fn permission(method: &Method, segments: &[&str]) -> Option<&'static str> {
-    Some(match (method.as_str(), segments) {
-        ("GET", ["server", "about"]) => "server.about",
-        ("GET", ["server", "storage"]) => "server.storage",
-        ("GET", ["server", "statistics"]) => "server.statistics",
-        ("GET", ["server", "version-check"]) => "server.versionCheck",
-        ("GET", ["users", "me"]) => "user.read",
-        ("GET", ["albums", "statistics"]) => "album.statistics",
-        ("GET", ["albums", ..]) => "album.read",
-        ("POST", ["albums"]) => "album.create",
-        ("PATCH", ["albums", _]) => "album.update",
-        ("DELETE", ["albums", _]) => "album.delete",
-        ("PUT", ["albums", _, "assets"]) => "albumAsset.create",
-        ("DELETE", ["albums", _, "assets"]) => "albumAsset.delete",
-        ("PUT", ["albums", _, "users"]) => "albumUser.create",
-        ("PUT", ["albums", _, "user", _]) => "albumUser.update",
-        ("DELETE", ["albums", _, "user", _]) => "albumUser.delete",
-        ("POST", ["assets"]) => "asset.upload",
-        ("POST", ["assets", "bulk-upload-check"]) => "asset.upload",
-        ("PUT", ["assets"] | ["assets", _]) => "asset.update",
-        ("DELETE", ["assets"]) => "asset.delete",
-        ("POST", ["trash", "empty"]) => "asset.delete",
-        ("GET", ["assets", "statistics"]) => "asset.statistics",
-        ("GET", ["assets", _]) => "asset.read",
-        ("GET", ["assets", _, "original"]) => "asset.download",
-        ("GET", ["assets", ..]) => "asset.view",
-        ("GET", ["people", ..]) => "person.read",
-        ("GET", ["tags", ..]) => "tag.read",
-        ("POST", ["search", _]) => "asset.read",
-        ("GET", ["search", "person"]) => "person.read",
-        ("GET", ["shared-links"]) => "sharedLink.read",
-        ("POST", ["shared-links"]) => "sharedLink.create",
-        ("DELETE", ["shared-links", _]) => "sharedLink.delete",
-        ("GET", ["memories"]) => "memory.read",
-        ("GET", ["timeline", _]) => "asset.read",
-        ("GET", ["map", "markers"]) => "map.read",
-        ("GET", ["stacks"]) => "stack.read",
-        _ => return None,
-    })
+/// Whether a route needs no credential: the document gives its operation no `security`
+/// (`pingServer`, `getServerVersion`, `login`, ...). A route the catalogue does not know is
+/// never public: this server has no routes of its own beyond the document's, and an unknown
+/// one gets its `404` only after authentication, as on the real server.
+fn is_public(method: &Method, path: &str) -> bool {
+    operation_of(method, path).is_some_and(|op| op.public)
+}
+
+/// The permission a route needs (`x-immich-permission` of its operation), from the catalogue.
+/// A route the catalogue does not know needs none (it then answers `404`).
+fn permission(method: &Method, path: &str) -> Option<&'static str> {
+    operation_of(method, path).and_then(|op| op.permission)
 }
 
 pub(crate) async fn handle(
@@ -415,7 +384,7 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
         auth::check_link_scope(ctx, link, method, &segments)?;
     }
     // Only an API key's permissions are checked: a session may do everything.
-    if let Some(permission) = permission(method, &segments).filter(|_| caller == Caller::ApiKey) {
+    if let Some(permission) = permission(method, ctx.path).filter(|_| caller == Caller::ApiKey) {
         if ctx
             .shared
             .options

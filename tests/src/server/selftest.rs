@@ -527,3 +527,102 @@ fn sink_mode_counts_and_streams() {
     assert_eq!(page["assets"]["nextPage"], Value::Null);
     assert!(server.requests().is_empty());
 }
+
+/// A concrete path for an operation's template (`/albums/{id}` with a UUID), under `/api`.
+fn concrete(template: &str) -> String {
+    let segments: Vec<&str> = template
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                "0000a55e-0000-4000-8000-0000000000aa"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("/api{}", segments.join("/"))
+}
+
+#[test]
+fn authentication_and_permissions_follow_the_catalogue() {
+    use immich_proto::catalogue::{find_route, OPERATIONS};
+    // A key with no permission at all: every guarded operation is refused, naming its own.
+    let mut options = Options::v3();
+    for op in OPERATIONS {
+        if let Some(permission) = op.permission {
+            options = options.deny_permission(permission);
+        }
+    }
+    let server = TestServer::start(options);
+    for op in OPERATIONS {
+        let path = concrete(op.path);
+        let routed = find_route(op.method, &path["/api".len()..]).map(|o| o.id);
+        assert_eq!(routed, Some(op.id), "{} {path}", op.method);
+        // Without a credential: 401 unless the document gives the operation no `security`.
+        let anonymous = send(&server, op.method, &path, &[], b"");
+        if op.public {
+            assert_ne!(anonymous.status, 401, "{} {} is public", op.id, op.method);
+        } else {
+            assert_eq!(anonymous.status, 401, "{}: {} {path}", op.id, op.method);
+            assert_eq!(anonymous.json()["message"], "Authentication required");
+        }
+        // With the key: refused exactly when the operation names a permission.
+        let keyed = send(
+            &server,
+            op.method,
+            &path,
+            &[("x-api-key", server.api_key())],
+            b"",
+        );
+        match op.permission {
+            Some(permission) => {
+                assert_eq!(keyed.status, 403, "{}: {} {path}", op.id, op.method);
+                assert_eq!(
+                    keyed.json()["message"],
+                    format!("Missing required permission: {permission}"),
+                    "{}",
+                    op.id
+                );
+            }
+            // (`getMySharedLink` still refuses a key: it is for shared links only.)
+            None => assert!(
+                !keyed.json()["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Missing required permission")),
+                "{}: {} {path}",
+                op.id,
+                op.method
+            ),
+        }
+    }
+    // A route the catalogue does not know needs a credential, and no permission: `404`.
+    let unknown = send(&server, "GET", "/api/no/such/route", &[], b"");
+    assert_eq!(unknown.status, 401);
+    assert_eq!(get(&server, "/api/no/such/route").status, 404);
+}
+
+#[test]
+fn literal_routes_take_their_own_permission() {
+    // `/albums/statistics` is not `/albums/{id}`: each has its own permission.
+    let server = TestServer::start(Options::v3().deny_permission("album.statistics"));
+    assert_eq!(get(&server, "/api/albums/statistics").status, 403);
+    assert_eq!(
+        get(
+            &server,
+            &format!("/api/albums/{}", fixtures::album_holidays())
+        )
+        .status,
+        200
+    );
+    let server = TestServer::start(Options::v3().deny_permission("album.read"));
+    assert_eq!(get(&server, "/api/albums/statistics").status, 200);
+    let denied = get(
+        &server,
+        &format!("/api/albums/{}", fixtures::album_holidays()),
+    );
+    assert_eq!(denied.status, 403);
+    assert_eq!(
+        denied.json()["message"],
+        "Missing required permission: album.read"
+    );
+}
