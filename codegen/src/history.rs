@@ -101,10 +101,7 @@ pub fn derive_table(json: &[u8]) -> Result<String, String> {
             .ok_or(format!("{id}: no `first`"))?
             .to_owned();
         for route in op["routes"].as_object().into_iter().flat_map(|r| r.keys()) {
-            if let Some(first) = routes
-                .get(route)
-                .and_then(|r| r["first"].as_str())
-            {
+            if let Some(first) = routes.get(route).and_then(|r| r["first"].as_str()) {
                 if version_key(first) < version_key(&since) {
                     since = first.to_owned();
                 }
@@ -135,7 +132,10 @@ pub fn read_table(text: &str) -> Result<History, String> {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         let [id, since, until, item] = fields[..] else {
-            return Err(format!("api-history.tsv line {}: expected 4 fields", number + 1));
+            return Err(format!(
+                "api-history.tsv line {}: expected 4 fields",
+                number + 1
+            ));
         };
         if id == RELEASES {
             history.oldest = since.to_owned();
@@ -147,7 +147,9 @@ pub fn read_table(text: &str) -> Result<History, String> {
             entry.since = since.to_owned();
             entry.until = until;
         } else {
-            entry.items.insert(item.to_owned(), (since.to_owned(), until));
+            entry
+                .items
+                .insert(item.to_owned(), (since.to_owned(), until));
         }
     }
     Ok(history)
@@ -183,7 +185,11 @@ mod tests {
         let table = derive_table(json).unwrap();
         let history = read_table(&table).unwrap();
         assert_eq!(history.oldest, "v1.113.0");
-        assert_eq!(history.since("searchAssets"), None, "at or before the oldest release");
+        assert_eq!(
+            history.since("searchAssets"),
+            None,
+            "at or before the oldest release"
+        );
         let history_ops = &history.operations;
         assert_eq!(
             history_ops["searchAssets"].items["field:albumIds"],

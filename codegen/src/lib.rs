@@ -56,7 +56,14 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
     )?;
     let mut types = types::Types::new(&doc);
     let operations = operations::read_operations(&doc, &history, &mut types)?;
-    check_overrides(root, &doc, &operations, &types, HAND_OPERATIONS, HAND_SCHEMAS)?;
+    check_overrides(
+        root,
+        &doc,
+        &operations,
+        &types,
+        HAND_OPERATIONS,
+        HAND_SCHEMAS,
+    )?;
 
     let proto = Path::new("immich-proto/src");
     let mut out = Output::new();
@@ -74,7 +81,12 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
     let tag_docs: BTreeMap<String, String> = doc
         .tags
         .iter()
-        .map(|t| (names::area(&t.name), t.description.clone().unwrap_or_default()))
+        .map(|t| {
+            (
+                names::area(&t.name),
+                t.description.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     let mut generated_areas = Vec::new();
     for (area, ops) in &areas {
@@ -84,7 +96,10 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
             .filter(|text| !first_line_is_generated(text));
         let mut list = String::new();
         for op in ops {
-            list.push_str(&format!("mod {};\npub use {}::{};\n", op.module, op.module, op.type_name));
+            list.push_str(&format!(
+                "mod {};\npub use {}::{};\n",
+                op.module, op.module, op.type_name
+            ));
         }
         match hand_written {
             Some(text) => {
@@ -128,6 +143,12 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
     for area in &generated_areas {
         area_file.push_str(&format!("pub mod {area};\n"));
     }
+    area_file.push_str(
+        "\n/// Every area module, hand-written and generated, for a transport to re-export in one \
+         line (`pub use immich_proto::all_areas::*;`).\npub mod all_areas {\n    pub use crate::{",
+    );
+    area_file.push_str(&areas.keys().copied().collect::<Vec<_>>().join(", "));
+    area_file.push_str("};\n}\n");
     out.insert(proto.join("areas.rs"), area_file);
     out.insert(
         proto.join("models.rs"),
@@ -258,6 +279,14 @@ fn check_overrides(
             ));
         }
     }
+    for fixup in overrides::ID_FIXUPS {
+        if !types.fixups_used.contains(&(fixup.owner, fixup.name)) {
+            problems.push(format!(
+                "id fixup {}.{} no longer matches any uuid of the document",
+                fixup.owner, fixup.name
+            ));
+        }
+    }
     for name in SECRET_FIELD_NAMES {
         if !types.secrets_used.iter().any(|(_, field)| field == name) {
             problems.push(format!(
@@ -327,23 +356,42 @@ mod tests {
             why: "test",
         };
         assert_eq!(check(&[good], &[]), Ok(()));
-        let gone = HandOperation { id: "getEveryTag", ..good };
+        let gone = HandOperation {
+            id: "getEveryTag",
+            ..good
+        };
         let err = check(&[gone], &[]).unwrap_err();
-        assert!(err.contains("override getEveryTag no longer matches"), "{err}");
-        let moved = HandOperation { file: "tags/moved.rs", ..good };
+        assert!(
+            err.contains("override getEveryTag no longer matches"),
+            "{err}"
+        );
+        let moved = HandOperation {
+            file: "tags/moved.rs",
+            ..good
+        };
         let err = check(&[moved], &[]).unwrap_err();
         assert!(err.contains("tags/moved.rs is missing"), "{err}");
-        let wrong_file = HandOperation { file: "tags/get_tag_by_id.rs", ..good };
+        let wrong_file = HandOperation {
+            file: "tags/get_tag_by_id.rs",
+            ..good
+        };
         let err = check(&[wrong_file], &[]).unwrap_err();
         assert!(err.contains("does not name it"), "{err}");
-        let schema = HandSchema { schema: "TagDto", rust_type: "crate::tags::Tag" };
+        let schema = HandSchema {
+            schema: "TagDto",
+            rust_type: "crate::tags::Tag",
+        };
         let err = check(&[good], &[schema]).unwrap_err();
         assert!(err.contains("override TagDto"), "{err}");
     }
 
     #[test]
     fn generated_files_are_recognised_by_their_first_line() {
-        assert!(first_line_is_generated(&format!("// {MARKER} from x. Do not edit.\nfn a() {{}}")));
-        assert!(!first_line_is_generated("//! hand-written\n// @generated later"));
+        assert!(first_line_is_generated(&format!(
+            "// {MARKER} from x. Do not edit.\nfn a() {{}}"
+        )));
+        assert!(!first_line_is_generated(
+            "//! hand-written\n// @generated later"
+        ));
     }
 }

@@ -62,9 +62,7 @@ fn run() -> Result<(), String> {
         }
     }
     let document = match &spec {
-        Some(path) => {
-            fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        }
+        Some(path) => fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         None => Tools::default().verified_document(&default_cache_dir(&root), SPEC_SHA256)?,
     };
     let out = immich_codegen::generate(&root, &document)?;
@@ -79,7 +77,8 @@ fn run() -> Result<(), String> {
                     fs::create_dir_all(dir)
                         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 }
-                fs::write(&full, text).map_err(|e| format!("cannot write {}: {e}", full.display()))?;
+                fs::write(&full, text)
+                    .map_err(|e| format!("cannot write {}: {e}", full.display()))?;
             }
         }
     }

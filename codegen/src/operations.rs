@@ -245,9 +245,7 @@ pub fn read_operations(
 
 /// How an operation talks, from its content types alone.
 fn kind_of(op: &openapiv3::Operation) -> &'static str {
-    let sends = |wanted: &str| {
-        matches!(&op.request_body, Some(ReferenceOr::Item(b)) if b.content.contains_key(wanted))
-    };
+    let sends = |wanted: &str| matches!(&op.request_body, Some(ReferenceOr::Item(b)) if b.content.contains_key(wanted));
     let answers = |wanted: &str| {
         op.responses.responses.iter().any(|(status, r)| {
             matches!(status, StatusCode::Code(c) if (200..300).contains(c))
@@ -290,10 +288,13 @@ fn resolve(
         let ParameterSchemaOrContent::Schema(schema) = &data.format else {
             return Err(format!("{id}: parameter {} has content", data.name));
         };
+        // `{id}` in a path is the area's own id; a query `id` may be anything (`GET /faces?id=`
+        // is an asset id), so it stays the generic `Uuid`.
         let place = Place {
             owner: &operation.type_name,
             name: &data.name,
-            area_tag: Some(&operation.tag),
+            area_tag: (location == "path").then_some(operation.tag.as_str()),
+            description: data.description.as_deref(),
         };
         let (ty, _) = types.resolve(schema, place, Dir::Request)?;
         let param = Param {
@@ -336,6 +337,7 @@ fn resolve(
             owner: &operation.type_name,
             name: "body",
             area_tag: Some(&operation.tag),
+            description: None,
         };
         operation.body = Some(match content_type.as_str() {
             "application/json" => Body::Json {
@@ -372,6 +374,7 @@ fn resolve(
                         owner: &operation.type_name,
                         name: "answer",
                         area_tag: Some(&operation.tag),
+                        description: None,
                     };
                     Answer::Json(types.resolve(schema, place, Dir::Response)?.0)
                 }
@@ -514,7 +517,12 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
             fields.push(("body".into(), rust, "The request body.".into(), *required));
         }
         Some(Body::Form(ty)) => {
-            fields.push(("body".into(), ty.rust.clone(), "The request body.".into(), true));
+            fields.push((
+                "body".into(),
+                ty.rust.clone(),
+                "The request body.".into(),
+                true,
+            ));
         }
         Some(Body::Files(files)) => {
             for (name, required, doc) in files {
@@ -546,13 +554,14 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
     }
 
     // The constructor.
-    let required: Vec<&(String, String, String, bool)> =
-        fields.iter().filter(|f| f.3).collect();
+    let required: Vec<&(String, String, String, bool)> = fields.iter().filter(|f| f.3).collect();
     out.push_str(&format!("impl {} {{\n", op.type_name));
     if required.is_empty() {
         out.push_str("    /// The operation; its optional fields are unset.\n");
     } else {
-        out.push_str("    /// The operation with its required arguments; the optional ones are unset.\n");
+        out.push_str(
+            "    /// The operation with its required arguments; the optional ones are unset.\n",
+        );
     }
     out.push_str("    pub fn new(");
     out.push_str(

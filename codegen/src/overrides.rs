@@ -22,7 +22,8 @@ pub struct HandOperation {
 const VERSIONED: &str = "answers or requests differ between v1.1xx, v2 and v3";
 const MEDIA: &str = "streams media with ranges, resume or checksum verification";
 const SECRET: &str = "carries a password or session token, which the generated Debug would show";
-const TIED: &str = "returns a hand-written model with version handling, through a hand-written helper";
+const TIED: &str =
+    "returns a hand-written model with version handling, through a hand-written helper";
 
 macro_rules! hand {
     ($($id:literal in $file:literal as $ty:literal: $why:expr;)*) => {
@@ -42,7 +43,6 @@ pub const HAND_OPERATIONS: &[HandOperation] = hand! {
     "removeUserFromAlbum" in "albums/remove_user_from_album.rs" as "albums::RemoveUserFromAlbum": VERSIONED;
     "updateAlbumUser" in "albums/update_album_user.rs" as "albums::UpdateAlbumUser": VERSIONED;
     "getAlbumStatistics" in "albums/get_album_statistics.rs" as "albums::GetAlbumStatistics": TIED;
-    "deleteAlbum" in "albums/delete_album.rs" as "albums::DeleteAlbum": TIED;
     "getMyApiKey" in "api_keys/get_my_api_key.rs" as "api_keys::GetMyApiKey": VERSIONED;
     "uploadAsset" in "assets/upload.rs" as "assets::UploadAsset": "a streamed multipart body whose fields differ between v1.1xx and v3";
     "viewAsset" in "assets/view_asset.rs" as "assets::ViewAsset": MEDIA;
@@ -57,30 +57,22 @@ pub const HAND_OPERATIONS: &[HandOperation] = hand! {
     "getMapMarkers" in "map/get_map_markers.rs" as "map::GetMapMarkers": VERSIONED;
     "searchMemories" in "memories/search_memories.rs" as "memories::SearchMemories": VERSIONED;
     "getAllPeople" in "people/get_all_people.rs" as "people::GetAllPeople": "paged by the core's pager";
-    "getPerson" in "people/get_person.rs" as "people::GetPerson": TIED;
     "getPersonThumbnail" in "people/get_person_thumbnail.rs" as "people::GetPersonThumbnail": MEDIA;
     "searchAssets" in "search/search_assets.rs" as "search::SearchAssets": VERSIONED;
     "searchSmart" in "search/search_smart.rs" as "search::SearchSmart": VERSIONED;
     "searchPerson" in "search/search_person.rs" as "search::SearchPerson": TIED;
     "searchRandom" in "search/search_random.rs" as "search::SearchRandom": VERSIONED;
-    "getAboutInfo" in "server/get_about_info.rs" as "server::GetAboutInfo": TIED;
     "getServerFeatures" in "server/get_server_features.rs" as "server::GetServerFeatures": TIED;
-    "getServerStatistics" in "server/get_server_statistics.rs" as "server::GetServerStatistics": TIED;
     "getServerVersion" in "server/get_server_version.rs" as "server::GetServerVersion": "the version every other decision depends on";
-    "getStorage" in "server/get_storage.rs" as "server::GetStorage": TIED;
     "getSupportedMediaTypes" in "server/get_supported_media_types.rs" as "server::GetSupportedMediaTypes": TIED;
     "getVersionCheck" in "server/get_version_check.rs" as "server::GetVersionCheck": VERSIONED;
     "pingServer" in "server/ping_server.rs" as "server::PingServer": TIED;
     "createSharedLink" in "shared_links/create_shared_link.rs" as "shared_links::CreateSharedLink": VERSIONED;
     "getAllSharedLinks" in "shared_links/get_all_shared_links.rs" as "shared_links::GetAllSharedLinks": VERSIONED;
-    "removeSharedLink" in "shared_links/remove_shared_link.rs" as "shared_links::RemoveSharedLink": TIED;
     "searchStacks" in "stacks/search_stacks.rs" as "stacks::SearchStacks": TIED;
-    "getAllTags" in "tags/get_all_tags.rs" as "tags::GetAllTags": TIED;
-    "getTagById" in "tags/get_tag_by_id.rs" as "tags::GetTagById": TIED;
     "getTimeBucket" in "timeline/get_time_bucket.rs" as "timeline::GetTimeBucket": VERSIONED;
     "getTimeBuckets" in "timeline/get_time_buckets.rs" as "timeline::GetTimeBuckets": VERSIONED;
     "emptyTrash" in "trash/empty_trash.rs" as "trash::EmptyTrash": VERSIONED;
-    "getMyUser" in "users/get_my_user.rs" as "users::GetMyUser": TIED;
     "login" in "authentication/login.rs" as "authentication::Login": SECRET;
     "logout" in "authentication/logout.rs" as "authentication::Logout": SECRET;
     "validateAccessToken" in "authentication/validate_access_token.rs" as "authentication::ValidateAccessToken": SECRET;
@@ -128,10 +120,13 @@ pub const HAND_SCHEMAS: &[HandSchema] = schemas! {
     "MemoryResponseDto" => "crate::memories::Memory",
     "MemoryType" => "crate::memories::MemoryType",
     "Permission" => "crate::Permission",
+    "ServerAboutResponseDto" => "crate::server::ServerAbout",
+    "ServerStorageResponseDto" => "crate::server::ServerStorage",
+    "ServerStatsResponseDto" => "crate::server::ServerStatistics",
 };
 
 /// Query parameters that belong to the session, not to the operation: a shared link's `key` or
-/// `slug`, which the [`Server`](immich_proto) adds to every request when it acts for a link.
+/// `slug`, which immich-proto's `Server` adds to every request when it acts for a link.
 pub const SESSION_QUERY_PARAMETERS: &[&str] = &["key", "slug"];
 
 /// String fields that hold a secret (a password, PIN code, token or key): generated as
@@ -190,4 +185,37 @@ pub const AREA_ID_TYPES: &[(&str, &str)] = &[
     ("Tags", "TagId"),
     ("Users", "UserId"),
     ("Users (admin)", "UserId"),
+];
+
+/// An id the document names wrongly, corrected from what the server does with it.
+#[derive(Debug, Clone, Copy)]
+pub struct IdFixup {
+    /// The schema, or the operation's type name for a parameter.
+    pub owner: &'static str,
+    /// The field or parameter.
+    pub name: &'static str,
+    /// The id type it really is.
+    pub id_type: &'static str,
+    /// What the server does, and where that was read.
+    pub why: &'static str,
+}
+
+/// Ids whose description or place in the document says something else than the server does.
+/// Each must still match a uuid of the document (else the run fails).
+pub const ID_FIXUPS: &[IdFixup] = &[
+    IdFixup {
+        owner: "GetFaces",
+        name: "id",
+        id_type: "AssetId",
+        why:
+            "described as \"Face ID\", but PersonService.getFacesById checks asset.read on it and \
+              lists that asset's faces",
+    },
+    IdFixup {
+        owner: "ReassignFacesById",
+        name: "id",
+        id_type: "PersonId",
+        why: "the path id of PUT /faces/{id} is the person the face moves to \
+              (PersonService.reassignFacesById(auth, personId, dto))",
+    },
 ];

@@ -46,7 +46,9 @@ pub fn render(operations: &[Operation], types: &Types<'_>, header: &str) -> Resu
     }
     out.push_str("];\n\n");
     let mut walk = String::new();
-    walk.push_str("/// Hands a sample of every generated operation to `visit`, in operationId order.\n");
+    walk.push_str(
+        "/// Hands a sample of every generated operation to `visit`, in operationId order.\n",
+    );
     walk.push_str("pub fn visit_all(visit: &mut impl Visit) {\n");
     for op in &generated {
         // Optional files are sent too, so every multipart field is validated.
@@ -81,7 +83,9 @@ pub fn render(operations: &[Operation], types: &Types<'_>, header: &str) -> Resu
         if optional_files.is_empty() {
             walk.push_str(&format!("    visit.{call}({new});\n"));
         } else {
-            walk.push_str(&format!("    visit.{call}({{\n        let mut operation = {new};\n"));
+            walk.push_str(&format!(
+                "    visit.{call}({{\n        let mut operation = {new};\n"
+            ));
             for field in optional_files {
                 walk.push_str(&format!("        operation.{field} = Some({FORM_FILE});\n"));
             }
@@ -127,9 +131,7 @@ fn sample(ty: &Ty, types: &Types<'_>, depth: usize) -> Result<String, String> {
     if depth > 8 {
         return Err(format!("sample of {}: the schema nests too deep", ty.rust));
     }
-    let rust = ty
-        .rust
-        .replace("crate::", "immich_proto::");
+    let rust = ty.rust.replace("crate::", "immich_proto::");
     Ok(match &ty.kind {
         Kind::Text(pattern, format) => format!(
             "{:?}.to_owned()",

@@ -10,7 +10,7 @@ use openapiv3::{
 
 use crate::names;
 use crate::overrides::{
-    HandSchema, AREA_ID_TYPES, HAND_SCHEMAS, ID_TYPES, SECRET_FIELD_NAMES,
+    HandSchema, AREA_ID_TYPES, HAND_SCHEMAS, ID_FIXUPS, ID_TYPES, SECRET_FIELD_NAMES,
 };
 
 /// Where a type is used: what it must encode and decode.
@@ -180,6 +180,8 @@ pub struct Types<'a> {
     pub hand_used: BTreeSet<&'static str>,
     /// Secret fields found, as `(schema, field)`.
     pub secrets_used: BTreeSet<(String, String)>,
+    /// The id fixups that matched (an unused one fails the run).
+    pub fixups_used: BTreeSet<(&'static str, &'static str)>,
 }
 
 /// Where a schema appears, for naming what it needs and choosing id types.
@@ -191,6 +193,8 @@ pub struct Place<'p> {
     pub name: &'p str,
     /// The OpenAPI tag of the operation, for `{id}`.
     pub area_tag: Option<&'p str>,
+    /// The parameter's description (a schema's own description is read from the schema).
+    pub description: Option<&'p str>,
 }
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -223,6 +227,7 @@ impl<'a> Types<'a> {
             names,
             hand_used: BTreeSet::new(),
             secrets_used: BTreeSet::new(),
+            fixups_used: BTreeSet::new(),
         }
     }
 
@@ -269,9 +274,10 @@ impl<'a> Types<'a> {
         }
         let rust = format!("crate::models::{name}");
         Ok(match self.models.get(&name) {
-            Some(Model::Enum { values, .. }) => {
-                Ty::new(rust, Kind::Enum(values.first().cloned().unwrap_or_default()))
-            }
+            Some(Model::Enum { values, .. }) => Ty::new(
+                rust,
+                Kind::Enum(values.first().cloned().unwrap_or_default()),
+            ),
             Some(Model::Alias { target, .. }) => Ty::new(rust, target.kind.clone()),
             _ => Ty::new(rust, Kind::Struct(name)),
         })
@@ -290,7 +296,13 @@ impl<'a> Types<'a> {
             ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::String(s)),
                 ..
-            }) => Ok(s.enumeration.iter().flatten().next().cloned().unwrap_or_default()),
+            }) => Ok(s
+                .enumeration
+                .iter()
+                .flatten()
+                .next()
+                .cloned()
+                .unwrap_or_default()),
             _ => Err(format!("{schema} is not a string enum")),
         }
     }
@@ -377,6 +389,7 @@ impl<'a> Types<'a> {
                         owner: schema_name,
                         name: json,
                         area_tag: None,
+                        description: None,
                     };
                     let (ty, nullable) = self.resolve(&property, place, dir)?;
                     let data = schema_data(&property, self.doc);
@@ -396,9 +409,7 @@ impl<'a> Types<'a> {
                     fields,
                 })
             }
-            other => Err(format!(
-                "schema {schema_name}: unsupported shape {other:?}"
-            )),
+            other => Err(format!("schema {schema_name}: unsupported shape {other:?}")),
         }
     }
 
@@ -437,7 +448,10 @@ impl<'a> Types<'a> {
                 let mut variants = Vec::new();
                 for option in any_of {
                     let ReferenceOr::Reference { reference } = option else {
-                        return Err(format!("{}.{}: an inline anyOf option", place.owner, place.name));
+                        return Err(format!(
+                            "{}.{}: an inline anyOf option",
+                            place.owner, place.name
+                        ));
                     };
                     let target = reference.trim_start_matches(SCHEMA_PREFIX);
                     let ty = self.named(target, dir)?;
@@ -477,7 +491,22 @@ impl<'a> Types<'a> {
                         Ty::new("bytes::Bytes", Kind::Text(None, None))
                     }
                     VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => {
-                        Ty::new(format!("crate::{}", id_type(place)), Kind::Id)
+                        let description = schema
+                            .schema_data
+                            .description
+                            .as_deref()
+                            .or(place.description);
+                        let fixup = ID_FIXUPS
+                            .iter()
+                            .find(|f| f.owner == place.owner && f.name == place.name);
+                        let id = match fixup {
+                            Some(fixup) => {
+                                self.fixups_used.insert((fixup.owner, fixup.name));
+                                fixup.id_type.to_owned()
+                            }
+                            None => id_type(place, description),
+                        };
+                        Ty::new(format!("crate::{id}"), Kind::Id)
                     }
                     _ if self.is_secret(place) => Ty::new("crate::Secret", Kind::Secret(pattern)),
                     VariantOrUnknownOrEmpty::Unknown(format) => {
@@ -490,11 +519,19 @@ impl<'a> Types<'a> {
             SchemaKind::Type(Type::Number(n)) => Ty::new("f64", Kind::Float(n.minimum)),
             SchemaKind::Type(Type::Boolean(_)) => Ty::new("bool", Kind::Bool),
             SchemaKind::Type(Type::Array(array)) => {
-                let item = array
-                    .items
-                    .as_ref()
-                    .ok_or_else(|| format!("{}.{}: an array without items", place.owner, place.name))?;
-                let (item, _) = self.resolve(&unbox(item), place, dir)?;
+                let item = array.items.as_ref().ok_or_else(|| {
+                    format!("{}.{}: an array without items", place.owner, place.name)
+                })?;
+                // The array's description ("Person IDs to merge") names its items' ids.
+                let item_place = Place {
+                    description: schema
+                        .schema_data
+                        .description
+                        .as_deref()
+                        .or(place.description),
+                    ..place
+                };
+                let (item, _) = self.resolve(&unbox(item), item_place, dir)?;
                 Ty::new(
                     format!("Vec<{}>", item.rust),
                     Kind::List(Box::new(item), array.min_items.unwrap_or(0)),
@@ -542,8 +579,49 @@ impl<'a> Types<'a> {
 }
 
 /// The typed id for a uuid at `place`: by the field's name, else by the area of `{id}` or the
-/// schema's name, else the generic `Uuid`.
-fn id_type(place: Place<'_>) -> String {
+/// schema's name, else by its description ("Asset ID to ..."), else the generic `Uuid`.
+fn id_type(place: Place<'_>, description: Option<&str>) -> String {
+    let by_name = id_type_by_name(place);
+    if by_name != "Uuid" {
+        return by_name;
+    }
+    description
+        .and_then(id_type_by_description)
+        .unwrap_or(by_name)
+}
+
+/// The id named by a description such as "Asset ID to retrieve faces for" or "Parent tag ID":
+/// the word before the first "ID".
+fn id_type_by_description(description: &str) -> Option<String> {
+    const WORDS: &[(&str, &str)] = &[
+        ("activity", "ActivityId"),
+        ("album", "AlbumId"),
+        ("asset", "AssetId"),
+        ("face", "FaceId"),
+        ("library", "LibraryId"),
+        ("memory", "MemoryId"),
+        ("notification", "NotificationId"),
+        ("owner", "UserId"),
+        ("partner", "UserId"),
+        ("person", "PersonId"),
+        ("session", "SessionId"),
+        ("stack", "StackId"),
+        ("tag", "TagId"),
+        ("user", "UserId"),
+    ];
+    let words: Vec<&str> = description
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.iter().position(|w| *w == "ID" || *w == "IDs")?;
+    let before = words.get(at.checked_sub(1)?)?.to_ascii_lowercase();
+    WORDS
+        .iter()
+        .find(|(word, _)| *word == before)
+        .map(|(_, ty)| (*ty).to_owned())
+}
+
+fn id_type_by_name(place: Place<'_>) -> String {
     let name = place.name;
     if name == "id" {
         if let Some(tag) = place.area_tag {
@@ -691,7 +769,9 @@ fn model_doc(out: &mut String, indent: &str, doc: Option<&str>, schema: &str) {
         names::doc_lines(out, indent, "///", &names::doc_text(doc));
         out.push_str(&format!("{indent}///\n"));
     }
-    out.push_str(&format!("{indent}/// `{schema}` in the OpenAPI document.\n"));
+    out.push_str(&format!(
+        "{indent}/// `{schema}` in the OpenAPI document.\n"
+    ));
 }
 
 fn derives(sent: bool, read: bool, base: &str) -> String {

@@ -22,3 +22,14 @@ pub mod system_metadata;
 pub mod users_admin;
 pub mod views;
 pub mod workflows;
+
+/// Every area module, hand-written and generated, for a transport to re-export in one line (`pub use immich_proto::all_areas::*;`).
+pub mod all_areas {
+    pub use crate::{
+        activities, albums, api_keys, assets, authentication, authentication_admin,
+        database_backups_admin, download, duplicates, faces, jobs, libraries, maintenance_admin,
+        map, memories, notifications, notifications_admin, partners, people, plugins, queues,
+        search, server, sessions, shared_links, stacks, sync, system_config, system_metadata, tags,
+        timeline, trash, users, users_admin, views, workflows,
+    };
+}

@@ -351,7 +351,10 @@ pub fn form_request<T: Serialize + ?Sized>(
     let value =
         serde_json::to_value(body).map_err(|e| Error::invalid_input("body", e.to_string()))?;
     let serde_json::Value::Object(fields) = value else {
-        return Err(Error::invalid_input("body", "a form body must be an object"));
+        return Err(Error::invalid_input(
+            "body",
+            "a form body must be an object",
+        ));
     };
     let pairs: Vec<(&str, Option<String>)> = fields
         .iter()

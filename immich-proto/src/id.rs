@@ -141,6 +141,35 @@ define_ids! {
     Uuid => "id",
 }
 
+/// Any typed id is also a plain [`Uuid`], for the fields the document does not tie to one
+/// resource (`BulkIds::new(vec![asset.id.into()])`).
+macro_rules! into_uuid {
+    ($($name:ident),*) => {$(
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                Uuid(id.0)
+            }
+        }
+    )*};
+}
+
+into_uuid!(
+    AssetId,
+    AlbumId,
+    PersonId,
+    TagId,
+    UserId,
+    LibraryId,
+    SharedLinkId,
+    MemoryId,
+    StackId,
+    ApiKeyId,
+    ActivityId,
+    FaceId,
+    NotificationId,
+    SessionId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -241,17 +241,17 @@ pub struct AssetCopy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<bool>,
     /// Source asset ID
-    pub source_id: crate::Uuid,
+    pub source_id: crate::AssetId,
     /// Copy stack association
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stack: Option<bool>,
     /// Target asset ID
-    pub target_id: crate::Uuid,
+    pub target_id: crate::AssetId,
 }
 
 impl AssetCopy {
     /// A `AssetCopy` with the required fields; the others are unset.
-    pub fn new(source_id: crate::Uuid, target_id: crate::Uuid) -> Self {
+    pub fn new(source_id: crate::AssetId, target_id: crate::AssetId) -> Self {
         AssetCopy {
             albums: None,
             favorite: None,
@@ -1231,17 +1231,17 @@ pub struct DuplicateResolveGroup {
     /// `duplicateId`.
     pub duplicate_id: crate::Uuid,
     /// Asset IDs to keep
-    pub keep_asset_ids: Vec<crate::Uuid>,
+    pub keep_asset_ids: Vec<crate::AssetId>,
     /// Asset IDs to trash or delete
-    pub trash_asset_ids: Vec<crate::Uuid>,
+    pub trash_asset_ids: Vec<crate::AssetId>,
 }
 
 impl DuplicateResolveGroup {
     /// A `DuplicateResolveGroup` with the required fields; the others are unset.
     pub fn new(
         duplicate_id: crate::Uuid,
-        keep_asset_ids: Vec<crate::Uuid>,
-        trash_asset_ids: Vec<crate::Uuid>,
+        keep_asset_ids: Vec<crate::AssetId>,
+        trash_asset_ids: Vec<crate::AssetId>,
     ) -> Self {
         DuplicateResolveGroup {
             duplicate_id,
@@ -1261,7 +1261,7 @@ pub struct DuplicateResponse {
     /// Duplicate group ID
     pub duplicate_id: String,
     /// Suggested asset IDs to keep based on file size and EXIF data
-    pub suggested_keep_asset_ids: Vec<crate::Uuid>,
+    pub suggested_keep_asset_ids: Vec<crate::AssetId>,
 }
 
 /// `EmailNotificationsResponse` in the OpenAPI document.
@@ -1966,12 +1966,12 @@ impl MemoryUpdate {
 #[non_exhaustive]
 pub struct MergePerson {
     /// Person IDs to merge
-    pub ids: Vec<crate::Uuid>,
+    pub ids: Vec<crate::PersonId>,
 }
 
 impl MergePerson {
     /// A `MergePerson` with the required fields; the others are unset.
-    pub fn new(ids: Vec<crate::Uuid>) -> Self {
+    pub fn new(ids: Vec<crate::PersonId>) -> Self {
         MergePerson { ids }
     }
 }
@@ -2077,12 +2077,12 @@ impl NotificationCreate {
 #[non_exhaustive]
 pub struct NotificationDeleteAll {
     /// Notification IDs to delete
-    pub ids: Vec<crate::Uuid>,
+    pub ids: Vec<crate::NotificationId>,
 }
 
 impl NotificationDeleteAll {
     /// A `NotificationDeleteAll` with the required fields; the others are unset.
-    pub fn new(ids: Vec<crate::Uuid>) -> Self {
+    pub fn new(ids: Vec<crate::NotificationId>) -> Self {
         NotificationDeleteAll { ids }
     }
 }
@@ -2148,7 +2148,7 @@ impl NotificationUpdate {
 #[non_exhaustive]
 pub struct NotificationUpdateAll {
     /// Notification IDs to update
-    pub ids: Vec<crate::Uuid>,
+    pub ids: Vec<crate::NotificationId>,
     /// Date when notifications were read
     #[serde(default, skip_serializing_if = "crate::Patch::is_unchanged")]
     pub read_at: crate::Patch<crate::DateTime>,
@@ -2156,7 +2156,7 @@ pub struct NotificationUpdateAll {
 
 impl NotificationUpdateAll {
     /// A `NotificationUpdateAll` with the required fields; the others are unset.
-    pub fn new(ids: Vec<crate::Uuid>) -> Self {
+    pub fn new(ids: Vec<crate::NotificationId>) -> Self {
         NotificationUpdateAll {
             ids,
             read_at: crate::Patch::Unchanged,
@@ -2337,12 +2337,12 @@ pub struct OnboardingResponse {
 #[non_exhaustive]
 pub struct PartnerCreate {
     /// User ID to share with
-    pub shared_with_id: crate::Uuid,
+    pub shared_with_id: crate::UserId,
 }
 
 impl PartnerCreate {
     /// A `PartnerCreate` with the required fields; the others are unset.
-    pub fn new(shared_with_id: crate::Uuid) -> Self {
+    pub fn new(shared_with_id: crate::UserId) -> Self {
         PartnerCreate { shared_with_id }
     }
 }
@@ -2462,7 +2462,7 @@ pub struct PeopleUpdateItem {
     pub color: crate::Patch<String>,
     /// Asset ID used for feature face thumbnail
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub feature_face_asset_id: Option<crate::Uuid>,
+    pub feature_face_asset_id: Option<crate::AssetId>,
     /// Person ID
     pub id: String,
     /// Mark as favorite
@@ -2548,7 +2548,7 @@ pub struct PersonUpdate {
     pub color: crate::Patch<String>,
     /// Asset ID used for feature face thumbnail
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub feature_face_asset_id: Option<crate::Uuid>,
+    pub feature_face_asset_id: Option<crate::AssetId>,
     /// Mark as favorite
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_favorite: Option<bool>,
@@ -4915,7 +4915,7 @@ pub struct TagCreate {
     pub name: String,
     /// Parent tag ID
     #[serde(default, skip_serializing_if = "crate::Patch::is_unchanged")]
-    pub parent_id: crate::Patch<crate::Uuid>,
+    pub parent_id: crate::Patch<crate::TagId>,
 }
 
 impl TagCreate {

@@ -560,7 +560,10 @@ pub fn form_request(
             let Some(file) = file else { continue };
             match builder.file_bytes(name, &file.file_name, &file.content_type, &file.contents) {
                 Ok(_) => {}
-                Err(Error::InvalidInput { what: "file contents", .. }) => {
+                Err(Error::InvalidInput {
+                    what: "file contents",
+                    ..
+                }) => {
                     clash = true;
                     break;
                 }

@@ -456,7 +456,7 @@ impl Capabilities {
     }
 
     /// Whether the key's permissions allow the operation `operation_id`, by the
-    /// [catalogue](crate::catalogue): `None` when the catalogue has no such operation.
+    /// [catalogue](mod@crate::catalogue): `None` when the catalogue has no such operation.
     ///
     /// `all` allows every operation, and an operation that names no permission (a public one
     /// such as `pingServer`, or one any key may call such as `getMyApiKey`) is always allowed.
@@ -481,7 +481,7 @@ impl Capabilities {
         catalogue::find(operation_id).map(|operation| self.allows(operation.permission))
     }
 
-    /// Every operation of the [catalogue](crate::catalogue) the key's permissions allow
+    /// Every operation of the [catalogue](mod@crate::catalogue) the key's permissions allow
     /// (see [`may_call`](Self::may_call)), sorted by operationId: with `all`, every one. Those
     /// marked [`admin_only`](crate::catalogue::Operation::admin_only) are included when the
     /// permissions allow them; they still need the key's user to be an admin.

@@ -562,3 +562,39 @@ macro_rules! __client_shortcuts {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every shortcut's doc names its request as "`METHOD /path` (`operationId`)"; each must be
+    /// the catalogue's method and path for that operation, so the shortcuts cannot drift from
+    /// the catalogue.
+    #[test]
+    fn every_shortcut_names_a_catalogued_operation() {
+        let source = include_str!("shortcuts.rs");
+        let mut checked = 0;
+        for line in source.lines() {
+            let Some(start) = line.find("/// `") else {
+                continue;
+            };
+            let rest = &line[start + 5..];
+            let Some((route, after)) = rest.split_once("` (`") else {
+                continue;
+            };
+            let Some((id, _)) = after.split_once("`)") else {
+                continue;
+            };
+            let Some((method, path)) = route.split_once(' ') else {
+                continue;
+            };
+            let operation = crate::catalogue::find(id)
+                .unwrap_or_else(|| panic!("shortcut names {id}, which the catalogue lacks"));
+            assert_eq!(
+                (operation.method, operation.path),
+                (method, path),
+                "shortcut of {id}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 30, "only {checked} shortcuts were checked");
+    }
+}

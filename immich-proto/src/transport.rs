@@ -512,14 +512,15 @@ macro_rules! client_builder_options {
 /// transports changes no import.
 pub mod reexports {
     pub use super::{BoxError, ClientOptions, Error, ErrorKind, Media, TimeoutPhase};
+    pub use crate::all_areas::*;
     pub use crate::assets::UploadOptions;
     pub use crate::{
-        albums, api_keys, assets, authentication, map, memories, people, search, server,
-        shared_links, stacks, tags, timeline, trash, users, AlbumId, ApiError, AssetId, Auth,
-        ByteRange, Capabilities, ContentRange, Date, DateTime, Endpoint, Flow, MediaEndpoint,
-        MediaHead, Paged, Pager, Permission, PersonId, Server, ServerVersion, Session,
-        SessionToken, SharedLinkId, SharedLinkKey, SharedLinkToken, TagId, UserId,
-        DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
+        catalogue, models, ActivityId, AlbumId, ApiError, ApiKeyId, AssetId, Auth, ByteRange,
+        Capabilities, ContentRange, Date, DateTime, Endpoint, FaceId, Flow, LibraryId,
+        MediaEndpoint, MediaHead, MemoryId, NotificationId, Paged, Pager, Patch, Permission,
+        PersonId, Secret, Server, ServerVersion, Session, SessionId, SessionToken, SharedLinkId,
+        SharedLinkKey, SharedLinkToken, StackId, TagId, UserId, Uuid, DEFAULT_CONNECT_TIMEOUT,
+        DEFAULT_READ_TIMEOUT, MAX_MEDIA_BYTES, POOL_IDLE_TIMEOUT,
     };
 }
 

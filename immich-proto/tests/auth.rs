@@ -528,7 +528,10 @@ fn errors_never_hold_a_credential() {
     // Refused credentials: the error says which kind, never the value.
     let cases: Vec<(Result<Server, Error>, &str)> = vec![
         (anonymous(None).with_session_token("s3cr3t token"), "s3cr3t"),
-        (anonymous(None).with_session_token("s3cr3t\ttoken"), "s3cr3t"),
+        (
+            anonymous(None).with_session_token("s3cr3t\ttoken"),
+            "s3cr3t",
+        ),
         (anonymous(None).with_session_token("   "), ""),
         (anonymous(None).with_shared_link_key(" "), ""),
         (anonymous(None).with_shared_link_slug(""), ""),

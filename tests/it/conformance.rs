@@ -5,22 +5,23 @@
 //! static mode and in dynamic mode with five seeds. A [`Recorder`] proxy sees each exchange:
 //! Prism must accept every request (2xx, no request entry in `sl-violations`, a credential
 //! present) and the client must decode every answer. Harness interventions (generator failures
-//! retried statically, the pinned version, the ended pages, the shared-link stand-ins) are
-//! counted and printed, never silent. See `tests/src/prism/recorder.rs`.
+//! retried statically, the pinned version, the ended pages, the stand-ins for what the document
+//! leaves out of shared-link access and login) are counted and printed, never silent. See
+//! `tests/src/prism/recorder.rs`.
 //!
 //! - **Generated operations**: the sample of each ([`immich_tests::samples::visit_all`], generated
 //!   with them) goes through the transports' generic calls (`send`, `media_bytes`), for a v3
 //!   server: JSON, empty, form, binary (`downloadArchive`, `getProfileImage`, ...) and multipart
 //!   (`createProfileImage`, `uploadDatabaseBackup`, with in-memory files) answers alike. Each
-//!   request must address the sample's own operation, and each sample type must agree with its
-//!   catalogue entry (generated, type, kind, permission).
+//!   request must address the sample's own operation.
 //! - **Hand-written operations**: their own cases below, through the transports' methods, for a
-//!   v3 server and an old one (1.118).
+//!   v3 server and an old one (1.118): with the API key, and a password login's session and a
+//!   shared link's key for the operations made for them.
 //! - **Coverage guard**: every operation of the catalogue must have been exercised by an accepted
 //!   request whose answer decoded, on each transport; so a new operation without a sample or a
-//!   case fails the suite. The lists must agree with the catalogue: the samples
-//!   ([`immich_tests::samples::SAMPLED`]) are exactly its generated operations, and the document
-//!   Prism serves has exactly its operations (operationId, method, path).
+//!   case fails the suite. That the catalogue is the document Prism serves, and the samples
+//!   ([`immich_tests::samples::SAMPLED`]) exactly its generated operations, each of its catalogued
+//!   type, kind and permission, is checked in `tests/it/catalogue.rs`.
 //! - **Answers outside the document**: Prism also reports, in `sl-violations`, values its own
 //!   generator made that break the document (`email` format, the license key pattern). They
 //!   are not the client's doing; they are counted and printed, and the client must decode them.
@@ -52,18 +53,18 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use immich_proto::assets::{AssetMediaSize, AssetVisibility, ViewAsset};
-use immich_proto::catalogue::{self, OperationKind, OPERATIONS};
+use immich_proto::catalogue::{self, OPERATIONS};
 use immich_proto::people::GetAllPeople;
 use immich_proto::search::{MetadataSearch, SmartSearch};
 use immich_proto::{
     AlbumId, AssetId, ByteRange, DateTime, Endpoint, MediaEndpoint, Pager, PersonId, Server,
     ServerVersion, TagId,
 };
-use immich_tests::samples::{self, Visit};
 use immich_tests::prism::{
     setup, setup_uncached, sha256_hex, tests_dir, Exchange, Intervention, Mode, Prism, Recorder,
     Setup, SPEC_SHA256,
 };
+use immich_tests::samples::{self, Visit};
 
 const API_KEY: &str = "conformance-test-key";
 const SEEDS: [u32; 5] = [11, 22, 33, 44, 55];
@@ -452,63 +453,6 @@ fn rejected_only_for_v2_parameters(exchange: &Exchange) -> bool {
 fn operation_of(method: &Method, target: &str) -> Option<&'static str> {
     let path = target.split('?').next().unwrap_or_default();
     catalogue::find_route(method.as_str(), path.strip_prefix("/api")?).map(|op| op.id)
-}
-
-/// The operations of a document, as `(operationId, METHOD, path)`.
-fn document_operations(document: &Path) -> BTreeSet<(String, String, String)> {
-    let document: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(document).unwrap()).unwrap();
-    let mut operations = BTreeSet::new();
-    for (path, item) in document["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            if let Some(id) = operation["operationId"].as_str() {
-                operations.insert((id.to_owned(), method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    operations
-}
-
-/// Where a sample type disagrees with its catalogue entry (none: an empty list). `type_name` is
-/// the type's full path (`immich_proto::albums::add_assets_to_albums::AddAssetsToAlbums`).
-fn catalogue_disagreements(
-    id: &str,
-    type_name: &str,
-    permission: Option<&str>,
-    media: bool,
-) -> Vec<String> {
-    let Some(op) = catalogue::find(id) else {
-        return vec![format!("{type_name}: {id} is not in the catalogue")];
-    };
-    let mut problems = Vec::new();
-    if !op.generated {
-        problems.push(format!(
-            "{id}: sampled, but the catalogue says it is hand-written"
-        ));
-    }
-    let (area, name) = op.rust_type.split_once("::").unwrap_or(("", op.rust_type));
-    if !type_name.starts_with(&format!("immich_proto::{area}::"))
-        || !type_name.ends_with(&format!("::{name}"))
-    {
-        problems.push(format!(
-            "{id}: the sample is a {type_name}, the catalogue says {}",
-            op.rust_type
-        ));
-    }
-    if media != (op.kind == OperationKind::Media) {
-        problems.push(format!(
-            "{id}: sampled as {}, the catalogue's kind is {:?}",
-            if media { "media" } else { "an endpoint" },
-            op.kind
-        ));
-    }
-    if permission != op.permission {
-        problems.push(format!(
-            "{id}: {type_name} declares the permission {permission:?}, the catalogue {:?}",
-            op.permission
-        ));
-    }
-    problems
 }
 
 /// Files the upload sends (made once per run, in the cache folder).
@@ -1059,7 +1003,11 @@ fn tokio_samples(run: &mut Run<'_>, runtime: &tokio::runtime::Runtime) {
             .unwrap()
     };
     let version = run.version.clone();
-    run.check("setup", runtime.block_on(client.setup()), is_version(version));
+    run.check(
+        "setup",
+        runtime.block_on(client.setup()),
+        is_version(version),
+    );
     samples::visit_all(&mut TokioSamples {
         run,
         client: &client,
@@ -1194,9 +1142,9 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
             .cloned()
             .unwrap_or_default();
         for id in sampled.difference(&sent) {
-            total
-                .failures
-                .push(format!("{id}: its sample was never sent through {transport}"));
+            total.failures.push(format!(
+                "{id}: its sample was never sent through {transport}"
+            ));
         }
     }
     // Every operation a version's run addressed got a decoded answer in that run (for the
@@ -1363,99 +1311,6 @@ fn percent(part: usize, whole: usize) -> String {
     }
     let permille = part * 1000 / whole;
     format!("{}.{}%", permille / 10, permille % 10)
-}
-
-/// Checks each sample type against its catalogue entry, without sending anything.
-#[derive(Default)]
-struct CatalogueCheck {
-    visited: Vec<&'static str>,
-    problems: Vec<String>,
-}
-
-impl Visit for CatalogueCheck {
-    fn endpoint<E>(&mut self, _: E)
-    where
-        E: Endpoint + Debug + Clone + Send + Sync + 'static,
-        E::Output: Debug + Send,
-    {
-        self.visited.push(E::OPERATION_ID);
-        self.problems.extend(catalogue_disagreements(
-            E::OPERATION_ID,
-            std::any::type_name::<E>(),
-            E::PERMISSION,
-            false,
-        ));
-    }
-
-    fn media<M>(&mut self, _: M)
-    where
-        M: MediaEndpoint + Debug + Clone + Send + Sync + 'static,
-    {
-        self.visited.push(M::OPERATION_ID);
-        self.problems.extend(catalogue_disagreements(
-            M::OPERATION_ID,
-            std::any::type_name::<M>(),
-            M::PERMISSION,
-            true,
-        ));
-    }
-}
-
-/// The suite's lists are the catalogue's: the samples are exactly its generated operations
-/// (each sample's type, kind and permission those of its entry), and the document Prism serves
-/// has exactly its operations. So "every operation of the catalogue" above is every operation
-/// Prism validates against, and a list that drifts from the catalogue fails here.
-#[test]
-fn the_suites_lists_agree_with_the_catalogue() {
-    let mut check = CatalogueCheck::default();
-    samples::visit_all(&mut check);
-    let mut problems = check.problems;
-    if check.visited != samples::SAMPLED {
-        problems.push(format!(
-            "visit_all hands out {:?}, but SAMPLED lists {:?}",
-            check.visited,
-            samples::SAMPLED
-        ));
-    }
-    let generated: Vec<&str> = OPERATIONS
-        .iter()
-        .filter(|op| op.generated)
-        .map(|op| op.id)
-        .collect();
-    let sampled: BTreeSet<&str> = samples::SAMPLED.iter().copied().collect();
-    for id in &generated {
-        if !sampled.contains(id) {
-            problems.push(format!("{id}: generated, but has no sample"));
-        }
-    }
-
-    let setup = ready();
-    let document = document_operations(&setup.original);
-    let catalogue: BTreeSet<(String, String, String)> = OPERATIONS
-        .iter()
-        .map(|op| (op.id.to_owned(), op.method.to_owned(), op.path.to_owned()))
-        .collect();
-    for (id, method, path) in document.difference(&catalogue) {
-        problems.push(format!(
-            "{id} ({method} {path}): in the document, not in the catalogue"
-        ));
-    }
-    for (id, method, path) in catalogue.difference(&document) {
-        problems.push(format!(
-            "{id} ({method} {path}): in the catalogue, not in the document"
-        ));
-    }
-    assert!(
-        problems.is_empty(),
-        "the lists disagree with the catalogue:\n{}",
-        problems.join("\n")
-    );
-    assert_eq!(generated.len(), samples::SAMPLED.len());
-    println!(
-        "conformance: the catalogue's {} operations are the document's; {} samples, one per generated operation",
-        OPERATIONS.len(),
-        samples::SAMPLED.len()
-    );
 }
 
 /// A stand-in for Prism on 127.0.0.1: answers every request with `answer(prefer header)`

@@ -20,7 +20,7 @@ pub trait Visit {
         M: immich_proto::MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static;
 }
 
-/// The operationIds of the samples (188), in the order [`visit_all`] hands them out.
+/// The operationIds of the samples (197), in the order [`visit_all`] hands them out.
 pub const SAMPLED: &[&str] = &[
     "addAssetsToAlbums",
     "addMemoryAssets",
@@ -46,6 +46,7 @@ pub const SAMPLED: &[&str] = &[
     "createUserAdmin",
     "createWorkflow",
     "deleteActivity",
+    "deleteAlbum",
     "deleteAllSessions",
     "deleteApiKey",
     "deleteAssetMetadata",
@@ -77,11 +78,13 @@ pub const SAMPLED: &[&str] = &[
     "editAsset",
     "emptyQueue",
     "finishOAuth",
+    "getAboutInfo",
     "getActivities",
     "getActivityStatistics",
     "getAdminOnboarding",
     "getAlbumMapMarkers",
     "getAllLibraries",
+    "getAllTags",
     "getApiKey",
     "getApiKeys",
     "getApkLinks",
@@ -103,10 +106,12 @@ pub const SAMPLED: &[&str] = &[
     "getMaintenanceStatus",
     "getMemory",
     "getMyPreferences",
+    "getMyUser",
     "getNotification",
     "getNotificationTemplateAdmin",
     "getNotifications",
     "getPartners",
+    "getPerson",
     "getPersonStatistics",
     "getPlugin",
     "getProfileImage",
@@ -118,12 +123,15 @@ pub const SAMPLED: &[&str] = &[
     "getSearchSuggestions",
     "getServerConfig",
     "getServerLicense",
+    "getServerStatistics",
     "getSessions",
     "getSharedLinkById",
     "getStack",
+    "getStorage",
     "getStorageTemplateOptions",
     "getSyncAck",
     "getSyncStream",
+    "getTagById",
     "getUniqueOriginalPaths",
     "getUser",
     "getUserAdmin",
@@ -152,6 +160,7 @@ pub const SAMPLED: &[&str] = &[
     "removeAssetFromStack",
     "removeMemoryAssets",
     "removePartner",
+    "removeSharedLink",
     "removeSharedLinkAssets",
     "resetPinCode",
     "resolveDuplicates",
@@ -251,8 +260,8 @@ pub fn visit_all(visit: &mut impl Visit) {
     ));
     visit.endpoint(immich_proto::assets::CopyAsset::new(
         immich_proto::models::AssetCopy::new(
-            immich_proto::Uuid::new_unchecked(SAMPLE_UUID),
-            immich_proto::Uuid::new_unchecked(SAMPLE_UUID),
+            immich_proto::AssetId::new_unchecked(SAMPLE_UUID),
+            immich_proto::AssetId::new_unchecked(SAMPLE_UUID),
         ),
     ));
     visit.endpoint(immich_proto::activities::CreateActivity::new(
@@ -298,7 +307,7 @@ pub fn visit_all(visit: &mut impl Visit) {
         ),
     ));
     visit.endpoint(immich_proto::partners::CreatePartner::new(
-        immich_proto::models::PartnerCreate::new(immich_proto::Uuid::new_unchecked(SAMPLE_UUID)),
+        immich_proto::models::PartnerCreate::new(immich_proto::UserId::new_unchecked(SAMPLE_UUID)),
     ));
     visit.endpoint(immich_proto::partners::CreatePartnerDeprecated::new(
         immich_proto::UserId::new_unchecked(SAMPLE_UUID),
@@ -339,6 +348,9 @@ pub fn visit_all(visit: &mut impl Visit) {
     ));
     visit.endpoint(immich_proto::activities::DeleteActivity::new(
         immich_proto::ActivityId::new_unchecked(SAMPLE_UUID),
+    ));
+    visit.endpoint(immich_proto::albums::DeleteAlbum::new(
+        immich_proto::AlbumId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::sessions::DeleteAllSessions::new());
     visit.endpoint(immich_proto::api_keys::DeleteApiKey::new(
@@ -381,9 +393,9 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::NotificationId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::notifications::DeleteNotifications::new(
-        immich_proto::models::NotificationDeleteAll::new(vec![immich_proto::Uuid::new_unchecked(
-            SAMPLE_UUID,
-        )]),
+        immich_proto::models::NotificationDeleteAll::new(vec![
+            immich_proto::NotificationId::new_unchecked(SAMPLE_UUID),
+        ]),
     ));
     visit.endpoint(immich_proto::people::DeletePeople::new(
         immich_proto::models::BulkIds::new(vec![immich_proto::Uuid::new_unchecked(SAMPLE_UUID)]),
@@ -444,6 +456,7 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::authentication::FinishOAuth::new(
         immich_proto::models::OAuthCallback::new("sample".to_owned()),
     ));
+    visit.endpoint(immich_proto::server::GetAboutInfo::new());
     visit.endpoint(immich_proto::activities::GetActivities::new(
         immich_proto::AlbumId::new_unchecked(SAMPLE_UUID),
     ));
@@ -455,6 +468,7 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::AlbumId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::libraries::GetAllLibraries::new());
+    visit.endpoint(immich_proto::tags::GetAllTags::new());
     visit.endpoint(immich_proto::api_keys::GetApiKey::new(
         immich_proto::ApiKeyId::new_unchecked(SAMPLE_UUID),
     ));
@@ -486,7 +500,7 @@ pub fn visit_all(visit: &mut impl Visit) {
     ));
     visit.endpoint(immich_proto::search::GetExploreData::new());
     visit.endpoint(immich_proto::faces::GetFaces::new(
-        immich_proto::FaceId::new_unchecked(SAMPLE_UUID),
+        immich_proto::AssetId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::libraries::GetLibrary::new(
         immich_proto::LibraryId::new_unchecked(SAMPLE_UUID),
@@ -499,6 +513,7 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::MemoryId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::users::GetMyPreferences::new());
+    visit.endpoint(immich_proto::users::GetMyUser::new());
     visit.endpoint(immich_proto::notifications::GetNotification::new(
         immich_proto::NotificationId::new_unchecked(SAMPLE_UUID),
     ));
@@ -511,6 +526,9 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::notifications::GetNotifications::new());
     visit.endpoint(immich_proto::partners::GetPartners::new(
         immich_proto::models::PartnerDirection::from("shared-by"),
+    ));
+    visit.endpoint(immich_proto::people::GetPerson::new(
+        immich_proto::PersonId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::people::GetPersonStatistics::new(
         immich_proto::PersonId::new_unchecked(SAMPLE_UUID),
@@ -535,6 +553,7 @@ pub fn visit_all(visit: &mut impl Visit) {
     ));
     visit.endpoint(immich_proto::server::GetServerConfig::new());
     visit.endpoint(immich_proto::server::GetServerLicense::new());
+    visit.endpoint(immich_proto::server::GetServerStatistics::new());
     visit.endpoint(immich_proto::sessions::GetSessions::new());
     visit.endpoint(immich_proto::shared_links::GetSharedLinkById::new(
         immich_proto::SharedLinkId::new_unchecked(SAMPLE_UUID),
@@ -542,12 +561,16 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::stacks::GetStack::new(
         immich_proto::StackId::new_unchecked(SAMPLE_UUID),
     ));
+    visit.endpoint(immich_proto::server::GetStorage::new());
     visit.endpoint(immich_proto::system_config::GetStorageTemplateOptions::new());
     visit.endpoint(immich_proto::sync::GetSyncAck::new());
     visit.endpoint(immich_proto::sync::GetSyncStream::new(
         immich_proto::models::SyncStream::new(vec![immich_proto::models::SyncRequestType::from(
             "AlbumsV1",
         )]),
+    ));
+    visit.endpoint(immich_proto::tags::GetTagById::new(
+        immich_proto::TagId::new_unchecked(SAMPLE_UUID),
     ));
     visit.endpoint(immich_proto::views::GetUniqueOriginalPaths::new());
     visit.endpoint(immich_proto::users::GetUser::new(
@@ -595,7 +618,7 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::memories::MemoriesStatistics::new());
     visit.endpoint(immich_proto::people::MergePerson::new(
         immich_proto::PersonId::new_unchecked(SAMPLE_UUID),
-        immich_proto::models::MergePerson::new(vec![immich_proto::Uuid::new_unchecked(
+        immich_proto::models::MergePerson::new(vec![immich_proto::PersonId::new_unchecked(
             SAMPLE_UUID,
         )]),
     ));
@@ -609,7 +632,7 @@ pub fn visit_all(visit: &mut impl Visit) {
         ]),
     ));
     visit.endpoint(immich_proto::faces::ReassignFacesById::new(
-        immich_proto::FaceId::new_unchecked(SAMPLE_UUID),
+        immich_proto::PersonId::new_unchecked(SAMPLE_UUID),
         immich_proto::models::Face::new(immich_proto::FaceId::new_unchecked(SAMPLE_UUID)),
     ));
     visit.endpoint(immich_proto::authentication::RedirectOAuthToMobile::new());
@@ -627,6 +650,9 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::partners::RemovePartner::new(
         immich_proto::UserId::new_unchecked(SAMPLE_UUID),
     ));
+    visit.endpoint(immich_proto::shared_links::RemoveSharedLink::new(
+        immich_proto::SharedLinkId::new_unchecked(SAMPLE_UUID),
+    ));
     visit.endpoint(immich_proto::shared_links::RemoveSharedLinkAssets::new(
         immich_proto::SharedLinkId::new_unchecked(SAMPLE_UUID),
         immich_proto::models::AssetIds::new(vec![immich_proto::AssetId::new_unchecked(
@@ -640,8 +666,8 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::models::DuplicateResolve::new(vec![
             immich_proto::models::DuplicateResolveGroup::new(
                 immich_proto::Uuid::new_unchecked(SAMPLE_UUID),
-                vec![immich_proto::Uuid::new_unchecked(SAMPLE_UUID)],
-                vec![immich_proto::Uuid::new_unchecked(SAMPLE_UUID)],
+                vec![immich_proto::AssetId::new_unchecked(SAMPLE_UUID)],
+                vec![immich_proto::AssetId::new_unchecked(SAMPLE_UUID)],
             ),
         ]),
     ));
@@ -961,9 +987,9 @@ pub fn visit_all(visit: &mut impl Visit) {
         immich_proto::models::NotificationUpdate::new(),
     ));
     visit.endpoint(immich_proto::notifications::UpdateNotifications::new(
-        immich_proto::models::NotificationUpdateAll::new(vec![immich_proto::Uuid::new_unchecked(
-            SAMPLE_UUID,
-        )]),
+        immich_proto::models::NotificationUpdateAll::new(vec![
+            immich_proto::NotificationId::new_unchecked(SAMPLE_UUID),
+        ]),
     ));
     visit.endpoint(immich_proto::partners::UpdatePartner::new(
         immich_proto::UserId::new_unchecked(SAMPLE_UUID),

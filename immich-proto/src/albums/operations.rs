@@ -3,5 +3,7 @@
 
 mod add_assets_to_albums;
 pub use add_assets_to_albums::AddAssetsToAlbums;
+mod delete_album;
+pub use delete_album::DeleteAlbum;
 mod get_album_map_markers;
 pub use get_album_map_markers::GetAlbumMapMarkers;

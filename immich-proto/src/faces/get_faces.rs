@@ -17,12 +17,12 @@ use crate::{Error, Server};
 #[non_exhaustive]
 pub struct GetFaces {
     /// Face ID
-    pub id: crate::FaceId,
+    pub id: crate::AssetId,
 }
 
 impl GetFaces {
     /// The operation with its required arguments; the optional ones are unset.
-    pub fn new(id: crate::FaceId) -> Self {
+    pub fn new(id: crate::AssetId) -> Self {
         GetFaces { id }
     }
 }

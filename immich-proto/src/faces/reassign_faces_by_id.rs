@@ -17,14 +17,14 @@ use crate::{Error, Server};
 #[non_exhaustive]
 pub struct ReassignFacesById {
     /// `id`.
-    pub id: crate::FaceId,
+    pub id: crate::PersonId,
     /// The request body.
     pub body: crate::models::Face,
 }
 
 impl ReassignFacesById {
     /// The operation with its required arguments; the optional ones are unset.
-    pub fn new(id: crate::FaceId, body: crate::models::Face) -> Self {
+    pub fn new(id: crate::PersonId, body: crate::models::Face) -> Self {
         ReassignFacesById { id, body }
     }
 }

@@ -7,6 +7,8 @@ mod delete_people;
 pub use delete_people::DeletePeople;
 mod delete_person;
 pub use delete_person::DeletePerson;
+mod get_person;
+pub use get_person::GetPerson;
 mod get_person_statistics;
 pub use get_person_statistics::GetPersonStatistics;
 mod merge_person;

@@ -3,12 +3,18 @@
 
 mod delete_server_license;
 pub use delete_server_license::DeleteServerLicense;
+mod get_about_info;
+pub use get_about_info::GetAboutInfo;
 mod get_apk_links;
 pub use get_apk_links::GetApkLinks;
 mod get_server_config;
 pub use get_server_config::GetServerConfig;
 mod get_server_license;
 pub use get_server_license::GetServerLicense;
+mod get_server_statistics;
+pub use get_server_statistics::GetServerStatistics;
+mod get_storage;
+pub use get_storage::GetStorage;
 mod get_version_history;
 pub use get_version_history::GetVersionHistory;
 mod set_server_license;

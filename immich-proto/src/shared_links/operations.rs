@@ -5,6 +5,8 @@ mod add_shared_link_assets;
 pub use add_shared_link_assets::AddSharedLinkAssets;
 mod get_shared_link_by_id;
 pub use get_shared_link_by_id::GetSharedLinkById;
+mod remove_shared_link;
+pub use remove_shared_link::RemoveSharedLink;
 mod remove_shared_link_assets;
 pub use remove_shared_link_assets::RemoveSharedLinkAssets;
 mod update_shared_link;

@@ -1,11 +1,7 @@
 //! Tags: list, read and filter (OpenAPI tag `Tags`).
 
-mod get_all_tags;
-mod get_tag_by_id;
 mod model;
 
-pub use get_all_tags::GetAllTags;
-pub use get_tag_by_id::GetTagById;
 pub use model::Tag;
 
 /// The tags whose name or full value contains `needle`, ignoring case.

@@ -11,6 +11,8 @@ mod delete_user_onboarding;
 pub use delete_user_onboarding::DeleteUserOnboarding;
 mod get_my_preferences;
 pub use get_my_preferences::GetMyPreferences;
+mod get_my_user;
+pub use get_my_user::GetMyUser;
 mod get_profile_image;
 pub use get_profile_image::GetProfileImage;
 mod get_user;
