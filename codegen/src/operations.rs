@@ -435,7 +435,7 @@ fn to_text(expr: &str, ty: &Ty) -> String {
         Kind::Id => format!("{expr}.checked(server)?.to_owned()"),
         Kind::DateTime => format!("{expr}.to_utc_string()"),
         Kind::Enum(_) => format!("{expr}.as_str().to_owned()"),
-        Kind::Secret(_) => format!("{expr}.expose().to_owned()"),
+        Kind::Secret(_) => format!("{expr}.expose_secret().to_owned()"),
         Kind::Text(..) => format!("{expr}.clone()"),
         _ => format!("{expr}.to_string()"),
     }
@@ -447,7 +447,7 @@ fn to_str(expr: &str, ty: &Ty) -> String {
     match &ty.kind {
         Kind::Id => format!("{expr}.checked(server)?"),
         Kind::Enum(_) => format!("{expr}.as_str()"),
-        Kind::Secret(_) => format!("{expr}.expose()"),
+        Kind::Secret(_) => format!("{expr}.expose_secret()"),
         Kind::Text(..) => format!("&{expr}"),
         Kind::DateTime => format!("&{expr}.to_utc_string()"),
         _ => format!("&{expr}.to_string()"),

@@ -158,7 +158,7 @@ pub use permissions::{Capabilities, Permission};
 pub use secret::Secret;
 pub use session::Session;
 pub use settings::{
-    ApiKey, Auth, Password, Server, SessionToken, SharedLinkKey, SharedLinkToken, API_KEY_HEADER,
+    ApiKey, Auth, Server, SessionToken, SharedLinkKey, SharedLinkToken, API_KEY_HEADER,
     SHARED_LINK_TOKEN_COOKIE,
 };
 pub use time::{Date, DateTime};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A secret string (a password, PIN code, session token, API-key secret or shared-link key).
 ///
 /// Its `Debug` shows `Secret(***)` and it has no `Display`, so a secret never reaches a log or
-/// an error message by accident; [`expose`](Self::expose) reads it on purpose. On the wire it
+/// an error message by accident; [`expose_secret`](Self::expose_secret) reads it on purpose. On the wire it
 /// is a plain JSON string.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -19,7 +19,7 @@ impl Secret {
     }
 
     /// The secret itself.
-    pub fn expose(&self) -> &str {
+    pub fn expose_secret(&self) -> &str {
         &self.0
     }
 }
@@ -64,6 +64,6 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "Secret(***)");
         assert_eq!(serde_json::to_string(&secret).unwrap(), "\"hunter2\"");
         let back: Secret = serde_json::from_str("\"hunter2\"").unwrap();
-        assert_eq!(back.expose(), "hunter2");
+        assert_eq!(back.expose_secret(), "hunter2");
     }
 }

@@ -233,41 +233,6 @@ impl fmt::Debug for SharedLinkToken {
     }
 }
 
-/// A password, sent only in the body of a login. Its `Debug` shows `Password(***)`; it has no
-/// `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a password, exactly as given.
-    pub fn new(password: impl Into<String>) -> Self {
-        Password(password.into())
-    }
-
-    /// The password itself, for the request body.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for Password {
-    fn from(password: &str) -> Self {
-        Password::new(password)
-    }
-}
-
-impl From<String> for Password {
-    fn from(password: String) -> Self {
-        Password::new(password)
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
 /// How requests say who is asking. One at a time: the server would pick one anyway (a
 /// shared-link key first, then a session token, then an API key).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

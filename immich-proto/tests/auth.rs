@@ -460,12 +460,12 @@ fn credentials_never_show_in_debug_and_have_no_display() {
     let key = SharedLinkKey::key(LINK_KEY).unwrap();
     let slug = SharedLinkKey::slug("my-secret-slug").unwrap();
     let link_token = SharedLinkToken::new(LINK_TOKEN).unwrap();
-    let password = immich_proto::Password::new("hunter2");
+    let password = immich_proto::Secret::new("hunter2");
     let shown = format!("{token:?} {key:?} {slug:?} {link_token:?} {password:?}");
     assert_eq!(
         shown,
         "SessionToken(***) SharedLinkKey(key: ***) SharedLinkKey(slug: ***) \
-         SharedLinkToken(***) Password(***)"
+         SharedLinkToken(***) Secret(***)"
     );
     assert!(!displays!(&token));
     assert!(!displays!(&key));

@@ -212,3 +212,172 @@ fn every_generated_operation_has_a_sample_of_its_catalogued_type() {
         );
     }
 }
+
+/// Builds each sample's request for a v3 server and checks it against its catalogue entry.
+struct Golden {
+    server: immich_proto::Server,
+    checked: usize,
+    problems: Vec<String>,
+}
+
+impl Golden {
+    fn check(
+        &mut self,
+        id: &str,
+        request: Result<http::Request<bytes::Bytes>, immich_proto::Error>,
+    ) {
+        let Some(op) = catalogue::find(id) else {
+            self.problems.push(format!("{id}: not in the catalogue"));
+            return;
+        };
+        let request = match request {
+            Ok(request) => request,
+            Err(e) => {
+                self.problems
+                    .push(format!("{id}: the sample's request fails: {e}"));
+                return;
+            }
+        };
+        // The path template with every `{parameter}` filled by the sample's value.
+        let path = request.uri().path();
+        let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
+        let actual: Vec<&str> = path
+            .strip_prefix("/api")
+            .unwrap_or(path)
+            .trim_matches('/')
+            .split('/')
+            .collect();
+        let matches = template.len() == actual.len()
+            && template
+                .iter()
+                .zip(&actual)
+                .all(|(t, a)| t.starts_with('{') && !a.is_empty() || t == a);
+        if request.method().as_str() != op.method || !path.starts_with("/api/") || !matches {
+            self.problems.push(format!(
+                "{id}: sent {} {path}, the catalogue says {} {}",
+                request.method(),
+                op.method,
+                op.path
+            ));
+        }
+        // A JSON body is declared as such, and every request asks for what it reads.
+        if !request.body().is_empty() && !request.headers().contains_key("content-type") {
+            self.problems
+                .push(format!("{id}: a body without a content type"));
+        }
+        self.checked += 1;
+    }
+}
+
+impl Visit for Golden {
+    fn endpoint<E>(&mut self, endpoint: E)
+    where
+        E: Endpoint + std::fmt::Debug + Clone + Send + Sync + 'static,
+        E::Output: std::fmt::Debug + Send,
+    {
+        let request = endpoint.request(&self.server);
+        self.check(E::OPERATION_ID, request);
+    }
+
+    fn media<M>(&mut self, media: M)
+    where
+        M: MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static,
+    {
+        let request = media.request(&self.server);
+        self.check(M::OPERATION_ID, request);
+    }
+}
+
+/// Golden requests, table-driven from the catalogue: every generated operation's sample builds
+/// a request with the catalogue's method and path (parameters filled in, under `/api`).
+#[test]
+fn every_generated_operation_sends_its_catalogued_method_and_path() {
+    let server = immich_proto::Server::new("http://immich.test:2283")
+        .and_then(|s| s.with_api_key("golden-key"))
+        .unwrap()
+        .with_version(immich_proto::ServerVersion::new(3, 0, 0));
+    let mut golden = Golden {
+        server,
+        checked: 0,
+        problems: Vec::new(),
+    };
+    visit_all(&mut golden);
+    assert!(golden.problems.is_empty(), "{:#?}", golden.problems);
+    assert_eq!(golden.checked, SAMPLED.len());
+    let generated = OPERATIONS.iter().filter(|op| op.generated).count();
+    assert_eq!(golden.checked, generated);
+}
+
+/// An operation the connected server is too old for fails before any request exists, naming
+/// the operation, the release it needs and the server's version.
+#[test]
+fn operations_newer_than_the_server_are_refused_before_sending() {
+    let newest = OPERATIONS
+        .iter()
+        .filter(|op| op.generated)
+        .max_by(|a, b| a.since.cmp(&b.since))
+        .unwrap();
+    assert!(newest.since > immich_proto::ServerVersion::new(1, 118, 0));
+    let old = immich_proto::Server::new("http://immich.test:2283")
+        .and_then(|s| s.with_api_key("golden-key"))
+        .unwrap()
+        .with_version(immich_proto::ServerVersion::new(1, 118, 0));
+    struct Refused<'a> {
+        server: &'a immich_proto::Server,
+        refused: Vec<String>,
+        sent: Vec<String>,
+    }
+    impl Visit for Refused<'_> {
+        fn endpoint<E>(&mut self, endpoint: E)
+        where
+            E: Endpoint + std::fmt::Debug + Clone + Send + Sync + 'static,
+            E::Output: std::fmt::Debug + Send,
+        {
+            match endpoint.request(self.server) {
+                Err(immich_proto::Error::Unsupported {
+                    operation,
+                    minimum,
+                    found,
+                }) => {
+                    assert_eq!(operation, E::OPERATION_ID);
+                    assert_eq!(Some(&minimum), catalogue::find(operation).map(|o| &o.since));
+                    assert_eq!(found, immich_proto::ServerVersion::new(1, 118, 0));
+                    self.refused.push(operation.to_owned());
+                }
+                _ => self.sent.push(E::OPERATION_ID.to_owned()),
+            }
+        }
+        fn media<M>(&mut self, _media: M)
+        where
+            M: MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static,
+        {
+        }
+    }
+    let mut visit = Refused {
+        server: &old,
+        refused: Vec::new(),
+        sent: Vec::new(),
+    };
+    visit_all(&mut visit);
+    // Exactly the operations the catalogue dates after v1.118.0 are refused.
+    for id in &visit.refused {
+        assert!(catalogue::find(id).unwrap().since > immich_proto::ServerVersion::new(1, 118, 0));
+    }
+    for id in &visit.sent {
+        assert!(catalogue::find(id).unwrap().since <= immich_proto::ServerVersion::new(1, 118, 0));
+    }
+    assert!(
+        !visit.refused.is_empty(),
+        "no operation is newer than v1.118.0"
+    );
+    let message = immich_proto::Error::Unsupported {
+        operation: "getQueues",
+        minimum: immich_proto::ServerVersion::new(2, 4, 0),
+        found: immich_proto::ServerVersion::new(1, 118, 0),
+    }
+    .to_string();
+    assert_eq!(
+        message,
+        "getQueues needs Immich v2.4.0 or newer; this server is v1.118.0"
+    );
+}

@@ -62,7 +62,7 @@ use immich_proto::{
 };
 use immich_tests::prism::{
     setup, setup_uncached, sha256_hex, tests_dir, Exchange, Intervention, Mode, Prism, Recorder,
-    Setup, SPEC_SHA256,
+    Setup, SHARED_LINK_STAND_IN_COOKIE, SPEC_SHA256,
 };
 use immich_tests::samples::{self, Visit};
 
@@ -1219,7 +1219,7 @@ fn every_operation_through_both_transports_is_accepted_and_decoded() {
         })
         .collect();
     immich_tests::report(&format!(
-        "conformance summary: operations covered {covered}/{}; requests accepted {}/{} ({}); responses decoded {}/{} ({}); \
+        "conformance summary: operations covered {covered}/{}; requests accepted {}/{} ({}); responses decoded {}/{} ({}) \
          (covered: the catalogue's operationIds with an accepted request and a decoded answer on both transports, {}; \
          {generated} generated, sent as their samples, the rest by hand-written cases; {} client calls of {} kinds, \
          Prism static + dynamic seeds {:?}, versions {V3} and {OLD}; requests: those meant to satisfy the v3 document, \
@@ -1751,6 +1751,58 @@ fn prism_rejects_what_we_send_wrong() {
         "/api/assets",
         StatusCode::UNPROCESSABLE_ENTITY,
         "fileCreatedAt",
+    );
+
+    // A shared link's key alone: the document names no security scheme for it, so Prism
+    // refuses it; through the recorder it gets the stand-in key (and a shared-link login the
+    // stand-in token cookie), noted on the exchange.
+    let link_request = |method: Method, target: &str, body: &'static str| {
+        Request::builder()
+            .method(method)
+            .uri(format!("{}{target}", recorder.base_url()))
+            .header("content-type", "application/json")
+            .body(Bytes::from_static(body.as_bytes()))
+            .unwrap()
+    };
+    let me = "/api/shared-links/me?key=c2hhcmVk";
+    rejected(
+        link_request(Method::GET, me, ""),
+        me,
+        StatusCode::UNAUTHORIZED,
+        "security requirements",
+    );
+    let response = recorder
+        .send_raw(link_request(Method::GET, me, ""))
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let login = "/api/shared-links/login?key=c2hhcmVk";
+    let response = recorder
+        .send_raw(link_request(
+            Method::POST,
+            login,
+            r#"{"password":"hunter2"}"#,
+        ))
+        .unwrap();
+    assert!(response.status().is_success(), "{response:?}");
+    assert_eq!(
+        response.headers()[http::header::SET_COOKIE],
+        SHARED_LINK_STAND_IN_COOKIE
+    );
+    let exchanges = recorder.take();
+    assert_eq!(exchanges.len(), 2);
+    for exchange in &exchanges {
+        assert!(exchange.accepted() && !exchange.had_api_key && exchange.had_shared_link_key);
+    }
+    assert_eq!(
+        exchanges[0].interventions,
+        [Intervention::SharedLinkKeyStoodIn]
+    );
+    assert_eq!(
+        exchanges[1].interventions,
+        [
+            Intervention::SharedLinkKeyStoodIn,
+            Intervention::SharedLinkCookieAdded
+        ]
     );
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::model::LoginResponse;
 use crate::endpoint::{decode_secret_json, json_request};
-use crate::{Endpoint, Error, Password, Server};
+use crate::{Endpoint, Error, Secret, Server};
 
 /// Logs in with an email address and a password, starting a session.
 ///
@@ -26,13 +26,13 @@ use crate::{Endpoint, Error, Password, Server};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login {
     email: String,
-    password: Password,
+    password: Secret,
 }
 
 impl Login {
     /// Logs in as `email` with `password` (both sent as given; an empty email is refused when
     /// the request is built).
-    pub fn new(email: impl Into<String>, password: impl Into<Password>) -> Self {
+    pub fn new(email: impl Into<String>, password: impl Into<Secret>) -> Self {
         Login {
             email: email.into(),
             password: password.into(),

@@ -19,7 +19,7 @@ use super::SharedLink;
 use crate::endpoint::{decode_secret_json, json_request};
 use crate::error::DecodeError;
 use crate::permissions::require_server_at_least;
-use crate::{Endpoint, Error, Password, Server, SharedLinkToken, SHARED_LINK_TOKEN_COOKIE};
+use crate::{Endpoint, Error, Secret, Server, SharedLinkToken, SHARED_LINK_TOKEN_COOKIE};
 
 /// The first server version with `POST /shared-links/login` (major, minor, patch).
 pub const SHARED_LINK_LOGIN_SINCE: (u64, u64, u64) = (2, 6, 0);
@@ -36,12 +36,12 @@ pub const SHARED_LINK_LOGIN_SINCE: (u64, u64, u64) = (2, 6, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedLinkLogin {
-    password: Password,
+    password: Secret,
 }
 
 impl SharedLinkLogin {
     /// The link's password, sent as given.
-    pub fn new(password: impl Into<Password>) -> Self {
+    pub fn new(password: impl Into<Secret>) -> Self {
         SharedLinkLogin {
             password: password.into(),
         }
