@@ -15,7 +15,7 @@ use immich_proto::assets::{
 use immich_proto::transport::{ClientOptions, Media};
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
 use immich_proto::{AssetId, Pager, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT};
-use immich_proto::{Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged};
+use immich_proto::{Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Redirects};
 use ureq::{Agent, AsSendBody};
 
 use crate::error::{from_ureq, from_ureq_io};
@@ -67,7 +67,8 @@ impl ClientBuilder {
     /// `other.http_client().clone()`. Its connect timeout, TLS and proxy settings are its own,
     /// so combining this with [`connect_timeout`](Self::connect_timeout) or the certificate
     /// options is an error. Each request still gets this client's read timeout,
-    /// [`POOL_IDLE_TIMEOUT`], no redirects (one would carry the API key elsewhere) and every
+    /// [`POOL_IDLE_TIMEOUT`], no redirects by the agent (the core decides which to follow, so
+    /// the API key never goes elsewhere) and every
     /// status as an answer. An early answer to an upload (a duplicate announced before the body
     /// was read) is only recovered on agents this crate builds.
     pub fn http_client(mut self, agent: Agent) -> Self {
@@ -178,9 +179,20 @@ impl Client {
 
     /// Starts a media download (thumbnail, video): the parsed head and the body as a reader.
     /// An error status is read (at most [`MAX_ERROR_BODY`] bytes) into a typed error.
+    ///
+    /// A redirect to the same origin (Immich v3.1 sends a full-size thumbnail's request on to
+    /// the original) is followed as the core's [`Redirects`] decides; one elsewhere is an error.
     pub fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
-        let request = endpoint.request(self.server())?;
-        let (head, body) = self.call_bytes(request, M::OPERATION_ID)?.into_parts();
+        let mut request = endpoint.request(self.server())?;
+        let mut redirects = Redirects::new(M::OPERATION_ID, &request);
+        let (head, body) = loop {
+            let (head, body) = self.call_bytes(request, M::OPERATION_ID)?.into_parts();
+            match redirects.follow(&head)? {
+                // The redirect's own body (a line of text) is dropped unread.
+                Some(next) => request = next,
+                None => break (head, body),
+            }
+        };
         match media_head(M::OPERATION_ID, &head)? {
             MediaOutcome::Stream(head) => Ok(Media {
                 head,
@@ -361,7 +373,7 @@ impl Client {
             .configure_request(request)
             // Every answer goes to the core, which is the only place that reads a status.
             .http_status_as_error(false)
-            // A redirect would carry `x-api-key` to wherever it points; the core reports 3xx.
+            // A redirect would carry `x-api-key` to wherever it points; the core decides.
             .max_redirects(0)
             // Idle limits only, restarted by every read and write: a 10 GB upload over a slow
             // link may take hours, which a total budget (`timeout_global`) would kill.

@@ -101,6 +101,22 @@ pub enum Error {
         /// The checksum of the bytes received (base64).
         actual: String,
     },
+    /// The server redirected to another origin (scheme, host or port). The request is not
+    /// followed there: it carries the credential (API key, session token, cookie or shared-link
+    /// key), which must never reach anyone but the server it was given for.
+    CrossOriginRedirect {
+        /// The operation.
+        operation: &'static str,
+        /// Where the redirect pointed: scheme, host and port only (the rest may hold a key).
+        target_origin: String,
+    },
+    /// The server kept redirecting: more than `limit` hops for one call.
+    TooManyRedirects {
+        /// The operation.
+        operation: &'static str,
+        /// How many redirects were followed before giving up.
+        limit: u8,
+    },
     /// A paged listing went wrong on the server's side (e.g. it repeated a page token forever).
     Paging {
         /// The operation.
@@ -189,6 +205,18 @@ impl fmt::Display for Error {
                 "the downloaded file's SHA-1 is {actual}, expected {expected}: the file is damaged or incomplete"
             ),
             Error::Paging { operation, reason } => write!(f, "{operation}: paging failed: {reason}"),
+            Error::CrossOriginRedirect {
+                operation,
+                target_origin,
+            } => write!(
+                f,
+                "{operation}: the server redirected to another origin ({target_origin}); not \
+                 followed, so the credential is not sent there"
+            ),
+            Error::TooManyRedirects { operation, limit } => write!(
+                f,
+                "{operation}: the server redirected more than {limit} times; gave up"
+            ),
         }
     }
 }

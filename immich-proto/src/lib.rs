@@ -106,6 +106,7 @@ pub mod media;
 pub mod models;
 pub mod multipart;
 pub mod paging;
+pub mod redirect;
 mod patch;
 pub mod permissions;
 mod secret;
@@ -153,6 +154,7 @@ pub use media::{
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
+pub use redirect::{Redirects, MAX_REDIRECTS};
 pub use patch::Patch;
 pub use permissions::{Capabilities, Permission};
 pub use secret::Secret;

@@ -525,19 +525,29 @@ impl Server {
     }
 }
 
-/// The URL without what may hold a secret: the query (`?apiKey=...`) and any
+/// The URL without what may hold a secret: the query (`?apiKey=...`), the fragment and any
 /// `user:password@` before the host. Errors show only this.
+///
+/// Any string is accepted, however odd: every cut is made at an ASCII delimiter found in the
+/// string itself (`?`, `#`, `://`, `@`), so no index ever falls inside a multi-byte character
+/// (`http://a@höst/#é` once panicked here, when an index into the rewritten string was used on
+/// the original one). Everything up to the last `@` goes, not only a well-formed user info: a
+/// malformed URL (`http:/u:pw@h`) has no authority to find, and may still hold a password.
 fn scrub_url(url: &str) -> String {
     let url = url.trim();
-    let mut out = url.split(['?', '#']).next().unwrap_or("").to_owned();
-    let after_scheme = out.find("://").map_or(0, |i| i + 3);
-    let authority_end = out[after_scheme..]
-        .find('/')
-        .map_or(out.len(), |i| after_scheme + i);
-    if let Some(at) = out[after_scheme..authority_end].rfind('@') {
-        out.replace_range(after_scheme..after_scheme + at + 1, "***@");
+    let (base, rest) = url.split_at(url.find(['?', '#']).unwrap_or(url.len()));
+    let (scheme, after_scheme) = base.split_at(base.find("://").map_or(0, |i| i + 3));
+    let mut out = String::with_capacity(url.len());
+    out.push_str(scheme);
+    match after_scheme.rfind('@') {
+        Some(at) => {
+            out.push_str("***@");
+            out.push_str(&after_scheme[at + 1..]);
+        }
+        None => out.push_str(after_scheme),
     }
-    if out.len() < url.len() && !url[out.len()..].starts_with('/') && url.contains('?') {
+    // A query may hold a key; say that there was one without showing it.
+    if rest.contains('?') {
         out.push_str("?***");
     }
     out
@@ -642,6 +652,108 @@ mod tests {
             "https://***@h:1/immich?***"
         );
         assert_eq!(scrub_url("https://h/immich"), "https://h/immich");
+    }
+
+    #[test]
+    fn odd_urls_give_a_typed_error() {
+        // Each once panicked in `scrub_url`: a multi-byte character after the user info or in
+        // the fragment.
+        for odd in [
+            "http://a@höst/#é",
+            "http://a@h/#é",
+            "http://ü:p@h/?é",
+            "é://a@h#é",
+            "http://a@höst/?k=é#é",
+        ] {
+            match Server::new(odd) {
+                Err(Error::InvalidUrl { url, .. }) => assert!(!url.contains("a@"), "{url}"),
+                other => panic!("{odd}: {other:?}"),
+            }
+        }
+        assert_eq!(scrub_url("http://a@höst/#é"), "http://***@höst/");
+        assert_eq!(scrub_url("http://u:p@h/x?é#é"), "http://***@h/x?***");
+    }
+
+    mod generated {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// A URL assembled from pieces that each may be odd: multi-byte characters, stray
+        /// delimiters, user info holding a secret, a query or a fragment holding one.
+        fn url() -> impl Strategy<Value = (String, bool)> {
+            let scheme = prop::sample::select(vec![
+                "http://", "https://", "HTTP://", "ftp://", "http:/", "http:", "", "é://",
+            ]);
+            // No `/`, `?` or `#`: they would end the user info and make the secret a path.
+            let user = prop::option::of("[a-zé:%@ ü]{0,6}");
+            let host = "[a-zA-Z0-9.\\-\\[\\]:é€😀 %]{0,12}";
+            let port = prop::option::of("[0-9a-zé]{0,6}");
+            let path = "[a-zé/@:%.~ ]{0,12}";
+            let query = prop::option::of("[a-zé=&?#/]{0,8}");
+            let fragment = prop::option::of("[a-zé=&?#/@]{0,8}");
+            (scheme, user, host, port, path, query, fragment).prop_map(
+                |(scheme, user, host, port, path, query, fragment)| {
+                    let mut url = scheme.to_owned();
+                    if let Some(user) = &user {
+                        url.push_str(&format!("{user}:s3cr3t@"));
+                    }
+                    url.push_str(&host);
+                    if let Some(port) = port {
+                        url.push_str(&format!(":{port}"));
+                    }
+                    url.push_str(&path);
+                    if let Some(query) = query {
+                        url.push_str(&format!("?k=s3cr3t{query}"));
+                    }
+                    if let Some(fragment) = fragment {
+                        url.push_str(&format!("#s3cr3t{fragment}"));
+                    }
+                    (url, user.is_some())
+                },
+            )
+        }
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                // A fixed count: about a second in a debug build.
+                cases: 4096,
+                // Nothing written into the source tree; a failure prints its smallest case.
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// Every generated URL works or is an `InvalidUrl`, and neither shows the secret.
+            #[test]
+            fn every_url_works_or_is_refused((url, _) in url()) {
+                match Server::new(&url) {
+                    Ok(server) => {
+                        prop_assert!(server.uri("/albums", None).is_ok(), "{url}");
+                        let shown = format!("{server:?}");
+                        prop_assert!(!shown.contains("s3cr3t"), "{url} -> {shown}");
+                    }
+                    Err(error @ Error::InvalidUrl { .. }) => {
+                        let shown = format!("{error} {error:?}");
+                        prop_assert!(!shown.contains("s3cr3t"), "{url} -> {shown}");
+                    }
+                    Err(other) => prop_assert!(false, "{url}: not InvalidUrl: {other:?}"),
+                }
+            }
+
+            /// Any string at all: a typed answer, never a panic.
+            #[test]
+            fn any_string_works_or_is_refused(url in any::<String>()) {
+                match Server::new(&url) {
+                    Ok(server) => prop_assert!(server.uri("/", None).is_ok(), "{url:?}"),
+                    Err(Error::InvalidUrl { .. }) => {}
+                    Err(other) => prop_assert!(false, "{url:?}: not InvalidUrl: {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

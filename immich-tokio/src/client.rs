@@ -24,8 +24,8 @@ use immich_proto::checksum::Sha1Checksum;
 use immich_proto::transport::{ClientOptions, Media};
 use immich_proto::{
     log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
-    Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Server,
-    Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
+    Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Redirects,
+    Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
@@ -270,13 +270,24 @@ impl Client {
 
     /// Starts a media download (thumbnail, video): the parsed head and the body as a stream.
     /// An error status is read (at most [`MAX_ERROR_BODY`] bytes) into a typed error.
+    ///
+    /// A redirect to the same origin (Immich v3.1 sends a full-size thumbnail's request on to
+    /// the original) is followed as the core's [`Redirects`] decides; one elsewhere is an error.
     pub async fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
-        let request = endpoint.request(self.server())?.map(RequestBody::from);
+        let mut request = endpoint.request(self.server())?;
+        let mut redirects = Redirects::new(M::OPERATION_ID, &request);
         let activity = Activity::new();
-        let response = self
-            .send_head(request, M::OPERATION_ID, &activity, None)
-            .await;
-        let (head, body) = response?.into_parts();
+        let (head, body) = loop {
+            let response = self
+                .send_head(request.map(RequestBody::from), M::OPERATION_ID, &activity, None)
+                .await;
+            let (head, body) = response?.into_parts();
+            match redirects.follow(&head)? {
+                // The redirect's own body (a line of text) is dropped unread.
+                Some(next) => request = next,
+                None => break (head, body),
+            }
+        };
         match media_head(M::OPERATION_ID, &head)? {
             MediaOutcome::Stream(media) => Ok(Media {
                 head: media,
