@@ -606,6 +606,9 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
         // One push per parameter reads like the parameter list; a `vec![]` would not.
         out.push_str("    #[allow(clippy::vec_init_then_push)]\n");
     }
+    // `#[inline]` on `request` and `parse` lets a crate that uses a few operations compile
+    // only their encoders and decoders, instead of immich-proto compiling all of them.
+    out.push_str("    #[inline]\n");
     out.push_str("    fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {\n");
     out.push_str("        crate::catalogue::require_available(server, Self::OPERATION_ID)?;\n");
     // Path.
@@ -705,7 +708,7 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
     out.push_str("    }\n");
     match &op.answer {
         Answer::Json(_) => out.push_str(
-            "\n    fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {\n        crate::endpoint::decode_json(Self::OPERATION_ID, &body)\n    }\n",
+            "\n    #[inline]\n    fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {\n        crate::endpoint::decode_json(Self::OPERATION_ID, &body)\n    }\n",
         ),
         Answer::Nothing => out.push_str(
             "\n    fn parse(&self, _head: &http::response::Parts, _body: Bytes) -> Result<(), Error> {\n        Ok(())\n    }\n",

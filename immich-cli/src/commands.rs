@@ -346,17 +346,61 @@ fn pick<'a, T>(
     items: &'a [T],
     names: impl Fn(&T) -> Vec<&str>,
 ) -> Result<&'a T, Failure> {
+    find_named(what, wanted, items, names)?
+        .ok_or_else(|| Failure::Message(format!("no {what} named {wanted:?}")))
+}
+
+/// Like [`pick`], but no match is `None` (for a caller that then creates one); several matches
+/// are still refused.
+fn find_named<'a, T>(
+    what: &str,
+    wanted: &str,
+    items: &'a [T],
+    names: impl Fn(&T) -> Vec<&str>,
+) -> Result<Option<&'a T>, Failure> {
     let matches: Vec<&T> = items
         .iter()
         .filter(|item| names(item).iter().any(|n| n.eq_ignore_ascii_case(wanted)))
         .collect();
     match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Failure::Message(format!("no {what} named {wanted:?}"))),
+        [one] => Ok(Some(one)),
+        [] => Ok(None),
         many => Err(Failure::Message(format!(
             "{} {what}s are named {wanted:?}: pass the id instead",
             many.len()
         ))),
+    }
+}
+
+/// The album an `--album` option names, read the same way by every command: an album id, or
+/// else a name matched exactly (in any case) against `albums`. `Ok(None)`: no album has that
+/// name. Several albums with the name are refused, so nothing silently uses the wrong one.
+pub(crate) fn album_by_id_or_name<'a>(
+    wanted: &str,
+    albums: &'a [Album],
+) -> Result<Option<AlbumChoice<'a>>, Failure> {
+    if let Ok(id) = AlbumId::parse(wanted) {
+        return Ok(Some(AlbumChoice::Id(id)));
+    }
+    let found = find_named("album", wanted, albums, |a| vec![a.album_name.as_str()])?;
+    Ok(found.map(AlbumChoice::Named))
+}
+
+/// What [`album_by_id_or_name`] found.
+pub(crate) enum AlbumChoice<'a> {
+    /// The option was an album id (not looked up).
+    Id(AlbumId),
+    /// The one album with that name.
+    Named(&'a Album),
+}
+
+impl AlbumChoice<'_> {
+    /// The album's id.
+    pub(crate) fn id(&self) -> AlbumId {
+        match self {
+            AlbumChoice::Id(id) => id.clone(),
+            AlbumChoice::Named(album) => album.id.clone(),
+        }
     }
 }
 
@@ -374,19 +418,15 @@ fn resolve_filters(ctx: &Ctx<'_>, args: &SearchArgs) -> Result<Filters, Failure>
     let mut albums = Vec::new();
     let mut all_albums = None;
     for wanted in &args.albums {
-        if let Ok(id) = AlbumId::parse(wanted.as_str()) {
-            albums.push(id);
-            continue;
-        }
-        if all_albums.is_none() {
+        // An id needs no listing.
+        if all_albums.is_none() && AlbumId::parse(wanted.as_str()).is_err() {
             all_albums = Some(client.albums()?);
         }
         let list = all_albums.as_deref().unwrap_or_default();
-        albums.push(
-            pick("album", wanted, list, |a| vec![a.album_name.as_str()])?
-                .id
-                .clone(),
-        );
+        match album_by_id_or_name(wanted, list)? {
+            Some(choice) => albums.push(choice.id()),
+            None => return Err(Failure::Message(format!("no album named {wanted:?}"))),
+        }
     }
     let mut people = Vec::new();
     for wanted in &args.people {

@@ -16,6 +16,7 @@ use immich_blocking::{AlbumId, AssetId, Client};
 use serde::Serialize;
 
 use crate::args::UploadArgs;
+use crate::commands::{album_by_id_or_name, AlbumChoice};
 use crate::output::{self, say, Progress};
 use crate::{describe, Ctx, Failure};
 
@@ -79,6 +80,12 @@ struct Report {
 
 pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure> {
     let media = ctx.client.media_types()?;
+    // Before any upload: an album name that several albums have is refused now, not after
+    // the files are sent.
+    let album_target = match &args.album {
+        Some(wanted) => Some(choose_album(&ctx.client, wanted)?),
+        None => None,
+    };
     let mut results: Vec<(PathBuf, Outcome)> = Vec::new();
     let mut found = Vec::new();
     let mut seen = HashSet::new();
@@ -156,8 +163,8 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     let (mut report, album_ids) = build_report(results, sent);
 
     // Even when some files failed, the others go into the album.
-    let album_result = match &args.album {
-        Some(name) => add_to_album(&ctx.client, name, album_ids).map(Some),
+    let album_result = match album_target {
+        Some(target) => add_to_album(&ctx.client, target, album_ids).map(Some),
         None => Ok(None),
     };
     let album_error = match album_result {
@@ -489,16 +496,40 @@ fn upload_all(
     sent
 }
 
-/// Adds `ids` to the album named exactly `name`, creating it when there is none.
-fn add_to_album(client: &Client, name: &str, ids: Vec<AssetId>) -> Result<AlbumReport, Failure> {
-    let existing: Option<Album> = client
-        .albums()?
-        .into_iter()
-        .find(|album| album.album_name == name);
-    let (album, created) = match existing {
-        Some(album) => (album, false),
-        None => (client.create_album(CreateAlbum::new(name))?, true),
+/// Where `--album` puts the uploads.
+enum AlbumTarget {
+    /// An album that exists (named by its id, or by its one name).
+    Existing(Album),
+    /// No album has this name: it is created once the files are uploaded.
+    New(String),
+}
+
+/// Reads `--album` as every command does ([`album_by_id_or_name`]): an id (looked up, so a
+/// wrong one fails before the upload), or a name that one album or none has.
+fn choose_album(client: &Client, wanted: &str) -> Result<AlbumTarget, Failure> {
+    // An id needs no listing.
+    let albums = match AlbumId::parse(wanted) {
+        Ok(_) => Vec::new(),
+        Err(_) => client.albums()?,
     };
+    Ok(match album_by_id_or_name(wanted, &albums)? {
+        Some(AlbumChoice::Id(id)) => AlbumTarget::Existing(client.album(id)?),
+        Some(AlbumChoice::Named(album)) => AlbumTarget::Existing(album.clone()),
+        None => AlbumTarget::New(wanted.to_owned()),
+    })
+}
+
+/// Adds `ids` to the chosen album, creating it first when it is new.
+fn add_to_album(
+    client: &Client,
+    target: AlbumTarget,
+    ids: Vec<AssetId>,
+) -> Result<AlbumReport, Failure> {
+    let (album, created) = match target {
+        AlbumTarget::Existing(album) => (album, false),
+        AlbumTarget::New(name) => (client.create_album(CreateAlbum::new(&name))?, true),
+    };
+    let name = album.album_name.clone();
     let mut report = AlbumReport {
         id: album.id.clone(),
         name: album.album_name,

@@ -1,7 +1,11 @@
 //! ETag cache: revalidate instead of downloading unchanged answers again.
 //!
-//! Entries are keyed by method, URI (scheme, host, path and query) and an MD5 digest of the
-//! request body, so two searches with different filters never share an entry. When an entry
+//! Entries are keyed by method, URI (scheme, host, path and query), an MD5 digest of the
+//! request body, so two searches with different filters never share an entry, and a digest of
+//! the credential the request carries, so an answer cached for one credential (an API key, a
+//! session token, a shared link's key, slug or token) never answers another's request. The key
+//! holds only SHA-1 digests of the URI (which may carry a shared link's `key=`) and of the
+//! credential headers, never the credential itself. When an entry
 //! exists, [`prepare`](EtagCache::prepare) sends its ETag as `If-None-Match`; on the answer,
 //! [`finish`](EtagCache::finish):
 //!
@@ -24,9 +28,15 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
+use http::header::{
+    HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, ETAG,
+    IF_NONE_MATCH, RANGE,
+};
 use http::{Method, Request, Response, StatusCode};
 use md5::{Digest, Md5};
+use sha1::Sha1;
+
+use crate::settings::API_KEY_HEADER;
 
 /// The default number of entries of [`EtagCache::default`].
 pub const DEFAULT_MAX_ENTRIES: usize = 256;
@@ -49,11 +59,14 @@ pub struct CacheTicket {
     sent: Option<Cached>,
 }
 
+/// What identifies a cached answer. Digests only: the URI may hold a shared link's key, the
+/// headers the other credentials, and neither belongs in memory longer than the request.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     method: Method,
-    uri: String,
+    uri_sha1: [u8; 20],
     body_md5: [u8; 16],
+    credential_sha1: [u8; 20],
 }
 
 #[derive(Clone)]
@@ -266,9 +279,28 @@ fn cache_key(request: &Request<Bytes>) -> Option<Key> {
     }
     Some(Key {
         method: method.clone(),
-        uri: request.uri().to_string(),
+        uri_sha1: Sha1::digest(request.uri().to_string()).into(),
         body_md5: Md5::digest(request.body()).into(),
+        credential_sha1: credential_digest(headers),
     })
+}
+
+/// The headers that say who is asking (a shared link's key or slug is in the URI, already
+/// part of the key).
+const CREDENTIAL_HEADERS: [HeaderName; 3] = [API_KEY_HEADER, AUTHORIZATION, COOKIE];
+
+/// A SHA-1 over every credential header, each value prefixed by the header's index and its
+/// length, so no two different sets of values hash the same input.
+fn credential_digest(headers: &http::HeaderMap) -> [u8; 20] {
+    let mut hasher = Sha1::new();
+    for (index, name) in CREDENTIAL_HEADERS.iter().enumerate() {
+        for value in headers.get_all(name) {
+            hasher.update([index as u8]);
+            hasher.update((value.len() as u64).to_be_bytes());
+            hasher.update(value.as_bytes());
+        }
+    }
+    hasher.finalize().into()
 }
 
 /// The cached 200 for a 304: the 304's fresh headers, plus the cached body and content type.

@@ -106,9 +106,9 @@ pub mod media;
 pub mod models;
 pub mod multipart;
 pub mod paging;
-pub mod redirect;
 mod patch;
 pub mod permissions;
+pub mod redirect;
 mod secret;
 pub mod session;
 pub mod settings;
@@ -153,10 +153,10 @@ pub use media::{
     MediaOutcome, MAX_MEDIA_BYTES,
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
-pub use paging::{Paged, Pager, MAX_PAGE_SIZE};
-pub use redirect::{Redirects, MAX_REDIRECTS};
+pub use paging::{Paged, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use patch::Patch;
 pub use permissions::{Capabilities, Permission};
+pub use redirect::{Redirects, MAX_REDIRECTS};
 pub use secret::Secret;
 pub use session::Session;
 pub use settings::{

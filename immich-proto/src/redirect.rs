@@ -248,7 +248,10 @@ mod tests {
             ("original?", "https://h:8443/api/assets/a1/original?"),
             ("../a2/original", "https://h:8443/api/assets/a2/original"),
             ("./x#frag", "https://h:8443/api/assets/a1/x"),
-            ("?size=preview", "https://h:8443/api/assets/a1/thumbnail?size=preview"),
+            (
+                "?size=preview",
+                "https://h:8443/api/assets/a1/thumbnail?size=preview",
+            ),
             ("/other", "https://h:8443/other"),
             ("//h:8443/p", "https://h:8443/p"),
             ("http://elsewhere/p?q", "http://elsewhere/p?q"),
@@ -282,10 +285,15 @@ mod tests {
     fn a_loop_ends_after_the_limit() {
         let mut redirects = Redirects::new("viewAsset", &request(THUMBNAIL));
         for _ in 0..MAX_REDIRECTS {
-            assert!(redirects.follow(&answer(302, Some("thumbnail"))).unwrap().is_some());
+            assert!(redirects
+                .follow(&answer(302, Some("thumbnail")))
+                .unwrap()
+                .is_some());
         }
         assert_eq!(
-            redirects.follow(&answer(302, Some("thumbnail"))).unwrap_err(),
+            redirects
+                .follow(&answer(302, Some("thumbnail")))
+                .unwrap_err(),
             Error::TooManyRedirects {
                 operation: "viewAsset",
                 limit: MAX_REDIRECTS
@@ -296,9 +304,15 @@ mod tests {
     #[test]
     fn other_answers_are_the_calls_answer() {
         let mut redirects = Redirects::new("viewAsset", &request(THUMBNAIL));
-        assert!(matches!(redirects.follow(&answer(304, Some("/x"))), Ok(None)));
+        assert!(matches!(
+            redirects.follow(&answer(304, Some("/x"))),
+            Ok(None)
+        ));
         assert!(matches!(redirects.follow(&answer(302, None)), Ok(None)));
-        assert!(matches!(redirects.follow(&answer(404, Some("/x"))), Ok(None)));
+        assert!(matches!(
+            redirects.follow(&answer(404, Some("/x"))),
+            Ok(None)
+        ));
     }
 
     #[test]
@@ -308,12 +322,18 @@ mod tests {
             .body(Bytes::from_static(b"{}"))
             .unwrap();
         let mut redirects = Redirects::new("op", &post);
-        let next = redirects.follow(&answer(303, Some("/api/y"))).unwrap().unwrap();
+        let next = redirects
+            .follow(&answer(303, Some("/api/y")))
+            .unwrap()
+            .unwrap();
         assert_eq!(next.method(), Method::GET);
         assert!(next.body().is_empty());
         assert!(next.headers().get(CONTENT_TYPE).is_none());
         let mut redirects = Redirects::new("op", &post);
-        let next = redirects.follow(&answer(307, Some("/api/y"))).unwrap().unwrap();
+        let next = redirects
+            .follow(&answer(307, Some("/api/y")))
+            .unwrap()
+            .unwrap();
         assert_eq!(next.method(), Method::POST);
         assert_eq!(next.body(), &Bytes::from_static(b"{}"));
     }

@@ -536,7 +536,17 @@ impl Server {
 fn scrub_url(url: &str) -> String {
     let url = url.trim();
     let (base, rest) = url.split_at(url.find(['?', '#']).unwrap_or(url.len()));
-    let (scheme, after_scheme) = base.split_at(base.find("://").map_or(0, |i| i + 3));
+    // A scheme is letters, digits, `+`, `-` and `.` (RFC 3986); a `://` after anything else is
+    // not one and could follow the password.
+    let is_scheme = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    };
+    let scheme_end = base
+        .find("://")
+        .filter(|&i| is_scheme(&base[..i]))
+        .map_or(0, |i| i + 3);
+    let (scheme, after_scheme) = base.split_at(scheme_end);
     let mut out = String::with_capacity(url.len());
     out.push_str(scheme);
     match after_scheme.rfind('@') {
@@ -664,6 +674,7 @@ mod tests {
             "http://ü:p@h/?é",
             "é://a@h#é",
             "http://a@höst/?k=é#é",
+            "http://a@h#é?",
         ] {
             match Server::new(odd) {
                 Err(Error::InvalidUrl { url, .. }) => assert!(!url.contains("a@"), "{url}"),

@@ -300,3 +300,57 @@ fn one_cache_serves_many_threads() {
     assert_eq!(cache.len(), 200);
     assert_eq!(cache.total_bytes(), 800);
 }
+
+#[test]
+fn an_answer_cached_for_one_credential_never_answers_another() {
+    use immich_proto::{Auth, SharedLinkToken};
+
+    let cache = EtagCache::new(64, 1 << 20);
+    let base = Server::new("http://h").unwrap();
+    let servers = [
+        base.clone().with_api_key("key-one").unwrap(),
+        base.clone().with_api_key("key-two").unwrap(),
+        base.clone().with_session_token("token-one").unwrap(),
+        base.clone().with_session_token("token-two").unwrap(),
+        base.clone().with_shared_link_key("link-one").unwrap(),
+        base.clone().with_shared_link_key("link-two").unwrap(),
+        base.clone()
+            .with_shared_link_key("link-one")
+            .unwrap()
+            .with_shared_link_token(SharedLinkToken::new("cookie-one").unwrap())
+            .unwrap(),
+        base.clone().with_auth(Auth::None),
+    ];
+    let albums = |server: &Server| {
+        server
+            .request_builder(Method::GET, "/albums", None)
+            .unwrap()
+            .body(Bytes::new())
+            .unwrap()
+    };
+    // Each credential gets its own answer cached...
+    for (i, server) in servers.iter().enumerate() {
+        let etag = format!("\"{i}\"");
+        let (sent, _) = exchange(&cache, albums(server), ok(Some(&etag), &format!("[{i}]")));
+        assert_eq!(
+            sent, None,
+            "credential {i} must not revalidate another's answer"
+        );
+    }
+    assert_eq!(cache.len(), servers.len());
+    // ...and revalidates only that one: the ETag sent and the body revived are its own.
+    for (i, server) in servers.iter().enumerate() {
+        let (sent, got) = exchange(&cache, albums(server), status(304));
+        assert_eq!(sent, Some(format!("\"{i}\"")), "credential {i}");
+        assert_eq!(got.body(), &format!("[{i}]"), "credential {i}");
+    }
+    // A 304 to a credential never seen is not turned into someone else's body.
+    let stranger = base.with_api_key("key-three").unwrap();
+    let (sent, got) = exchange(&cache, albums(&stranger), status(304));
+    assert_eq!((sent, got.status()), (None, StatusCode::NOT_MODIFIED));
+    // The cache's own description holds no credential.
+    let shown = format!("{cache:?}");
+    for secret in ["key-one", "token-one", "link-one", "cookie-one"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}

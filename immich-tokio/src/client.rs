@@ -279,7 +279,12 @@ impl Client {
         let activity = Activity::new();
         let (head, body) = loop {
             let response = self
-                .send_head(request.map(RequestBody::from), M::OPERATION_ID, &activity, None)
+                .send_head(
+                    request.map(RequestBody::from),
+                    M::OPERATION_ID,
+                    &activity,
+                    None,
+                )
                 .await;
             let (head, body) = response?.into_parts();
             match redirects.follow(&head)? {

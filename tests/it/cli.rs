@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use immich_blocking::albums::Album;
+use immich_blocking::albums::{Album, CreateAlbum};
 use immich_blocking::assets::resumable_partial_path;
 use immich_blocking::assets::Asset;
 use immich_blocking::people::Person;
@@ -315,6 +315,50 @@ fn album_option_creates_the_album_once_and_fills_it() {
     let in_album = server.album_asset_ids(id).unwrap();
     assert_eq!(in_album.len(), 6);
     assert!(in_album.contains(&fixtures::asset_beach()));
+}
+
+#[test]
+fn upload_album_refuses_a_shared_name_and_takes_an_id() {
+    let server = TestServer::start(Options::v3());
+    let client = client(&server);
+    let first = client.create_album(CreateAlbum::new("Twins")).unwrap();
+    client.create_album(CreateAlbum::new("Twins")).unwrap();
+    let dir = Scratch::new("twins");
+    dir.write("a.jpg", &photo(7, 1000));
+
+    // As `search --album` does: refused, and before anything is sent.
+    let run = immich(&server, &["upload", "--album", "Twins", dir.arg()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "error: 2 albums are named \"Twins\": pass the id instead\n"
+    );
+    assert_eq!(count_uploads(&server), 0);
+
+    // An id names the album, as in `search --album`: no new album named after the id.
+    let id = first.id.to_string();
+    let run = immich(&server, &["--json", "upload", "--album", &id, dir.arg()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let album = &run.json()["album"];
+    assert_eq!(
+        (album["id"].as_str(), album["name"].as_str()),
+        (Some(id.as_str()), Some("Twins"))
+    );
+    assert_eq!(
+        (album["created"].as_bool(), album["added"].as_u64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(server.album_asset_ids(&id).unwrap().len(), 1);
+    let named =
+        |albums: Vec<Album>, name: &str| albums.iter().filter(|a| a.album_name == name).count();
+    assert_eq!(named(client.albums().unwrap(), "Twins"), 2);
+    assert_eq!(
+        named(client.albums().unwrap(), &id),
+        0,
+        "no album named after the id"
+    );
+    let search = immich(&server, &["search", "--album", &id]);
+    assert_eq!(search.status, EXIT_OK, "{search:?}");
 }
 
 #[test]
@@ -890,8 +934,13 @@ fn a_fullsize_thumbnail_is_saved() {
         std::fs::read(dir.path("big.jpg")).unwrap(),
         server.asset_bytes(&beach).unwrap()
     );
+    // v3 keeps no full-size rendition by default and redirects to the original, as v3.1 does.
+    let lines = server.request_lines();
     assert_eq!(
-        server.request_lines().pop().unwrap(),
-        format!("GET /api/assets/{beach}/thumbnail?size=fullsize")
+        lines[lines.len() - 2..],
+        [
+            format!("GET /api/assets/{beach}/thumbnail?size=fullsize"),
+            format!("GET /api/assets/{beach}/original?"),
+        ]
     );
 }

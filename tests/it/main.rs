@@ -7,6 +7,7 @@ mod catalogue;
 mod cli;
 mod conformance;
 mod memory;
+mod redirects;
 mod table;
 mod tls;
 mod tokio_transport;

@@ -47,6 +47,7 @@ impl crate::Endpoint for GetActivities {
     const PERMISSION: Option<&'static str> = Some("activity.read");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/activities";
@@ -69,6 +70,7 @@ impl crate::Endpoint for GetActivities {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -38,6 +38,7 @@ impl crate::Endpoint for GetActivityStatistics {
     const PERMISSION: Option<&'static str> = Some("activity.statistics");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/activities/statistics";
@@ -51,6 +52,7 @@ impl crate::Endpoint for GetActivityStatistics {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -32,6 +32,7 @@ impl crate::Endpoint for AddAssetsToAlbums {
     const OPERATION_ID: &'static str = "addAssetsToAlbums";
     const PERMISSION: Option<&'static str> = Some("albumAsset.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/albums/assets";
@@ -39,6 +40,7 @@ impl crate::Endpoint for AddAssetsToAlbums {
         crate::endpoint::json_request(server, Method::PUT, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

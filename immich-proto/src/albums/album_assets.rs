@@ -91,7 +91,7 @@ impl AlbumAssets {
             if self.page_size.is_some() {
                 search.size = self.page_size;
             }
-            let pager = Pager::new(SearchAssets::new(search));
+            let mut pager = Pager::new(SearchAssets::new(search));
             if let Some(request) = pager.next_request(server)? {
                 self.state = State::Searching(Box::new(pager));
                 return Ok(Step::Send(request));

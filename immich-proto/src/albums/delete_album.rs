@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteAlbum {
     const OPERATION_ID: &'static str = "deleteAlbum";
     const PERMISSION: Option<&'static str> = Some("album.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteApiKey {
     const OPERATION_ID: &'static str = "deleteApiKey";
     const PERMISSION: Option<&'static str> = Some("apiKey.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

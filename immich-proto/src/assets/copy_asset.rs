@@ -32,6 +32,7 @@ impl crate::Endpoint for CopyAsset {
     const OPERATION_ID: &'static str = "copyAsset";
     const PERMISSION: Option<&'static str> = Some("asset.copy");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/assets/copy";

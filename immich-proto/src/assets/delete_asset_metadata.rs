@@ -34,6 +34,7 @@ impl crate::Endpoint for DeleteAssetMetadata {
     const OPERATION_ID: &'static str = "deleteAssetMetadata";
     const PERMISSION: Option<&'static str> = Some("asset.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

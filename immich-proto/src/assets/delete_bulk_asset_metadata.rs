@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteBulkAssetMetadata {
     const OPERATION_ID: &'static str = "deleteBulkAssetMetadata";
     const PERMISSION: Option<&'static str> = Some("asset.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/assets/metadata";

@@ -34,6 +34,7 @@ impl crate::Endpoint for GetAssetMetadataByKey {
     const OPERATION_ID: &'static str = "getAssetMetadataByKey";
     const PERMISSION: Option<&'static str> = Some("asset.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -45,6 +46,7 @@ impl crate::Endpoint for GetAssetMetadataByKey {
         crate::endpoint::empty_request(server, Method::GET, &path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

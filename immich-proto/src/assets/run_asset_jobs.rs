@@ -32,6 +32,7 @@ impl crate::Endpoint for RunAssetJobs {
     const OPERATION_ID: &'static str = "runAssetJobs";
     const PERMISSION: Option<&'static str> = Some("job.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/assets/jobs";

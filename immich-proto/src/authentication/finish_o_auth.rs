@@ -32,6 +32,7 @@ impl crate::Endpoint for FinishOAuth {
     const OPERATION_ID: &'static str = "finishOAuth";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/oauth/callback";
@@ -39,6 +40,7 @@ impl crate::Endpoint for FinishOAuth {
         crate::endpoint::json_request(server, Method::POST, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -32,6 +32,7 @@ impl crate::Endpoint for ResetPinCode {
     const OPERATION_ID: &'static str = "resetPinCode";
     const PERMISSION: Option<&'static str> = Some("pinCode.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/auth/pin-code";

@@ -32,6 +32,7 @@ impl crate::Endpoint for SetupPinCode {
     const OPERATION_ID: &'static str = "setupPinCode";
     const PERMISSION: Option<&'static str> = Some("pinCode.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/auth/pin-code";

@@ -29,6 +29,7 @@ impl crate::Endpoint for UnlinkOAuthAccount {
     const OPERATION_ID: &'static str = "unlinkOAuthAccount";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/oauth/unlink";
@@ -36,6 +37,7 @@ impl crate::Endpoint for UnlinkOAuthAccount {
         crate::endpoint::empty_request(server, Method::POST, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -32,6 +32,7 @@ impl crate::Endpoint for UnlockAuthSession {
     const OPERATION_ID: &'static str = "unlockAuthSession";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/auth/session/unlock";

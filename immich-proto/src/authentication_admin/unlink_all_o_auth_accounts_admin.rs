@@ -30,6 +30,7 @@ impl crate::Endpoint for UnlinkAllOAuthAccountsAdmin {
     const OPERATION_ID: &'static str = "unlinkAllOAuthAccountsAdmin";
     const PERMISSION: Option<&'static str> = Some("adminAuth.unlinkAll");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/auth/unlink-all";

@@ -33,6 +33,7 @@ impl crate::Endpoint for DeleteDatabaseBackup {
     const OPERATION_ID: &'static str = "deleteDatabaseBackup";
     const PERMISSION: Option<&'static str> = Some("backup.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/database-backups";

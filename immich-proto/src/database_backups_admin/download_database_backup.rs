@@ -32,6 +32,7 @@ impl crate::MediaEndpoint for DownloadDatabaseBackup {
     const OPERATION_ID: &'static str = "downloadDatabaseBackup";
     const PERMISSION: Option<&'static str> = Some("backup.download");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

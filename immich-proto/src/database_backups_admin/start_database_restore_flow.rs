@@ -29,6 +29,7 @@ impl crate::Endpoint for StartDatabaseRestoreFlow {
     const OPERATION_ID: &'static str = "startDatabaseRestoreFlow";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/database-backups/start-restore";

@@ -31,6 +31,7 @@ impl crate::MediaEndpoint for DownloadArchive {
     const OPERATION_ID: &'static str = "downloadArchive";
     const PERMISSION: Option<&'static str> = Some("asset.download");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/download/archive";

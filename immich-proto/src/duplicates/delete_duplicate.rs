@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteDuplicate {
     const OPERATION_ID: &'static str = "deleteDuplicate";
     const PERMISSION: Option<&'static str> = Some("duplicate.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

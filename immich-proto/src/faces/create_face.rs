@@ -32,6 +32,7 @@ impl crate::Endpoint for CreateFace {
     const OPERATION_ID: &'static str = "createFace";
     const PERMISSION: Option<&'static str> = Some("face.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/faces";

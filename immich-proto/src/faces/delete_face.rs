@@ -34,6 +34,7 @@ impl crate::Endpoint for DeleteFace {
     const OPERATION_ID: &'static str = "deleteFace";
     const PERMISSION: Option<&'static str> = Some("face.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

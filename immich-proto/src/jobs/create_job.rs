@@ -33,6 +33,7 @@ impl crate::Endpoint for CreateJob {
     const OPERATION_ID: &'static str = "createJob";
     const PERMISSION: Option<&'static str> = Some("job.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/jobs";

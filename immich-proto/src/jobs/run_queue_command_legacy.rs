@@ -35,6 +35,7 @@ impl crate::Endpoint for RunQueueCommandLegacy {
     const OPERATION_ID: &'static str = "runQueueCommandLegacy";
     const PERMISSION: Option<&'static str> = Some("job.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -45,6 +46,7 @@ impl crate::Endpoint for RunQueueCommandLegacy {
         crate::endpoint::json_request(server, Method::PUT, &path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

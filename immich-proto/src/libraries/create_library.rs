@@ -33,6 +33,7 @@ impl crate::Endpoint for CreateLibrary {
     const OPERATION_ID: &'static str = "createLibrary";
     const PERMISSION: Option<&'static str> = Some("library.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/libraries";
@@ -40,6 +41,7 @@ impl crate::Endpoint for CreateLibrary {
         crate::endpoint::json_request(server, Method::POST, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -33,6 +33,7 @@ impl crate::Endpoint for DeleteLibrary {
     const OPERATION_ID: &'static str = "deleteLibrary";
     const PERMISSION: Option<&'static str> = Some("library.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -30,6 +30,7 @@ impl crate::Endpoint for GetAllLibraries {
     const OPERATION_ID: &'static str = "getAllLibraries";
     const PERMISSION: Option<&'static str> = Some("library.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/libraries";
@@ -37,6 +38,7 @@ impl crate::Endpoint for GetAllLibraries {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

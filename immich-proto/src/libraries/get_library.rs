@@ -33,6 +33,7 @@ impl crate::Endpoint for GetLibrary {
     const OPERATION_ID: &'static str = "getLibrary";
     const PERMISSION: Option<&'static str> = Some("library.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -43,6 +44,7 @@ impl crate::Endpoint for GetLibrary {
         crate::endpoint::empty_request(server, Method::GET, &path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -33,6 +33,7 @@ impl crate::Endpoint for ScanLibrary {
     const OPERATION_ID: &'static str = "scanLibrary";
     const PERMISSION: Option<&'static str> = Some("library.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -33,6 +33,7 @@ impl crate::Endpoint for SetMaintenanceMode {
     const OPERATION_ID: &'static str = "setMaintenanceMode";
     const PERMISSION: Option<&'static str> = Some("maintenance");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/maintenance";

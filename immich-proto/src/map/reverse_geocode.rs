@@ -35,6 +35,7 @@ impl crate::Endpoint for ReverseGeocode {
     const PERMISSION: Option<&'static str> = Some("map.search");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/map/reverse-geocode";
@@ -46,6 +47,7 @@ impl crate::Endpoint for ReverseGeocode {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

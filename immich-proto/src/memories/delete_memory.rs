@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteMemory {
     const OPERATION_ID: &'static str = "deleteMemory";
     const PERMISSION: Option<&'static str> = Some("memory.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -50,6 +50,7 @@ impl crate::Endpoint for MemoriesStatistics {
     const PERMISSION: Option<&'static str> = Some("memory.statistics");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/memories/statistics";
@@ -77,6 +78,7 @@ impl crate::Endpoint for MemoriesStatistics {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteNotification {
     const OPERATION_ID: &'static str = "deleteNotification";
     const PERMISSION: Option<&'static str> = Some("notification.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

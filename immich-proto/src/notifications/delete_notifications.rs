@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteNotifications {
     const OPERATION_ID: &'static str = "deleteNotifications";
     const PERMISSION: Option<&'static str> = Some("notification.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/notifications";

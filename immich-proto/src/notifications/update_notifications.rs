@@ -32,6 +32,7 @@ impl crate::Endpoint for UpdateNotifications {
     const OPERATION_ID: &'static str = "updateNotifications";
     const PERMISSION: Option<&'static str> = Some("notification.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/notifications";

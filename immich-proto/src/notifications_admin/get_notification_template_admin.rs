@@ -35,6 +35,7 @@ impl crate::Endpoint for GetNotificationTemplateAdmin {
     const OPERATION_ID: &'static str = "getNotificationTemplateAdmin";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -45,6 +46,7 @@ impl crate::Endpoint for GetNotificationTemplateAdmin {
         crate::endpoint::json_request(server, Method::POST, &path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

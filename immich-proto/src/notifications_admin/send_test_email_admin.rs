@@ -33,6 +33,7 @@ impl crate::Endpoint for SendTestEmailAdmin {
     const OPERATION_ID: &'static str = "sendTestEmailAdmin";
     const PERMISSION: Option<&'static str> = None;
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/notifications/test-email";
@@ -40,6 +41,7 @@ impl crate::Endpoint for SendTestEmailAdmin {
         crate::endpoint::json_request(server, Method::POST, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

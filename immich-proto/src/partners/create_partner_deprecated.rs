@@ -32,6 +32,7 @@ impl crate::Endpoint for CreatePartnerDeprecated {
     const OPERATION_ID: &'static str = "createPartnerDeprecated";
     const PERMISSION: Option<&'static str> = Some("partner.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -42,6 +43,7 @@ impl crate::Endpoint for CreatePartnerDeprecated {
         crate::endpoint::empty_request(server, Method::POST, &path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

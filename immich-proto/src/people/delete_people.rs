@@ -32,6 +32,7 @@ impl crate::Endpoint for DeletePeople {
     const OPERATION_ID: &'static str = "deletePeople";
     const PERMISSION: Option<&'static str> = Some("person.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/people";

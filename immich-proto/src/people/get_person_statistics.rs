@@ -32,6 +32,7 @@ impl crate::Endpoint for GetPersonStatistics {
     const OPERATION_ID: &'static str = "getPersonStatistics";
     const PERMISSION: Option<&'static str> = Some("person.statistics");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -42,6 +43,7 @@ impl crate::Endpoint for GetPersonStatistics {
         crate::endpoint::empty_request(server, Method::GET, &path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -35,6 +35,7 @@ impl crate::Endpoint for EmptyQueue {
     const OPERATION_ID: &'static str = "emptyQueue";
     const PERMISSION: Option<&'static str> = Some("queueJob.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

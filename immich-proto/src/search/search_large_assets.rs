@@ -125,6 +125,7 @@ impl crate::Endpoint for SearchLargeAssets {
     const PERMISSION: Option<&'static str> = Some("asset.read");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/search/large-assets";
@@ -227,6 +228,7 @@ impl crate::Endpoint for SearchLargeAssets {
         crate::endpoint::empty_request(server, Method::POST, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -33,6 +33,7 @@ impl crate::Endpoint for SearchPlaces {
     const PERMISSION: Option<&'static str> = Some("asset.read");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/search/places";
@@ -43,6 +44,7 @@ impl crate::Endpoint for SearchPlaces {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

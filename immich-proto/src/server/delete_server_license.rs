@@ -30,6 +30,7 @@ impl crate::Endpoint for DeleteServerLicense {
     const OPERATION_ID: &'static str = "deleteServerLicense";
     const PERMISSION: Option<&'static str> = Some("serverLicense.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/server/license";

@@ -30,6 +30,7 @@ impl crate::Endpoint for GetServerLicense {
     const OPERATION_ID: &'static str = "getServerLicense";
     const PERMISSION: Option<&'static str> = Some("serverLicense.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/server/license";
@@ -37,6 +38,7 @@ impl crate::Endpoint for GetServerLicense {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

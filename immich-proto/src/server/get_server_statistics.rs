@@ -30,6 +30,7 @@ impl crate::Endpoint for GetServerStatistics {
     const OPERATION_ID: &'static str = "getServerStatistics";
     const PERMISSION: Option<&'static str> = Some("server.statistics");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/server/statistics";
@@ -37,6 +38,7 @@ impl crate::Endpoint for GetServerStatistics {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

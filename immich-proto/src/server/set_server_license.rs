@@ -33,6 +33,7 @@ impl crate::Endpoint for SetServerLicense {
     const OPERATION_ID: &'static str = "setServerLicense";
     const PERMISSION: Option<&'static str> = Some("serverLicense.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/server/license";
@@ -40,6 +41,7 @@ impl crate::Endpoint for SetServerLicense {
         crate::endpoint::json_request(server, Method::PUT, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

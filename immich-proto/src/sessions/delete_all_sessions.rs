@@ -29,6 +29,7 @@ impl crate::Endpoint for DeleteAllSessions {
     const OPERATION_ID: &'static str = "deleteAllSessions";
     const PERMISSION: Option<&'static str> = Some("session.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/sessions";

@@ -32,6 +32,7 @@ impl crate::Endpoint for LockSession {
     const OPERATION_ID: &'static str = "lockSession";
     const PERMISSION: Option<&'static str> = Some("session.lock");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

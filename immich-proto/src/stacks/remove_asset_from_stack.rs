@@ -34,6 +34,7 @@ impl crate::Endpoint for RemoveAssetFromStack {
     const OPERATION_ID: &'static str = "removeAssetFromStack";
     const PERMISSION: Option<&'static str> = Some("stack.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteSyncAck {
     const OPERATION_ID: &'static str = "deleteSyncAck";
     const PERMISSION: Option<&'static str> = Some("syncCheckpoint.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/sync/ack";

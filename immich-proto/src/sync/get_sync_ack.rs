@@ -29,6 +29,7 @@ impl crate::Endpoint for GetSyncAck {
     const OPERATION_ID: &'static str = "getSyncAck";
     const PERMISSION: Option<&'static str> = Some("syncCheckpoint.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/sync/ack";
@@ -36,6 +37,7 @@ impl crate::Endpoint for GetSyncAck {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

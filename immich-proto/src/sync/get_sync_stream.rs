@@ -32,6 +32,7 @@ impl crate::Endpoint for GetSyncStream {
     const OPERATION_ID: &'static str = "getSyncStream";
     const PERMISSION: Option<&'static str> = Some("sync.stream");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/sync/stream";

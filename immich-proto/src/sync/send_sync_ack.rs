@@ -32,6 +32,7 @@ impl crate::Endpoint for SendSyncAck {
     const OPERATION_ID: &'static str = "sendSyncAck";
     const PERMISSION: Option<&'static str> = Some("syncCheckpoint.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/sync/ack";

@@ -30,6 +30,7 @@ impl crate::Endpoint for GetConfigDefaults {
     const OPERATION_ID: &'static str = "getConfigDefaults";
     const PERMISSION: Option<&'static str> = Some("systemConfig.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/system-config/defaults";
@@ -37,6 +38,7 @@ impl crate::Endpoint for GetConfigDefaults {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

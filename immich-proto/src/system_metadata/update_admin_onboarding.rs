@@ -33,6 +33,7 @@ impl crate::Endpoint for UpdateAdminOnboarding {
     const OPERATION_ID: &'static str = "updateAdminOnboarding";
     const PERMISSION: Option<&'static str> = Some("systemMetadata.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/system-metadata/admin-onboarding";

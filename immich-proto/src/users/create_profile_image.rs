@@ -32,6 +32,7 @@ impl crate::Endpoint for CreateProfileImage {
     const OPERATION_ID: &'static str = "createProfileImage";
     const PERMISSION: Option<&'static str> = Some("userProfileImage.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/users/profile-image";
@@ -45,6 +46,7 @@ impl crate::Endpoint for CreateProfileImage {
         )
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

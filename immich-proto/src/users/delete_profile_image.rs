@@ -29,6 +29,7 @@ impl crate::Endpoint for DeleteProfileImage {
     const OPERATION_ID: &'static str = "deleteProfileImage";
     const PERMISSION: Option<&'static str> = Some("userProfileImage.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/users/profile-image";

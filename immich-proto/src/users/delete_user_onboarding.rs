@@ -29,6 +29,7 @@ impl crate::Endpoint for DeleteUserOnboarding {
     const OPERATION_ID: &'static str = "deleteUserOnboarding";
     const PERMISSION: Option<&'static str> = Some("userOnboarding.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/users/me/onboarding";

@@ -31,6 +31,7 @@ impl crate::MediaEndpoint for GetProfileImage {
     const OPERATION_ID: &'static str = "getProfileImage";
     const PERMISSION: Option<&'static str> = Some("userProfileImage.read");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

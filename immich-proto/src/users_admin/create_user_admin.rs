@@ -33,6 +33,7 @@ impl crate::Endpoint for CreateUserAdmin {
     const OPERATION_ID: &'static str = "createUserAdmin";
     const PERMISSION: Option<&'static str> = Some("adminUser.create");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/admin/users";
@@ -40,6 +41,7 @@ impl crate::Endpoint for CreateUserAdmin {
         crate::endpoint::json_request(server, Method::POST, path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

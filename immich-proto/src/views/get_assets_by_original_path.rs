@@ -33,6 +33,7 @@ impl crate::Endpoint for GetAssetsByOriginalPath {
     const PERMISSION: Option<&'static str> = Some("folder.read");
 
     #[allow(clippy::vec_init_then_push)]
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = "/view/folder";
@@ -43,6 +44,7 @@ impl crate::Endpoint for GetAssetsByOriginalPath {
         crate::endpoint::empty_request(server, Method::GET, path, query)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

@@ -32,6 +32,7 @@ impl crate::Endpoint for DeleteWorkflow {
     const OPERATION_ID: &'static str = "deleteWorkflow";
     const PERMISSION: Option<&'static str> = Some("workflow.delete");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(

@@ -34,6 +34,7 @@ impl crate::Endpoint for UpdateWorkflow {
     const OPERATION_ID: &'static str = "updateWorkflow";
     const PERMISSION: Option<&'static str> = Some("workflow.update");
 
+    #[inline]
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error> {
         crate::catalogue::require_available(server, Self::OPERATION_ID)?;
         let path = format!(
@@ -44,6 +45,7 @@ impl crate::Endpoint for UpdateWorkflow {
         crate::endpoint::json_request(server, Method::PUT, &path, query, &self.body)
     }
 
+    #[inline]
     fn parse(&self, _head: &http::response::Parts, body: Bytes) -> Result<Self::Output, Error> {
         crate::endpoint::decode_json(Self::OPERATION_ID, &body)
     }

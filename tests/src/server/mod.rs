@@ -236,6 +236,9 @@ pub enum Fault {
     PayloadTooLargeEmpty,
     /// An Immich error with this status and message, in the emulated version's shape.
     Status(u16, String),
+    /// `302 Found` to this `Location`, as a reverse proxy or an object store in front of the
+    /// server may send (e.g. to another origin).
+    Redirect(String),
 }
 
 /// Which requests a [`Fault`] applies to.

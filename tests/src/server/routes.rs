@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    IF_NONE_MATCH, RANGE,
+    IF_NONE_MATCH, LOCATION, RANGE,
 };
 use http::{request, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::BodyExt;
@@ -371,6 +371,7 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return Err(Failure::new(status, message.clone()));
         }
+        Some(Fault::Redirect(location)) => return Ok(redirect(location)),
         _ => {}
     }
 
@@ -621,6 +622,9 @@ fn get(ctx: &Ctx<'_>, segments: &[&str]) -> Handled {
             }
             ctx.bool_query("edited")?;
             let asset = find_asset(ctx, &id, "asset.view")?;
+            if ctx.v3() && ctx.query("size") == Some("fullsize") {
+                return Ok(fullsize_redirect(ctx, &id, asset.kind));
+            }
             let (bytes, content_type, etag) = match asset.kind {
                 Kind::Image => (
                     asset.bytes.clone(),
@@ -758,6 +762,42 @@ fn find_asset(ctx: &Ctx<'_>, id: &str, permission: &str) -> Result<Asset, Failur
 }
 
 /// Serves bytes like Immich's `sendFile`: `ETag`, `If-None-Match`, single `Range`.
+/// What v3 answers a full-size thumbnail request when it keeps no full-size rendition (the
+/// default, seen on v3.1.0): `302 Found` to the original for an image (`original?` relative to
+/// the request, the query kept without `size`) and to the preview for a video (an absolute path,
+/// `size` replaced), as `AssetMediaController.viewAsset` does with Express's `res.redirect`.
+fn fullsize_redirect(ctx: &Ctx<'_>, id: &str, kind: Kind) -> Reply {
+    let others = ctx
+        .head
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("size"));
+    let location = match kind {
+        Kind::Image => format!("original?{}", others.collect::<Vec<_>>().join("&")),
+        Kind::Video => {
+            let query: Vec<&str> = others.chain(["size=preview"]).collect();
+            format!("/api/assets/{id}/thumbnail?{}", query.join("&"))
+        }
+    };
+    redirect(&location)
+}
+
+/// `302 Found` to `location`, with Express's text body.
+fn redirect(location: &str) -> Reply {
+    let text = format!("Found. Redirecting to {location}");
+    let mut reply = Reply::new(
+        StatusCode::FOUND,
+        "text/plain; charset=utf-8",
+        ReplyBody::bytes(Bytes::from(text)),
+    );
+    if let Ok(value) = HeaderValue::from_str(location) {
+        reply.headers.insert(LOCATION, value);
+    }
+    reply
+}
+
 fn media(ctx: &Ctx<'_>, bytes: Bytes, content_type: &str, etag: String) -> Reply {
     let total = bytes.len() as u64;
     let mut reply = Reply::new(StatusCode::OK, "", ReplyBody::bytes(bytes));
