@@ -68,7 +68,8 @@ pub fn render_endpoints_md(operations: &[Operation], version: &str, generated_by
     out.push_str(
         "Columns: the operationId; the method and path (under `/api`); the Rust type and its \
          file; the API-key permission (`x-immich-permission`); the first release that has it \
-         (`since`), which the client checks before sending; notes (admin only, no \
+         (`since`; \"any\" when every supported release has it), which the client checks \
+         before sending; notes (admin only, no \
          authentication at all, state, deprecation).\n\n",
     );
     let mut by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
@@ -80,7 +81,11 @@ pub fn render_endpoints_md(operations: &[Operation], version: &str, generated_by
         out.push_str("| operation | method and path | type | permission | since | notes |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for op in ops {
-            let (major, minor, patch) = op.since();
+            let since = match op.since() {
+                // Older than the oldest release the history has read: every supported server.
+                (1, 0, 0) => "any".to_owned(),
+                (major, minor, patch) => format!("v{major}.{minor}.{patch}"),
+            };
             let mut notes = Vec::new();
             if op.hand.is_some() {
                 notes.push("hand-written".to_owned());
@@ -112,7 +117,7 @@ pub fn render_endpoints_md(operations: &[Operation], version: &str, generated_by
             let type_name = op.rust_path();
             let short = type_name.rsplit("::").next().unwrap_or(&type_name);
             out.push_str(&format!(
-                "| `{}` | `{} {}` | [`{short}`](immich-proto/src/{}) | {} | v{major}.{minor}.{patch} | {} |\n",
+                "| `{}` | `{} {}` | [`{short}`](immich-proto/src/{}) | {} | {since} | {} |\n",
                 op.id,
                 op.method,
                 op.path,

@@ -89,7 +89,7 @@ add     adds assets to an album; exits 1 if one could not be added (one already 
         }
         "upload" => {
             "\
-Usage: immich upload [--concurrency N] [--album NAME] PATH...
+Usage: immich upload [--concurrency N] [--album ALBUM] PATH...
 
 Uploads files, and folders with everything below them. Before sending anything it asks the
 server which file types it takes (other files are skipped) and checks every file's SHA-1
@@ -97,8 +97,9 @@ against the server's library: files it already has are reported as duplicates, n
 One file that fails does not stop the others.
 
   -j, --concurrency N   upload N files at a time (1 to 64, default 4)
-  --album NAME          add the uploaded files (and the duplicates) to the album with this
-                        exact name, creating it if there is none
+  --album ALBUM         add the uploaded files (and the duplicates) to this album: an id, or
+                        the exact name (created if no album has it; refused before anything
+                        is sent if several have it)
 
 Prints progress on stderr when it is a terminal, then a summary: uploaded, duplicates,
 skipped, failed. Exits 1 if any file failed. Symbolic links to files are followed; links to

@@ -156,6 +156,7 @@ pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, Upl
 pub use paging::{Paged, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use patch::Patch;
 pub use permissions::{Capabilities, Permission};
+pub use received::{AsReceived, Received};
 pub use redirect::{Redirects, MAX_REDIRECTS};
 pub use secret::Secret;
 pub use session::Session;
