@@ -696,10 +696,10 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
         }
     };
     if matches!(op.answer, Answer::Media) {
-        // A byte stream answers: ask for it (not the JSON every other request accepts), or a
-        // server that honours `Accept`, as Prism does, answers 406.
+        // A byte stream answers: accept any media type (not the JSON every other request
+        // accepts), or a server that honours `Accept`, as Prism does, answers 406.
         out.push_str(&format!(
-            "        let mut request = {}?;\n        request.headers_mut().insert(http::header::ACCEPT, http::HeaderValue::from_static(\"application/octet-stream\"));\n        Ok(request)\n",
+            "        let mut request = {}?;\n        crate::media::accept_any_media(&mut request);\n        Ok(request)\n",
             call.trim()
         ));
     } else {

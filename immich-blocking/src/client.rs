@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use immich_proto::assets::{
-    resumable_partial_path, DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
+    resumable_partial_path, resume_record_path, DownloadReport, PartialFacts, ResumableDownload,
+    ResumeAction, ResumeFailure, ResumeRecord,
 };
 use immich_proto::transport::{ClientOptions, Media};
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
@@ -262,22 +263,24 @@ impl Client {
             None
         };
         let partial = resumable_partial_path(target, &id)?;
-        let on_disk = match fs::metadata(&partial) {
-            Ok(meta) => meta.len(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(e.into()),
-        };
-        let mut download = ResumableDownload::new(id, on_disk);
+        let record_path = resume_record_path(target, &id)?;
+        let (existing, found) = open_partial(&partial)?;
+        let record = read_record(&record_path)?;
+        // The core refuses a link or a foreign file, and resumes only the file we made.
+        let mut download = ResumableDownload::from_partial(id, found.as_ref(), record.as_deref())?;
+        let ours = download.resumes();
         if let Some(checksum) = checksum {
             download = download.verify_against(&checksum)?;
         }
+        let mut existing = existing.filter(|_| ours);
         if download.needs_existing_bytes() {
-            let mut file = fs::File::open(&partial)?;
-            let mut buffer = vec![0u8; COPY_CHUNK];
-            loop {
-                match file.read(&mut buffer)? {
-                    0 => break,
-                    n => download.absorb_existing(&buffer[..n]),
+            if let Some(file) = existing.as_mut() {
+                let mut buffer = vec![0u8; COPY_CHUNK];
+                loop {
+                    match file.read(&mut buffer)? {
+                        0 => break,
+                        n => download.absorb_existing(&buffer[..n]),
+                    }
                 }
             }
         }
@@ -290,22 +293,34 @@ impl Client {
                 if !complete {
                     return Err(error);
                 }
-                return finish_download(download, &partial, target);
+                drop(existing);
+                return finish_download(download, &partial, &record_path, target);
             }
         };
         let action = download.on_head(&head)?;
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&partial)?;
-        match action {
-            ResumeAction::Append => file.seek(SeekFrom::End(0))?,
-            ResumeAction::StartOver => {
-                file.set_len(0)?;
-                file.seek(SeekFrom::Start(0))?
+        let mut file = match existing {
+            Some(mut file) => {
+                match action {
+                    ResumeAction::Append => file.seek(SeekFrom::End(0))?,
+                    ResumeAction::StartOver => {
+                        file.set_len(0)?;
+                        file.seek(SeekFrom::Start(0))?
+                    }
+                };
+                file
+            }
+            // Nothing of ours there: whatever has the name goes (unlinked, never written to),
+            // and a new file is made that cannot be anything else.
+            None => {
+                if found.is_some() {
+                    fs::remove_file(&partial)?;
+                }
+                create_partial(&partial)?
             }
         };
+        // The record first: bytes written without it could never be resumed.
+        let identity = PartialFacts::from_metadata(&file.metadata()?).identity;
+        write_record(&record_path, download.record(identity))?;
         // Every chunk is written as it arrives: when the transfer breaks, what came so far is
         // on disk for the next attempt to resume after.
         let mut buffer = vec![0u8; COPY_CHUNK];
@@ -321,7 +336,7 @@ impl Client {
         file.flush()?;
         file.sync_all()?;
         drop(file);
-        finish_download(download, &partial, target)
+        finish_download(download, &partial, &record_path, target)
     }
 
     /// The one JSON round trip: through the session (ETag cache), bounded body read.
@@ -421,18 +436,99 @@ const COPY_CHUNK: usize = 64 * 1024;
 fn finish_download(
     download: ResumableDownload,
     partial: &Path,
+    record: &Path,
     target: &Path,
 ) -> Result<DownloadReport, Error> {
     match download.finish() {
         Ok(report) => {
             fs::rename(partial, target)?;
+            let _ = fs::remove_file(record);
             Ok(report)
         }
         Err(mismatch) => {
             let _ = fs::remove_file(partial);
+            let _ = fs::remove_file(record);
             Err(mismatch.into())
         }
     }
+}
+
+/// Opens a resumable download's partial file for reading and writing without following a
+/// link, and says what is there: the opened file's own metadata, or (when the open failed
+/// because the name is a link or something unopenable) `symlink_metadata`, for the core to
+/// refuse. `(None, None)` when nothing is there.
+fn open_partial(path: &Path) -> Result<(Option<fs::File>, Option<PartialFacts>), Error> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true);
+    no_follow(&mut options);
+    match options.open(path) {
+        Ok(file) => {
+            let facts = PartialFacts::from_metadata(&file.metadata()?);
+            Ok((Some(file), Some(facts)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, None)),
+        Err(e) => match fs::symlink_metadata(path) {
+            Ok(meta) if !meta.file_type().is_file() => {
+                Ok((None, Some(PartialFacts::from_metadata(&meta))))
+            }
+            _ => Err(e.into()),
+        },
+    }
+}
+
+/// Creates a new partial file; fails if anything, a link included, has the name meanwhile.
+fn create_partial(path: &Path) -> Result<fs::File, Error> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    no_follow(&mut options);
+    Ok(options.open(path)?)
+}
+
+/// The resume record beside the partial file, read without following a link and at most
+/// [`ResumeRecord::MAX_LEN`] bytes; `None` when there is none (or it cannot be read: the
+/// download then starts over, which is always safe).
+fn read_record(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    let Ok(file) = options.open(path) else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(ResumeRecord::MAX_LEN + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Replaces the resume record: the old name is unlinked (never written through: it may be a
+/// link someone planted) and a new file made; `None` leaves no record, so a later attempt
+/// starts over.
+fn write_record(path: &Path, record: Option<ResumeRecord>) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    if let Some(record) = record {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        no_follow(&mut options);
+        let mut file = options.open(path)?;
+        file.write_all(&record.to_bytes())?;
+    }
+    Ok(())
+}
+
+/// Opens the last path component itself, never what a symbolic link there points to.
+fn no_follow(options: &mut fs::OpenOptions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    // Elsewhere `create_new` (used for every file we make) does not follow links either, and
+    // the core refuses what `symlink_metadata` calls a link.
+    #[cfg(not(unix))]
+    let _ = options;
 }
 
 /// Reads at most `limit` bytes of a response body; the rest stays unread.

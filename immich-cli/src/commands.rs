@@ -3,10 +3,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use immich_blocking::albums::{Album, CreateAlbum};
+use immich_blocking::albums::{AddAssetsToAlbum, Album};
+use immich_blocking::albums::{AlbumAssets, CreateAlbum, GetAlbumInfo, GetAllAlbums};
 use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, ViewAsset};
+use immich_blocking::people::GetAllPeople;
+use immich_blocking::proto::{AsReceived, Received, Single};
 use immich_blocking::search::{MetadataSearch, SearchAssets, SearchSmart, SmartSearch};
-use immich_blocking::{AlbumId, AssetId, Date, DateTime, Pager, PersonId, TagId};
+use immich_blocking::server::{GetAboutInfo, GetServerFeatures, GetStorage};
+use immich_blocking::tags::GetAllTags;
+use immich_blocking::users::GetMyUser;
+use immich_blocking::{AlbumId, AssetId, Date, DateTime, Flow, Paged, Pager, PersonId, TagId};
 use serde_json::json;
 
 use crate::args::{AlbumsCommand, Command, SearchArgs};
@@ -36,24 +42,31 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>, command: Command) -> Result<(), Failur
     }
 }
 
+/// Runs `flow`, keeping the server's answers as received: `--json` prints those, never a
+/// typed model serialised again (that would add the fields the server left out, with
+/// defaults a script would take for the server's word).
+fn received<F: Flow>(ctx: &Ctx<'_>, flow: F) -> Result<Received<F::Output>, Failure> {
+    Ok(ctx.client.run(AsReceived::new(flow))?)
+}
+
 fn server(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let client = &ctx.client;
-    let version = client.server().version();
-    let about = client.about()?;
-    let features = client.features()?;
-    let storage = client.storage()?;
+    let version = ctx.client.server().version();
+    let about = received(ctx, Single(GetAboutInfo::new()))?;
+    let features = received(ctx, Single(GetServerFeatures::new()))?;
+    let storage = received(ctx, Single(GetStorage::new()))?;
     if ctx.json {
         return output::json(
             ctx.out,
             &json!({
                 "url": ctx.url,
                 "version": version,
-                "about": about,
-                "features": features,
-                "storage": storage,
+                "about": about.answer(),
+                "features": features.answer(),
+                "storage": storage.answer(),
             }),
         );
     }
+    let (about, features, storage) = (about.typed, features.typed, storage.typed);
     let out = &mut *ctx.out;
     say!(out, "Server    {}", ctx.url);
     match (&version, &about.build) {
@@ -100,9 +113,10 @@ fn server(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
 }
 
 fn me(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let user = ctx.client.me()?;
+    let me = received(ctx, Single(GetMyUser::new()))?;
+    let user = &me.typed;
     if ctx.json {
-        let mut value = serde_json::to_value(&user).map_err(|_| Failure::Output)?;
+        let mut value = me.answer();
         // The license key is a secret of its own; a script listing users has no use for it.
         if let Some(object) = value.as_object_mut() {
             object.remove("license");
@@ -149,11 +163,15 @@ fn asset_line(asset: &Asset) -> String {
 }
 
 fn list_albums(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let albums = ctx.client.albums()?;
+    let albums = received(ctx, GetAllAlbums::new())?;
     if ctx.json {
-        return output::json(ctx.out, &albums);
+        let ids = albums.typed.iter().map(|album| album.id.as_str());
+        return output::json(ctx.out, &albums.items(ids));
     }
-    for album in &albums {
+    if albums.typed.is_empty() {
+        say!(ctx.out, "no albums");
+    }
+    for album in &albums.typed {
         say!(ctx.out, "{}", album_line(album));
     }
     Ok(())
@@ -161,11 +179,14 @@ fn list_albums(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
 
 fn show_album(ctx: &mut Ctx<'_>, id: &str) -> Result<(), Failure> {
     let id = AlbumId::parse(id)?;
-    let album = ctx.client.album(id.clone())?;
-    let assets = ctx.client.album_assets(vec![id])?;
+    let album = received(ctx, Single(GetAlbumInfo::new(id.clone())))?;
+    let assets = received(ctx, AlbumAssets::new(vec![id]))?;
     if ctx.json {
-        return output::json(ctx.out, &json!({ "album": album, "assets": assets }));
+        let asset_ids = assets.typed.iter().map(|asset| asset.id.as_str());
+        let shown = json!({ "album": album.answer(), "assets": assets.items(asset_ids) });
+        return output::json(ctx.out, &shown);
     }
+    let (album, assets) = (album.typed, assets.typed);
     let out = &mut *ctx.out;
     say!(out, "{}", album.album_name);
     if !album.description.is_empty() {
@@ -187,10 +208,11 @@ fn create_album(ctx: &mut Ctx<'_>, name: &str, description: Option<&str>) -> Res
     if let Some(description) = description {
         request = request.description(description);
     }
-    let album = ctx.client.create_album(request)?;
+    let created = received(ctx, Single(request))?;
     if ctx.json {
-        return output::json(ctx.out, &album);
+        return output::json(ctx.out, &created.answer());
     }
+    let album = created.typed;
     say!(ctx.out, "created album {}: {}", album.album_name, album.id);
     Ok(())
 }
@@ -201,15 +223,16 @@ fn add_to_album(ctx: &mut Ctx<'_>, album: &str, assets: &[String]) -> Result<(),
         .iter()
         .map(AssetId::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    let results = ctx.client.add_assets_to_album(album, ids)?;
+    let answer = received(ctx, Single(AddAssetsToAlbum::new(album, ids)))?;
+    let results = &answer.typed;
     let refused = results
         .iter()
         .filter(|r| !r.success && !r.is_duplicate())
         .count();
     if ctx.json {
-        output::json(ctx.out, &results)?;
+        output::json(ctx.out, &answer.answer())?;
     } else {
-        for result in &results {
+        for result in results {
             let what = match (&result.success, &result.error) {
                 (true, _) => "added".to_owned(),
                 _ if result.is_duplicate() => "already in the album".to_owned(),
@@ -494,7 +517,7 @@ fn search(ctx: &mut Ctx<'_>, args: SearchArgs) -> Result<(), Failure> {
     let page_size = args
         .limit
         .map(|n| n.min(immich_blocking::proto::MAX_PAGE_SIZE as usize) as u32);
-    let assets: Vec<Asset> = match &args.smart {
+    let found: Received<Vec<Asset>> = match &args.smart {
         Some(query) => {
             let mut search = SmartSearch::new(query.as_str());
             if let Some(size) = page_size {
@@ -508,11 +531,12 @@ fn search(ctx: &mut Ctx<'_>, args: SearchArgs) -> Result<(), Failure> {
             search.taken_before = filters.taken_before;
             search.asset_type = filters.asset_type;
             match args.limit {
-                Some(limit) => ctx
-                    .client
-                    .pages(Pager::new(SearchSmart::new(search)).with_limit(limit))
-                    .collect::<Result<_, _>>()?,
-                None => ctx.client.smart_search(search)?,
+                Some(limit) => {
+                    received(ctx, Pager::new(SearchSmart::new(search)).with_limit(limit))?
+                }
+                // The best matches: one page, as `smart_search` reads it.
+                None => received(ctx, Single(SearchSmart::new(search)))?
+                    .map(<SearchSmart as Paged>::into_items),
             }
         }
         None => {
@@ -531,24 +555,38 @@ fn search(ctx: &mut Ctx<'_>, args: SearchArgs) -> Result<(), Failure> {
             if let Some(limit) = args.limit {
                 pager = pager.with_limit(limit);
             }
-            ctx.client.pages(pager).collect::<Result<_, _>>()?
+            received(ctx, pager)?
         }
     };
     if ctx.json {
-        return output::json(ctx.out, &assets);
+        let ids = found.typed.iter().map(|asset| asset.id.as_str());
+        return output::json(ctx.out, &found.items(ids));
     }
-    for asset in &assets {
+    if found.typed.is_empty() {
+        say!(ctx.out, "no assets match");
+    }
+    for asset in &found.typed {
         say!(ctx.out, "{}", asset_line(asset));
     }
     Ok(())
 }
 
 fn people(ctx: &mut Ctx<'_>, include_unnamed: bool) -> Result<(), Failure> {
-    let people = ctx.client.people(include_unnamed)?;
+    let listing = GetAllPeople::new().include_unnamed(include_unnamed);
+    let people = received(ctx, Pager::new(listing))?;
     if ctx.json {
-        return output::json(ctx.out, &people);
+        let ids = people.typed.iter().map(|person| person.id.as_str());
+        return output::json(ctx.out, &people.items(ids));
     }
-    for person in &people {
+    if people.typed.is_empty() {
+        let hint = if include_unnamed {
+            ""
+        } else {
+            " (--all lists the unnamed too)"
+        };
+        say!(ctx.out, "no people{hint}");
+    }
+    for person in &people.typed {
         let name = if person.is_named() {
             person.name.as_str()
         } else {
@@ -563,11 +601,14 @@ fn people(ctx: &mut Ctx<'_>, include_unnamed: bool) -> Result<(), Failure> {
 }
 
 fn tags(ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let tags = ctx.client.tags()?;
+    let tags = received(ctx, Single(GetAllTags::new()))?;
     if ctx.json {
-        return output::json(ctx.out, &tags);
+        return output::json(ctx.out, &tags.answer());
     }
-    for tag in &tags {
+    if tags.typed.is_empty() {
+        say!(ctx.out, "no tags");
+    }
+    for tag in &tags.typed {
         let path = if tag.value.is_empty() {
             &tag.name
         } else {

@@ -313,6 +313,11 @@ pub(crate) fn describe(error: &immich_blocking::Error, url: &str) -> String {
             ),
             None => format!("the server refused the request: {error}"),
         },
+        (ErrorKind::Tls, _) if answers_in_plain_http(error) => format!(
+            "TLS failed with {url}: the server answered in plain HTTP, not TLS; use {} \
+             instead (certificate options cannot help here)",
+            plain_http_url(url)
+        ),
         (ErrorKind::Tls, _) => {
             let detail = match error {
                 E::Tls(inner) => inner.to_string(),
@@ -333,5 +338,28 @@ pub(crate) fn describe(error: &immich_blocking::Error, url: &str) -> String {
         }
         (ErrorKind::Timeout, _) => format!("no answer from {url} in time: {error}"),
         _ => error.to_string(),
+    }
+}
+
+/// Whether a TLS failure is a plain-HTTP server's answer read as TLS: its first byte (`H` of
+/// `HTTP/1.1 400`) is no TLS record type, which rustls reports as `InvalidContentType`.
+fn answers_in_plain_http(error: &immich_blocking::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) =
+            current.downcast_ref::<rustls::Error>()
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+/// `url` with `http://` instead of `https://`.
+fn plain_http_url(url: &str) -> String {
+    match url.get(..8) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("https://") => format!("http://{}", &url[8..]),
+        _ => url.to_owned(),
     }
 }

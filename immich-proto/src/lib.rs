@@ -108,6 +108,7 @@ pub mod multipart;
 pub mod paging;
 mod patch;
 pub mod permissions;
+pub mod received;
 pub mod redirect;
 mod secret;
 pub mod session;

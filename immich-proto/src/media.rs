@@ -24,6 +24,14 @@ pub trait MediaEndpoint {
     fn request(&self, server: &Server) -> Result<Request<Bytes>, Error>;
 }
 
+/// Makes a request accept any media type instead of JSON: a thumbnail answers `image/jpeg` or
+/// `image/webp`, a video `video/mp4`, an archive `application/zip`.
+pub fn accept_any_media<B>(request: &mut Request<B>) {
+    request
+        .headers_mut()
+        .insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+}
+
 /// A byte range to ask for: `start..` or `start..=end` (inclusive, as in HTTP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {

@@ -31,6 +31,14 @@ impl<T> Received<T> {
         self.answers.first().cloned().unwrap_or(Value::Null)
     }
 
+    /// The same answers with the typed result changed by `f` (e.g. a page into its items).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Received<U> {
+        Received {
+            typed: f(self.typed),
+            answers: self.answers,
+        }
+    }
+
     /// For each id, in order, the object with that `"id"` the server sent: searched breadth
     /// first through every answer, so an item of a list is found before an object of the same id
     /// nested deeper. The typed result decides which items and in what order (a flow may

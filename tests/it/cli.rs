@@ -647,6 +647,61 @@ fn json_output_parses_and_round_trips() {
 }
 
 #[test]
+fn json_says_what_the_server_said() {
+    let server = TestServer::start(Options::v3());
+    // A v3 album list carries no assets, owner or contributor counts: printing the typed model
+    // again would add `"assets": []` and nulls a script reads as the server's word.
+    let run = immich(&server, &["--json", "albums"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let albums = run.json();
+    let albums = albums.as_array().unwrap();
+    assert_eq!(albums.len(), 3, "{run:?}");
+    for album in albums {
+        for absent in ["assets", "ownerId", "owner", "contributorCounts"] {
+            assert!(album.get(absent).is_none(), "{absent} in {album}");
+        }
+        assert!(album["assetCount"].is_u64(), "{album}");
+    }
+
+    let holidays = fixtures::album_holidays();
+    let run = immich(&server, &["--json", "albums", "show", &holidays]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let shown = run.json();
+    assert!(shown["album"].get("assets").is_none(), "{shown}");
+    assert_eq!(shown["assets"][0]["id"], fixtures::asset_beach());
+
+    let run = immich(&server, &["--json", "search", "--favorite"]);
+    let found = run.json();
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{run:?}");
+    assert_eq!(found[0]["id"], fixtures::asset_beach());
+}
+
+#[test]
+fn empty_lists_say_so() {
+    let server = TestServer::start(Options::v3().people(0));
+    let run = immich(&server, &["people"]);
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (EXIT_OK, "no people (--all lists the unnamed too)\n")
+    );
+    let run = immich(&server, &["people", "--all"]);
+    assert_eq!(run.stdout, "no people\n");
+    let run = immich(&server, &["--json", "people"]);
+    assert_eq!(run.json(), serde_json::json!([]));
+
+    let empty = client(&server)
+        .create_album(CreateAlbum::new("Empty"))
+        .unwrap();
+    let run = immich(&server, &["search", "--album", empty.id.as_str()]);
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (EXIT_OK, "no assets match\n")
+    );
+    let run = immich(&server, &["--json", "search", "--album", empty.id.as_str()]);
+    assert_eq!(run.json(), serde_json::json!([]));
+}
+
+#[test]
 fn asset_durations_round_trip_through_json() {
     let asset = |duration: &str| -> Asset {
         serde_json::from_value(serde_json::json!({
@@ -820,6 +875,23 @@ fn help_and_usage() {
 }
 
 /// An HTTPS test server with a certificate from a CA made here; returns the CA's PEM.
+#[test]
+fn https_to_a_plain_http_server_suggests_http() {
+    let server = TestServer::start(Options::v3());
+    let plain = server.url();
+    let https = plain.replacen("http://", "https://", 1);
+    let env = env_for(&server).var("IMMICH_URL", &https);
+    let run = run_with(&env, &["server"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: TLS failed with {https}: the server answered in plain HTTP, not TLS; use \
+             {plain} instead (certificate options cannot help here)\n"
+        )
+    );
+}
+
 fn https_server() -> (TestServer, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};

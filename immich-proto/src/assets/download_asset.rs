@@ -28,10 +28,27 @@
 //! is a loop that moves bytes: the partial file's name ([`resumable_partial_path`], the same on
 //! every attempt so a later call finds what an interrupted one left), the request, the decision
 //! on the answer's head, the hash of the old and new bytes, and the final check.
+//!
+//! # What makes resuming safe
+//!
+//! - **Only the file we made.** The partial file has a predictable name, so someone else may
+//!   have put something there first: a symbolic link that would send our writes elsewhere, a
+//!   hard link to another file, a file of their own. The transport opens it without following
+//!   links and hands what it found ([`PartialFacts`], from the opened file) to
+//!   [`ResumableDownload::from_partial`], which refuses anything but a regular file with a
+//!   single link, and resumes only a file whose identity (device and inode) matches the
+//!   [`ResumeRecord`] written beside it ([`resume_record_path`]) when the file was made.
+//!   Anything else is replaced, never written through.
+//! - **Only the same original.** The record also holds the validator of the answer whose bytes
+//!   the partial file holds (a strong `ETag`, else `Last-Modified`), and the resumed request
+//!   carries it as `If-Range`: a server whose original changed since then answers `200` with
+//!   the whole new file ([`ResumeAction::StartOver`]) instead of splicing its new bytes onto
+//!   the old prefix. Without a validator there is no resuming: the download starts over.
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use http::header::{HeaderValue, IF_RANGE};
 use http::{Request, StatusCode};
 
 use crate::assets::view_asset::media_get;
@@ -63,6 +80,10 @@ pub struct DownloadAsset {
     pub edited: Option<bool>,
     /// The bytes to ask for; `None` for the whole file.
     pub range: Option<ByteRange>,
+    /// Sent as `If-Range` with a `range`: the `ETag` (or `Last-Modified`) of the answer the
+    /// bytes before the range came from, so a changed original comes whole (`200`) instead of
+    /// as a piece of something else.
+    pub if_range: Option<String>,
 }
 
 impl DownloadAsset {
@@ -72,6 +93,7 @@ impl DownloadAsset {
             id,
             edited: None,
             range: None,
+            if_range: None,
         }
     }
 
@@ -92,6 +114,12 @@ impl DownloadAsset {
         self.range = resume_range(bytes_already_written);
         self
     }
+
+    /// Sends `validator` (an `ETag` or an HTTP date) as `If-Range` along with the range.
+    pub fn if_range(mut self, validator: impl Into<String>) -> Self {
+        self.if_range = Some(validator.into());
+        self
+    }
 }
 
 impl MediaEndpoint for DownloadAsset {
@@ -103,6 +131,12 @@ impl MediaEndpoint for DownloadAsset {
         let query = query_string([("edited", self.edited.map(|e| e.to_string()))]);
         let mut request = media_get(server, &path, Some(&query))?;
         ByteRange::apply(self.range.as_ref(), &mut request);
+        // `If-Range` means nothing without a `Range` (RFC 9110 13.1.5).
+        if let (Some(_), Some(validator)) = (&self.range, &self.if_range) {
+            let value = HeaderValue::from_str(validator)
+                .map_err(|_| Error::invalid_input("If-Range validator", "not a header value"))?;
+            request.headers_mut().insert(IF_RANGE, value);
+        }
         Ok(request)
     }
 }
@@ -203,6 +237,171 @@ pub fn resumable_partial_path(target: &Path, asset: &AssetId) -> Result<PathBuf,
     partial_path(target, tag)
 }
 
+/// Where the [`ResumeRecord`] of a resumable download's partial file lives: beside it, with
+/// the same name ending in `.resume` instead of `.part`.
+pub fn resume_record_path(target: &Path, asset: &AssetId) -> Result<PathBuf, Error> {
+    Ok(resumable_partial_path(target, asset)?.with_extension("resume"))
+}
+
+/// Which file a path named when it was looked at: device and inode on unix. Two different
+/// files never share one while both exist, so a partial file with the identity recorded when
+/// we made it is that file, not one put in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    /// The device (`st_dev`).
+    pub device: u64,
+    /// The inode on that device (`st_ino`).
+    pub inode: u64,
+}
+
+/// What a transport found at the partial path, from the metadata of the file it opened without
+/// following links (or, when that open failed, from `symlink_metadata`): never from a lookup
+/// that follows links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PartialFacts {
+    /// A regular file (not a link, directory, device or pipe).
+    pub is_file: bool,
+    /// A symbolic link.
+    pub is_symlink: bool,
+    /// Its hard-link count (1 where the platform does not say).
+    pub links: u64,
+    /// Its size in bytes.
+    pub len: u64,
+    /// Its identity, where the platform has one (unix).
+    pub identity: Option<FileIdentity>,
+}
+
+impl PartialFacts {
+    /// The facts in `meta`: the metadata of the file opened without following links
+    /// (`File::metadata`), or `symlink_metadata` of the path; never `fs::metadata`, which
+    /// would describe a link's target.
+    pub fn from_metadata(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let (links, identity) = {
+            use std::os::unix::fs::MetadataExt;
+            let identity = FileIdentity {
+                device: meta.dev(),
+                inode: meta.ino(),
+            };
+            (meta.nlink(), Some(identity))
+        };
+        // Elsewhere there is no portable link count or identity: a single file is assumed,
+        // and records carry no identity (`None` matches `None`).
+        #[cfg(not(unix))]
+        let (links, identity) = (1, None);
+        let kind = meta.file_type();
+        PartialFacts::new(
+            kind.is_file(),
+            kind.is_symlink(),
+            links,
+            meta.len(),
+            identity,
+        )
+    }
+
+    /// The facts of a file (or link) with this type, link count, size and identity.
+    pub fn new(
+        is_file: bool,
+        is_symlink: bool,
+        links: u64,
+        len: u64,
+        identity: Option<FileIdentity>,
+    ) -> Self {
+        PartialFacts {
+            is_file,
+            is_symlink,
+            links,
+            len,
+            identity,
+        }
+    }
+}
+
+/// What a resumable download keeps beside its partial file ([`resume_record_path`]): the
+/// validator of the answer whose bytes the file holds (sent back as `If-Range`) and the file's
+/// identity when it was made. Written by the transport as [`to_bytes`](Self::to_bytes) says,
+/// read back with [`parse`](Self::parse); the core decides both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResumeRecord {
+    /// The strong `ETag`, or else the `Last-Modified` date, of the answer.
+    pub validator: String,
+    /// The partial file's identity (`None` on platforms without one).
+    pub file: Option<FileIdentity>,
+}
+
+impl ResumeRecord {
+    /// The most bytes a record has: a transport reads no more than this.
+    pub const MAX_LEN: u64 = 4096;
+    const MAGIC: &'static str = "immich-rs resume 1";
+
+    /// A record of `validator` for the file with identity `file`.
+    pub fn new(validator: impl Into<String>, file: Option<FileIdentity>) -> Self {
+        ResumeRecord {
+            validator: validator.into(),
+            file,
+        }
+    }
+
+    /// The record as the transport writes it: three lines of text.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let file = match self.file {
+            Some(id) => format!("{} {}", id.device, id.inode),
+            None => "-".to_owned(),
+        };
+        format!(
+            "{}\nvalidator {}\nfile {file}\n",
+            Self::MAGIC,
+            self.validator
+        )
+        .into_bytes()
+    }
+
+    /// Reads a record back; `None` for anything that is not one (a foreign or damaged file
+    /// means the partial file cannot be trusted, never an error).
+    pub fn parse(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() as u64 > Self::MAX_LEN {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut lines = text.strip_suffix('\n')?.split('\n');
+        if lines.next()? != Self::MAGIC {
+            return None;
+        }
+        let validator = lines.next()?.strip_prefix("validator ")?;
+        // Only what a header value can hold, and never empty.
+        if validator.is_empty() || HeaderValue::from_str(validator).is_err() {
+            return None;
+        }
+        let file = match lines.next()?.strip_prefix("file ")? {
+            "-" => None,
+            pair => {
+                let (device, inode) = pair.split_once(' ')?;
+                Some(FileIdentity {
+                    device: device.parse().ok()?,
+                    inode: inode.parse().ok()?,
+                })
+            }
+        };
+        if lines.next().is_some() {
+            return None;
+        }
+        Some(ResumeRecord::new(validator, file))
+    }
+}
+
+/// The validator that lets a later attempt resume after the bytes of this answer: a strong
+/// `ETag` (`If-Range` needs a strong comparison, RFC 9110 13.1.5, so a weak one cannot serve),
+/// else `Last-Modified`.
+fn validator_of(head: &MediaHead) -> Option<String> {
+    head.etag
+        .as_deref()
+        .filter(|etag| !etag.starts_with("W/") && etag.starts_with('"'))
+        .or(head.last_modified.as_deref())
+        .map(str::to_owned)
+}
+
 /// What a finished [`ResumableDownload`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -269,6 +468,10 @@ pub enum ResumeFailure {
 pub struct ResumableDownload {
     id: AssetId,
     on_disk: u64,
+    /// The validator the bytes on disk came with, sent as `If-Range`.
+    if_range: Option<String>,
+    /// The validator of the bytes being written now (the answer's, or the kept one).
+    validator: Option<String>,
     resumed_from: u64,
     written: u64,
     expected: Option<Sha1Digest>,
@@ -282,11 +485,74 @@ impl ResumableDownload {
         ResumableDownload {
             id,
             on_disk: bytes_on_disk,
+            if_range: None,
+            validator: None,
             resumed_from: 0,
             written: bytes_on_disk,
             expected: None,
             hasher: Sha1Checksum::new(),
         }
+    }
+
+    /// Downloads asset `id` into the partial file described by `found` (`None`: there is none),
+    /// with the [`ResumeRecord`] bytes read from [`resume_record_path`] (`None`: none there).
+    ///
+    /// - Anything but a regular file with one link (a symbolic link, a hard link to some other
+    ///   file, a directory, a pipe) is refused with [`Error::InvalidInput`]: writing through it
+    ///   would change a file that is not ours. The transport touches nothing.
+    /// - A regular file whose identity matches the record, which names a validator, is resumed
+    ///   with `Range` and `If-Range` ([`resumes`](Self::resumes) is `true`).
+    /// - Any other file is not provably the one we made, or cannot be resumed safely: the
+    ///   transport removes the name (never writing to that file) and starts a new one.
+    pub fn from_partial(
+        id: AssetId,
+        found: Option<&PartialFacts>,
+        record: Option<&[u8]>,
+    ) -> Result<Self, Error> {
+        let Some(found) = found else {
+            return Ok(ResumableDownload::new(id, 0));
+        };
+        let refuse = |reason: &str| {
+            Err(Error::invalid_input(
+                "partial download file",
+                format!("{reason}: refusing to write through it (remove it to download again)"),
+            ))
+        };
+        if found.is_symlink {
+            return refuse("it is a symbolic link, not a file this client made");
+        }
+        if !found.is_file {
+            return refuse("it is not a regular file");
+        }
+        if found.links != 1 {
+            return refuse("it has other hard links, so it is not a file this client made");
+        }
+        let record = record.and_then(ResumeRecord::parse);
+        match record {
+            Some(record) if record.file == found.identity && found.len > 0 => {
+                let mut download = ResumableDownload::new(id, found.len);
+                download.if_range = Some(record.validator.clone());
+                download.validator = Some(record.validator);
+                Ok(download)
+            }
+            _ => Ok(ResumableDownload::new(id, 0)),
+        }
+    }
+
+    /// Whether the partial file found by [`from_partial`](Self::from_partial) is kept and
+    /// appended to; when `false`, a file found there must be removed (unlinked, not written)
+    /// and a new one created in its place.
+    pub fn resumes(&self) -> bool {
+        self.on_disk > 0
+    }
+
+    /// The record to write beside the partial file before its first new byte, for the file
+    /// with identity `file`: `None` when the answer had no usable validator, and then any old
+    /// record must be removed (the next attempt starts over).
+    pub fn record(&self, file: Option<FileIdentity>) -> Option<ResumeRecord> {
+        self.validator
+            .as_ref()
+            .map(|validator| ResumeRecord::new(validator.clone(), file))
     }
 
     /// Checks the finished file against `checksum`, the asset's base64 SHA-1 (hex accepted).
@@ -317,9 +583,14 @@ impl ResumableDownload {
         }
     }
 
-    /// The request: the whole original, or a `Range` from the bytes on disk.
+    /// The request: the whole original, or a `Range` from the bytes on disk (with `If-Range`
+    /// when their validator is known).
     pub fn endpoint(&self) -> DownloadAsset {
-        DownloadAsset::new(self.id.clone()).resume_from(self.on_disk)
+        let endpoint = DownloadAsset::new(self.id.clone()).resume_from(self.on_disk);
+        match &self.if_range {
+            Some(validator) => endpoint.if_range(validator.clone()),
+            None => endpoint,
+        }
     }
 
     /// Decides, from the answer's head, whether to append the body to the bytes on disk or to
@@ -328,11 +599,26 @@ impl ResumableDownload {
     pub fn on_head(&mut self, head: &MediaHead) -> Result<ResumeAction, Error> {
         let action = resume_action(self.on_disk, head)?;
         match action {
-            ResumeAction::Append => self.resumed_from = self.on_disk,
+            ResumeAction::Append => {
+                // A server that ignored `If-Range` but honoured `Range` would splice; its
+                // answer's own ETag, if any, gives it away.
+                let sent_etag = self.if_range.as_deref().filter(|v| v.starts_with('"'));
+                if let (Some(sent), Some(got)) = (sent_etag, head.etag.as_deref()) {
+                    if sent != got {
+                        return Err(Error::invalid_input(
+                            "206 answer from the server",
+                            "the original changed since the first attempt (another ETag), yet the \
+                             server sent only the rest",
+                        ));
+                    }
+                }
+                self.resumed_from = self.on_disk;
+            }
             ResumeAction::StartOver => {
                 self.resumed_from = 0;
                 self.written = 0;
                 self.hasher = Sha1Checksum::new();
+                self.validator = validator_of(head);
             }
         }
         Ok(action)

@@ -30,8 +30,9 @@ pub use check_bulk_upload::{
 };
 pub use delete_assets::DeleteAssets;
 pub use download_asset::{
-    resumable_partial_path, resume_action, resume_range, verify_checksum, DownloadAsset,
-    DownloadReport, ResumableDownload, ResumeAction, ResumeFailure,
+    resumable_partial_path, resume_action, resume_range, resume_record_path, verify_checksum,
+    DownloadAsset, DownloadReport, FileIdentity, PartialFacts, ResumableDownload, ResumeAction,
+    ResumeFailure, ResumeRecord,
 };
 pub use get_asset_info::GetAssetInfo;
 pub use get_asset_statistics::{AssetStatistics, GetAssetStatistics};

@@ -4,7 +4,6 @@
 //! are sent only when set, so older servers see the request they know.
 
 use bytes::Bytes;
-use http::header::{HeaderValue, ACCEPT};
 use http::{Method, Request};
 
 use crate::assets::AssetMediaSize;
@@ -80,8 +79,6 @@ pub(crate) fn media_get(
     query: Option<&str>,
 ) -> Result<Request<Bytes>, Error> {
     let mut request = empty_request(server, Method::GET, path, query)?;
-    request
-        .headers_mut()
-        .insert(ACCEPT, HeaderValue::from_static("*/*"));
+    crate::media::accept_any_media(&mut request);
     Ok(request)
 }

@@ -38,10 +38,7 @@ impl crate::MediaEndpoint for DownloadArchive {
         let query: Option<&str> = None;
         let mut request =
             crate::endpoint::json_request(server, Method::POST, path, query, &self.body)?;
-        request.headers_mut().insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/octet-stream"),
-        );
+        crate::media::accept_any_media(&mut request);
         Ok(request)
     }
 }

@@ -40,10 +40,7 @@ impl crate::MediaEndpoint for GetProfileImage {
         );
         let query: Option<&str> = None;
         let mut request = crate::endpoint::empty_request(server, Method::GET, &path, query)?;
-        request.headers_mut().insert(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/octet-stream"),
-        );
+        crate::media::accept_any_media(&mut request);
         Ok(request)
     }
 }
