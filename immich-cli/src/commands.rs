@@ -12,12 +12,13 @@ use immich_blocking::search::{MetadataSearch, SearchAssets, SearchSmart, SmartSe
 use immich_blocking::server::{GetAboutInfo, GetServerFeatures, GetStorage};
 use immich_blocking::tags::GetAllTags;
 use immich_blocking::users::GetMyUser;
-use immich_blocking::{AlbumId, AssetId, Date, DateTime, Flow, Paged, Pager, PersonId, TagId};
+use immich_blocking::TagId;
+use immich_blocking::{AlbumId, AssetId, Date, DateTime, ErrorKind, Flow, Paged, Pager, PersonId};
 use serde_json::json;
 
 use crate::args::{AlbumsCommand, Command, SearchArgs};
 use crate::output::{self, say};
-use crate::{Ctx, Failure};
+use crate::{describe, Ctx, Failure};
 
 pub(crate) fn dispatch(ctx: &mut Ctx<'_>, command: Command) -> Result<(), Failure> {
     match command {
@@ -290,7 +291,17 @@ fn download(ctx: &mut Ctx<'_>, id: &str, output: Option<&Path>) -> Result<(), Fa
         }
     };
     // Resumes what an interrupted run left, and checks the SHA-1 before the file gets its name.
-    let report = ctx.client.download_original(id.clone(), &target, true)?;
+    let report = ctx
+        .client
+        .download_original(id.clone(), &target, true)
+        .map_err(|error| match error.kind() {
+            // The bytes received so far are kept: say how to get the rest.
+            ErrorKind::Io | ErrorKind::Timeout | ErrorKind::Http => Failure::Message(format!(
+                "{}; the part received is kept: run the same command again to resume",
+                describe(&error, &ctx.url)
+            )),
+            _ => Failure::Client(error),
+        })?;
     if ctx.json {
         return output::json(
             ctx.out,

@@ -245,7 +245,12 @@ impl From<immich_blocking::Error> for Failure {
 
 impl From<immich_blocking::proto::Error> for Failure {
     fn from(e: immich_blocking::proto::Error) -> Self {
-        Failure::Client(e.into())
+        match e {
+            // Ids reach the core only from the command line: a malformed one is a usage error,
+            // found before anything is sent.
+            immich_blocking::proto::Error::InvalidId { .. } => Failure::Usage(e.to_string()),
+            other => Failure::Client(other.into()),
+        }
     }
 }
 
@@ -344,16 +349,24 @@ pub(crate) fn describe(error: &immich_blocking::Error, url: &str) -> String {
 /// Whether a TLS failure is a plain-HTTP server's answer read as TLS: its first byte (`H` of
 /// `HTTP/1.1 400`) is no TLS record type, which rustls reports as `InvalidContentType`.
 fn answers_in_plain_http(error: &immich_blocking::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = cause {
-        if let Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) =
-            current.downcast_ref::<rustls::Error>()
-        {
-            return true;
-        }
-        cause = current.source();
-    }
-    false
+    use immich_blocking::proto::transport::error_causes;
+    let is_content_type_error = |cause: &(dyn std::error::Error + 'static)| {
+        matches!(
+            cause.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType
+            ))
+        )
+    };
+    error_causes(error).any(
+        |cause| match cause.downcast_ref::<immich_blocking::ureq::Error>() {
+            // ureq's I/O variant names no source: look inside it.
+            Some(immich_blocking::ureq::Error::Io(io)) => {
+                error_causes(io).any(is_content_type_error)
+            }
+            _ => is_content_type_error(cause),
+        },
+    )
 }
 
 /// `url` with `http://` instead of `https://`.

@@ -499,7 +499,7 @@ fn upload_all(
 /// Where `--album` puts the uploads.
 enum AlbumTarget {
     /// An album that exists (named by its id, or by its one name).
-    Existing(Album),
+    Existing(Box<Album>),
     /// No album has this name: it is created once the files are uploaded.
     New(String),
 }
@@ -513,8 +513,8 @@ fn choose_album(client: &Client, wanted: &str) -> Result<AlbumTarget, Failure> {
         Err(_) => client.albums()?,
     };
     Ok(match album_by_id_or_name(wanted, &albums)? {
-        Some(AlbumChoice::Id(id)) => AlbumTarget::Existing(client.album(id)?),
-        Some(AlbumChoice::Named(album)) => AlbumTarget::Existing(album.clone()),
+        Some(AlbumChoice::Id(id)) => AlbumTarget::Existing(Box::new(client.album(id)?)),
+        Some(AlbumChoice::Named(album)) => AlbumTarget::Existing(Box::new(album.clone())),
         None => AlbumTarget::New(wanted.to_owned()),
     })
 }
@@ -526,7 +526,7 @@ fn add_to_album(
     ids: Vec<AssetId>,
 ) -> Result<AlbumReport, Failure> {
     let (album, created) = match target {
-        AlbumTarget::Existing(album) => (album, false),
+        AlbumTarget::Existing(album) => (*album, false),
         AlbumTarget::New(name) => (client.create_album(CreateAlbum::new(&name))?, true),
     };
     let name = album.album_name.clone();

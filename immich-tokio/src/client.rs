@@ -17,8 +17,9 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use immich_proto::assets::{
-    resumable_partial_path, DownloadReport, FileFacts, ResumableDownload, ResumeAction,
-    ResumeFailure, UploadAsset, UploadOptions, UploadResult,
+    resumable_partial_path, resume_record_path, DownloadReport, FileFacts, PartialFacts,
+    ResumableDownload, ResumeAction, ResumeFailure, ResumeRecord, UploadAsset, UploadOptions,
+    UploadResult,
 };
 use immich_proto::checksum::Sha1Checksum;
 use immich_proto::transport::{ClientOptions, Media};
@@ -360,22 +361,24 @@ impl Client {
             None
         };
         let partial = resumable_partial_path(target, &id)?;
-        let on_disk = match tokio::fs::metadata(&partial).await {
-            Ok(meta) => meta.len(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(e.into()),
-        };
-        let mut download = ResumableDownload::new(id, on_disk);
+        let record_path = resume_record_path(target, &id)?;
+        let (existing, found) = open_partial(&partial).await?;
+        let record = read_record(&record_path).await?;
+        // The core refuses a link or a foreign file, and resumes only the file we made.
+        let mut download = ResumableDownload::from_partial(id, found.as_ref(), record.as_deref())?;
+        let ours = download.resumes();
         if let Some(checksum) = checksum {
             download = download.verify_against(&checksum)?;
         }
+        let mut existing = existing.filter(|_| ours);
         if download.needs_existing_bytes() {
-            let mut file = tokio::fs::File::open(&partial).await?;
-            let mut buffer = vec![0u8; CHUNK];
-            loop {
-                match file.read(&mut buffer).await? {
-                    0 => break,
-                    n => download.absorb_existing(&buffer[..n]),
+            if let Some(file) = existing.as_mut() {
+                let mut buffer = vec![0u8; CHUNK];
+                loop {
+                    match file.read(&mut buffer).await? {
+                        0 => break,
+                        n => download.absorb_existing(&buffer[..n]),
+                    }
                 }
             }
         }
@@ -388,23 +391,34 @@ impl Client {
                 if !complete {
                     return Err(error);
                 }
-                return finish_download(download, &partial, target).await;
+                drop(existing);
+                return finish_download(download, &partial, &record_path, target).await;
             }
         };
         let action = download.on_head(&head)?;
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&partial)
-            .await?;
-        match action {
-            ResumeAction::Append => file.seek(std::io::SeekFrom::End(0)).await?,
-            ResumeAction::StartOver => {
-                file.set_len(0).await?;
-                file.seek(std::io::SeekFrom::Start(0)).await?
+        let mut file = match existing {
+            Some(mut file) => {
+                match action {
+                    ResumeAction::Append => file.seek(std::io::SeekFrom::End(0)).await?,
+                    ResumeAction::StartOver => {
+                        file.set_len(0).await?;
+                        file.seek(std::io::SeekFrom::Start(0)).await?
+                    }
+                };
+                file
+            }
+            // Nothing of ours there: whatever has the name goes (unlinked, never written to),
+            // and a new file is made that cannot be anything else.
+            None => {
+                if found.is_some() {
+                    tokio::fs::remove_file(&partial).await?;
+                }
+                create_partial(&partial).await?
             }
         };
+        // The record first: bytes written without it could never be resumed.
+        let identity = PartialFacts::from_metadata(&file.metadata().await?).identity;
+        write_record(&record_path, download.record(identity)).await?;
         let copied = async {
             while let Some(chunk) =
                 std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await
@@ -423,7 +437,7 @@ impl Client {
         flushed?;
         file.sync_all().await?;
         drop(file);
-        finish_download(download, &partial, target).await
+        finish_download(download, &partial, &record_path, target).await
     }
 
     /// Uploads the file at `path` as a new asset (`POST /assets`), streaming it in bounded
@@ -572,18 +586,100 @@ impl<P: Paged> fmt::Debug for Pages<P> {
 async fn finish_download(
     download: ResumableDownload,
     partial: &Path,
+    record: &Path,
     target: &Path,
 ) -> Result<DownloadReport, Error> {
     match download.finish() {
         Ok(report) => {
             tokio::fs::rename(partial, target).await?;
+            let _ = tokio::fs::remove_file(record).await;
             Ok(report)
         }
         Err(mismatch) => {
             let _ = tokio::fs::remove_file(partial).await;
+            let _ = tokio::fs::remove_file(record).await;
             Err(mismatch.into())
         }
     }
+}
+
+/// Opens a resumable download's partial file for reading and writing without following a
+/// link, and says what is there: the opened file's own metadata, or (when the open failed
+/// because the name is a link or something unopenable) `symlink_metadata`, for the core to
+/// refuse. `(None, None)` when nothing is there.
+async fn open_partial(
+    path: &Path,
+) -> Result<(Option<tokio::fs::File>, Option<PartialFacts>), Error> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.read(true).write(true);
+    no_follow(&mut options);
+    match options.open(path).await {
+        Ok(file) => {
+            let facts = PartialFacts::from_metadata(&file.metadata().await?);
+            Ok((Some(file), Some(facts)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, None)),
+        Err(e) => match tokio::fs::symlink_metadata(path).await {
+            Ok(meta) if !meta.file_type().is_file() => {
+                Ok((None, Some(PartialFacts::from_metadata(&meta))))
+            }
+            _ => Err(e.into()),
+        },
+    }
+}
+
+/// Creates a new partial file; fails if anything, a link included, has the name meanwhile.
+async fn create_partial(path: &Path) -> Result<tokio::fs::File, Error> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    no_follow(&mut options);
+    Ok(options.open(path).await?)
+}
+
+/// The resume record beside the partial file, read without following a link and at most
+/// [`ResumeRecord::MAX_LEN`] bytes; `None` when there is none (or it cannot be read: the
+/// download then starts over, which is always safe).
+async fn read_record(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    let Ok(file) = options.open(path).await else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(ResumeRecord::MAX_LEN + 1)
+        .read_to_end(&mut bytes)
+        .await?;
+    Ok(Some(bytes))
+}
+
+/// Replaces the resume record: the old name is unlinked (never written through: it may be a
+/// link someone planted) and a new file made; `None` leaves no record, so a later attempt
+/// starts over.
+async fn write_record(path: &Path, record: Option<ResumeRecord>) -> Result<(), Error> {
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    if let Some(record) = record {
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        no_follow(&mut options);
+        let mut file = options.open(path).await?;
+        file.write_all(&record.to_bytes()).await?;
+        file.flush().await?;
+    }
+    Ok(())
+}
+
+/// Opens the last path component itself, never what a symbolic link there points to.
+fn no_follow(options: &mut tokio::fs::OpenOptions) {
+    #[cfg(unix)]
+    options.custom_flags(libc::O_NOFOLLOW);
+    // Elsewhere `create_new` (used for every file we make) does not follow links either, and
+    // the core refuses what `symlink_metadata` calls a link.
+    #[cfg(not(unix))]
+    let _ = options;
 }
 
 /// A hasher fed the whole file (the core checks the length it saw). One task on the blocking

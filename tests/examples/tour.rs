@@ -169,6 +169,12 @@ pub fn tour(client: &Client, mode: Mode, out: &mut dyn Write) -> Result<()> {
         )?;
         let result = upload(client, &scratch.0, out).map(|ids| mine = ids);
         step("the upload", out, result)?;
+    } else {
+        // Said, so the numbering has no silent gap.
+        writeln!(
+            out,
+            "\n2. Upload: skipped, a read-only tour uploads nothing"
+        )?;
     }
 
     writeln!(out, "\n3. Albums")?;
@@ -179,6 +185,11 @@ pub fn tour(client: &Client, mode: Mode, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "\n4. A new album with the uploads")?;
         let result = new_album(client, &mine, out);
         step("the new album", out, result)?;
+    } else {
+        writeln!(
+            out,
+            "\n4. A new album: skipped, a read-only tour creates nothing"
+        )?;
     }
 
     writeln!(out, "\n5. Search")?;

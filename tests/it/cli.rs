@@ -17,7 +17,7 @@ use immich_blocking::people::Person;
 use immich_blocking::{AssetId, Client};
 use immich_cli::{Env, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use immich_tests::server::fixtures;
-use immich_tests::{Options, TestServer};
+use immich_tests::{Fault, FaultRule, Options, TestServer};
 use serde_json::Value;
 
 struct Run {
@@ -407,6 +407,43 @@ fn downloads_come_back_byte_for_byte() {
 }
 
 #[test]
+fn an_interrupted_download_says_that_running_it_again_resumes() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("cut");
+    let original = photo(9, 200_000);
+    dir.write("in/big.jpg", &original);
+    let run = immich(
+        &server,
+        &["--json", "upload", dir.path("in").to_str().unwrap()],
+    );
+    let id = run.json()["uploaded"][0]["id"].as_str().unwrap().to_owned();
+    let target = dir.path("out.jpg");
+
+    // The connection breaks in the middle of the original.
+    server.add_fault(FaultRule {
+        method: None,
+        path: format!("/assets/{id}/original"),
+        fault: Fault::DropMidBody,
+        times: Some(1),
+    });
+    let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stderr
+            .ends_with("; the part received is kept: run the same command again to resume\n"),
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(!target.exists());
+
+    // As it says: the second run resumes and completes.
+    let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("resumed after"), "{run:?}");
+    assert_eq!(std::fs::read(&target).unwrap(), original);
+}
+
+#[test]
 fn an_interrupted_download_resumes_and_a_damaged_one_is_not_kept() {
     let server = TestServer::start(Options::v3());
     let dir = Scratch::new("resume");
@@ -421,8 +458,9 @@ fn an_interrupted_download_resumes_and_a_damaged_one_is_not_kept() {
     let target = dir.path("out.jpg");
     let partial = resumable_partial_path(&target, &asset).unwrap();
 
-    // What an interrupted run left: the first 20 000 bytes.
-    std::fs::write(&partial, &original[..20_000]).unwrap();
+    // What an interrupted run left: the first 20 000 bytes, and the record that says they are
+    // of this original (the test server's ETag) and in this very file.
+    plant_partial(&target, &asset, &original[..20_000], &original);
     server.clear_requests();
     let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
     assert_eq!(run.status, EXIT_OK, "{run:?}");
@@ -443,7 +481,7 @@ fn an_interrupted_download_resumes_and_a_damaged_one_is_not_kept() {
     // A leftover that does not match the original: the result fails the SHA-1 check, and
     // nothing is kept under the final name.
     std::fs::remove_file(&target).unwrap();
-    std::fs::write(&partial, vec![0u8; 20_000]).unwrap();
+    plant_partial(&target, &asset, &[0u8; 20_000], &original);
     let run = immich(&server, &["download", &id, "-o", target.to_str().unwrap()]);
     assert_eq!(run.status, EXIT_FAILED, "{run:?}");
     assert!(run.stderr.contains("SHA-1"), "{run:?}");
@@ -458,6 +496,25 @@ fn an_interrupted_download_resumes_and_a_damaged_one_is_not_kept() {
     assert_eq!(run.json()["resumedFrom"], 0);
     assert_eq!(run.json()["verified"], true);
     assert_eq!(std::fs::read(&target).unwrap(), original);
+}
+
+/// Leaves what an interrupted download of `original` into `target` would have: `bytes` in the
+/// partial file, and beside it the resume record naming that file and the test server's ETag
+/// (without it, the download rightly starts over).
+fn plant_partial(target: &std::path::Path, asset: &AssetId, bytes: &[u8], original: &[u8]) {
+    use immich_blocking::assets::{resume_record_path, PartialFacts, ResumeRecord};
+    let partial = resumable_partial_path(target, asset).unwrap();
+    std::fs::write(&partial, bytes).unwrap();
+    let digest = immich_blocking::proto::checksum::Sha1Checksum::digest(original);
+    let hex: String = digest.0.iter().map(|b| format!("{b:02x}")).collect();
+    let identity =
+        PartialFacts::from_metadata(&std::fs::symlink_metadata(&partial).unwrap()).identity;
+    let record = ResumeRecord::new(format!("\"{hex}\""), identity);
+    std::fs::write(
+        resume_record_path(target, asset).unwrap(),
+        record.to_bytes(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -540,9 +597,22 @@ fn albums_commands() {
         .stdout
         .contains(&format!("{beach}  2024-05-01 10:00  IMAGE  beach.jpg")));
 
+    // A malformed id is a usage error, found before anything is sent.
+    let sent = server.requests().len();
     let run = immich(&server, &["albums", "show", "not-an-id"]);
-    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(run.status, EXIT_USAGE, "{run:?}");
     assert!(run.stderr.starts_with("error: invalid album id"), "{run:?}");
+    for command in [
+        &["download", "not-a-uuid"][..],
+        &["albums", "add", &id, "x"],
+    ] {
+        assert_eq!(immich(&server, command).status, EXIT_USAGE, "{command:?}");
+    }
+    assert_eq!(
+        server.requests().len(),
+        sent + 3,
+        "only the version requests"
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! One integration binary for the cross-crate tests (see each module).
 
+mod async_example;
 mod auth;
 mod bench_smoke;
 mod blocking_transport;

@@ -227,10 +227,13 @@ enum Call {
         file: FileSpec,
         verify: bool,
     },
-    /// Upload; the first `download_original` is cut mid-body, the second resumes.
-    DownloadInterrupted(FileSpec),
+    /// Upload; the first `download_original` is cut mid-body, the second resumes. With a seed,
+    /// the server's original changes between the two (same length, other bytes).
+    DownloadInterrupted(FileSpec, Option<u8>),
     /// Upload; an earlier attempt left the whole file: the server answers 416.
     DownloadAlreadyComplete(FileSpec),
+    /// Upload; a symbolic link to another file is planted at the partial path first.
+    DownloadThroughPlantedLink(FileSpec),
     /// Upload; the asset announces a wrong checksum; a verified download must fail.
     DownloadWrongChecksum(FileSpec),
     CreateAlbum,
@@ -860,14 +863,15 @@ fn cases() -> Vec<Case> {
                  other => Err(short(other)),
              }))
             .log(|log| ensure(log.len() == 2 && log[1].path.ends_with("/original"), || format!("{:?}", lines(log)))),
-        case("interrupted download resumes with Range and verifies", Call::DownloadInterrupted(VIDEO),
+        case("interrupted download resumes with Range and verifies", Call::DownloadInterrupted(VIDEO, None),
              Expect::Ok(|o, s| {
                  let Outcome::Resumed { first, left_after_first, partial_len, target_after_first, second } = o else {
                      return Err(short(o));
                  };
                  ensure(*first == Kind::Io, || format!("the cut must be an I/O error, got {first:?}"))?;
-                 ensure(left_after_first.len() == 1 && left_after_first[0].ends_with(".part") && !target_after_first,
-                        || format!("only the partial file may be left: {left_after_first:?}, target {target_after_first}"))?;
+                 ensure(left_after_first.len() == 2 && left_after_first.iter().any(|l| l.ends_with(".part"))
+                            && left_after_first.iter().any(|l| l.ends_with(".resume")) && !target_after_first,
+                        || format!("only the partial file and its record may be left: {left_after_first:?}, target {target_after_first}"))?;
                  ensure(*partial_len > 0 && *partial_len < VIDEO.len as u64, || format!("partial length {partial_len}"))?;
                  match second.as_ref() {
                      Outcome::Downloaded { body, bytes, resumed_from, verified: true, leftovers }
@@ -879,8 +883,33 @@ fn cases() -> Vec<Case> {
                      .filter(|r| r.path.ends_with("/original"))
                      .map(|r| r.header("range").map(str::to_owned))
                      .collect();
-                 ensure(ranges == [None, Some(format!("bytes={partial_len}-"))], || format!("Range headers {ranges:?}"))
+                 ensure(ranges == [None, Some(format!("bytes={partial_len}-"))], || format!("Range headers {ranges:?}"))?;
+                 // The resumed request names the bytes it continues: the first answer's ETag.
+                 let originals: Vec<_> = s.requests().into_iter().filter(|r| r.path.ends_with("/original")).collect();
+                 ensure(originals.len() == 2 && originals[1].header("if-range") == Some(&etag_of(&VIDEO.bytes())),
+                        || format!("If-Range {:?}", originals.iter().map(|r| r.header("if-range")).collect::<Vec<_>>()))
              })),
+        case("a download resumed after the original changed starts over (If-Range: 200, not 206)",
+             Call::DownloadInterrupted(VIDEO, Some(9)),
+             Expect::Ok(|o, s| {
+                 let changed = FileSpec { seed: 9, ..VIDEO }.bytes();
+                 let Outcome::Resumed { partial_len, second, .. } = o else {
+                     return Err(short(o));
+                 };
+                 ensure(*partial_len > 0, || "the first attempt left nothing".to_owned())?;
+                 match second.as_ref() {
+                     Outcome::Downloaded { body, bytes, resumed_from: 0, verified: true, leftovers }
+                         if *body == changed && *bytes == VIDEO.len as u64 && leftovers.is_empty() => {}
+                     other => return Err(format!("second call: {}", short(other))),
+                 }
+                 let originals: Vec<_> = s.requests().into_iter().filter(|r| r.path.ends_with("/original")).collect();
+                 ensure(originals.len() == 2 && originals[1].header("if-range") == Some(&etag_of(&VIDEO.bytes()))
+                            && originals[1].status == Some(http::StatusCode::OK),
+                        || format!("second request: {:?}", originals.last().map(|r| (r.header("range"), r.header("if-range"), r.status))))
+             })),
+        case("a symbolic link planted at the partial path is refused and its target untouched",
+             Call::DownloadThroughPlantedLink(PHOTO),
+             Expect::Is(Outcome::Names(vec!["InvalidInput".into(), "victim=untouched".into(), "target=false".into()]))),
         case("download whose earlier attempt was complete: 416, verified as it is", Call::DownloadAlreadyComplete(PHOTO),
              Expect::Ok(|o, _| match o {
                  Outcome::Downloaded { body, bytes, resumed_from, verified: true, leftovers }
@@ -1035,6 +1064,13 @@ fn short(outcome: &Outcome) -> String {
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
+}
+
+/// The test server's ETag of an original with these bytes: its SHA-1 in hex, quoted.
+fn etag_of(bytes: &[u8]) -> String {
+    let digest = immich_proto::checksum::Sha1Checksum::digest(bytes);
+    let hex: String = digest.0.iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
 
 fn leftovers(dir: &Path, target: &Path) -> Vec<String> {
@@ -1194,7 +1230,7 @@ macro_rules! manage_calls {
                     leftovers: leftovers(&scratch.0, &target),
                 }
             }
-            Call::DownloadInterrupted(file) => {
+            Call::DownloadInterrupted(file, change) => {
                 let (_, id) = upload(client, scratch, *file, false)$($aw)*?;
                 server.add_fault(FaultRule {
                     method: Some(http::Method::GET),
@@ -1202,6 +1238,7 @@ macro_rules! manage_calls {
                     fault: Fault::DropMidBody,
                     times: Some(1),
                 });
+                let id_text = id.clone();
                 let target = scratch.0.join(file.name);
                 let id = AssetId::new_unchecked(id);
                 let first = match client.download_original(id.clone(), &target, true)$($aw)* {
@@ -1210,10 +1247,15 @@ macro_rules! manage_calls {
                 };
                 let left_after_first = leftovers(&scratch.0, &target);
                 let partial_len = left_after_first
-                    .first()
+                    .iter()
+                    .find(|p| p.ends_with(".part"))
                     .and_then(|p| std::fs::metadata(p).ok())
                     .map_or(0, |m| m.len());
                 let target_after_first = target.exists();
+                if let Some(seed) = change {
+                    let changed = FileSpec { seed: *seed, ..*file }.bytes();
+                    server.replace_asset_bytes(&id_text, bytes::Bytes::from(changed));
+                }
                 let report = client.download_original(id, &target, true)$($aw)*?;
                 Outcome::Resumed {
                     first,
@@ -1235,6 +1277,12 @@ macro_rules! manage_calls {
                 let id = AssetId::new_unchecked(id);
                 let partial = immich_proto::assets::resumable_partial_path(&target, &id).expect("partial path");
                 std::fs::write(&partial, file.bytes()).expect("write the partial file");
+                // As a real attempt leaves it: the record of the file and the answer's ETag.
+                let record = immich_proto::assets::resume_record_path(&target, &id).expect("record path");
+                let found = std::fs::symlink_metadata(&partial).expect("the partial file");
+                let identity = immich_proto::assets::PartialFacts::from_metadata(&found).identity;
+                let written = immich_proto::assets::ResumeRecord::new(etag_of(&file.bytes()), identity);
+                std::fs::write(&record, written.to_bytes()).expect("write the record");
                 let report = client.download_original(id, &target, true)$($aw)*?;
                 Outcome::Downloaded {
                     body: std::fs::read(&target).unwrap_or_default(),
@@ -1242,6 +1290,26 @@ macro_rules! manage_calls {
                     resumed_from: report.resumed_from,
                     verified: report.verified,
                     leftovers: leftovers(&scratch.0, &target),
+                }
+            }
+            Call::DownloadThroughPlantedLink(file) => {
+                let (_, id) = upload(client, scratch, *file, false)$($aw)*?;
+                let target = scratch.0.join(file.name);
+                let id = AssetId::new_unchecked(id);
+                let partial = immich_proto::assets::resumable_partial_path(&target, &id).expect("partial path");
+                let victim = scratch.0.join("victim.txt");
+                std::fs::write(&victim, b"precious").expect("write the victim");
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(&victim, &partial).expect("plant the link");
+                let result = client.download_original(id, &target, false)$($aw)*;
+                let victim_now = std::fs::read(&victim).unwrap_or_default();
+                match result {
+                    Ok(report) => Outcome::Text(format!("written through the link: {report:?}")),
+                    Err(e) => Outcome::Names(vec![
+                        failure(e).variant.unwrap_or_default(),
+                        format!("victim={}", if victim_now == b"precious" { "untouched" } else { "changed" }),
+                        format!("target={}", target.exists()),
+                    ]),
                 }
             }
             Call::DownloadWrongChecksum(file) => {

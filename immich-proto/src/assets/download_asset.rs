@@ -671,3 +671,107 @@ impl ResumableDownload {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{media_head, MediaOutcome};
+
+    fn id() -> AssetId {
+        AssetId::parse("7f3c0a52-1b2d-4c3e-9f00-0123456789ab").expect("a valid id")
+    }
+
+    const HERE: FileIdentity = FileIdentity {
+        device: 7,
+        inode: 42,
+    };
+
+    fn file(len: u64, links: u64) -> PartialFacts {
+        PartialFacts::new(true, false, links, len, Some(HERE))
+    }
+
+    fn head(status: u16, headers: &[(&str, &str)]) -> MediaHead {
+        let mut builder = http::Response::builder().status(status);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let parts = builder.body(()).expect("a valid head").into_parts().0;
+        match media_head("downloadAsset", &parts) {
+            Ok(MediaOutcome::Stream(head)) => head,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn links_and_foreign_files_are_never_written_through() {
+        let link = PartialFacts::new(false, true, 1, 8, Some(HERE));
+        let dir = PartialFacts::new(false, false, 1, 0, Some(HERE));
+        for refused in [link, dir, file(8, 2)] {
+            let result = ResumableDownload::from_partial(id(), Some(&refused), None);
+            assert!(
+                matches!(result, Err(Error::InvalidInput { .. })),
+                "{refused:?}"
+            );
+        }
+        // A file without a record, or with another file's record, is not ours: start over.
+        let other = ResumeRecord::new("\"e\"", Some(FileIdentity { inode: 43, ..HERE }));
+        for record in [None, Some(other.to_bytes()), Some(b"junk".to_vec())] {
+            let download =
+                ResumableDownload::from_partial(id(), Some(&file(8, 1)), record.as_deref())
+                    .expect("replaced, not refused");
+            assert!(!download.resumes());
+            assert_eq!(download.endpoint().range, None);
+        }
+    }
+
+    #[test]
+    fn our_file_resumes_with_if_range_and_a_changed_original_starts_over() {
+        let record = ResumeRecord::new("\"old\"", Some(HERE));
+        assert_eq!(
+            ResumeRecord::parse(&record.to_bytes()),
+            Some(record.clone())
+        );
+        let mut download =
+            ResumableDownload::from_partial(id(), Some(&file(5, 1)), Some(&record.to_bytes()))
+                .expect("ours");
+        assert!(download.resumes());
+        let server = Server::new("http://h").expect("a valid URL");
+        let request = download.endpoint().request(&server).expect("a request");
+        assert_eq!(request.headers()["range"], "bytes=5-");
+        assert_eq!(request.headers()["if-range"], "\"old\"");
+        // The original changed: the server sends it whole, with its new ETag, to remember.
+        let whole = head(200, &[("etag", "\"new\"")]);
+        assert_eq!(
+            download.on_head(&whole).expect("a decision"),
+            ResumeAction::StartOver
+        );
+        assert_eq!(
+            download.record(Some(HERE)),
+            Some(ResumeRecord::new("\"new\"", Some(HERE)))
+        );
+        // A server that ignores If-Range yet sends the rest of another ETag is caught.
+        let mut download =
+            ResumableDownload::from_partial(id(), Some(&file(5, 1)), Some(&record.to_bytes()))
+                .expect("ours");
+        let spliced = head(
+            206,
+            &[("etag", "\"new\""), ("content-range", "bytes 5-9/10")],
+        );
+        assert!(download.on_head(&spliced).is_err());
+    }
+
+    #[test]
+    fn a_weak_etag_cannot_validate_a_range_but_last_modified_can() {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let mut download = ResumableDownload::new(id(), 0);
+        let answer = head(200, &[("etag", "W/\"weak\""), ("last-modified", date)]);
+        download.on_head(&answer).expect("a decision");
+        assert_eq!(
+            download.record(None).map(|r| r.validator),
+            Some(date.to_owned())
+        );
+        let mut download = ResumableDownload::new(id(), 0);
+        download.on_head(&head(200, &[])).expect("a decision");
+        assert_eq!(download.record(None), None, "nothing to resume safely with");
+    }
+}

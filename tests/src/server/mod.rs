@@ -519,6 +519,20 @@ impl TestServer {
         lock(&self.shared.store).asset(id).map(|a| a.bytes.clone())
     }
 
+    /// Replaces the stored bytes of asset `id` (and so its checksum and ETag): the original
+    /// changed on the server, e.g. between two attempts of a download.
+    pub fn replace_asset_bytes(&self, id: &str, bytes: Bytes) {
+        let mut store = lock(&self.shared.store);
+        if let Some(asset) = store
+            .assets
+            .iter_mut()
+            .find(|a| a.id.eq_ignore_ascii_case(id))
+        {
+            asset.checksum = util::sha1(&bytes);
+            asset.bytes = bytes;
+        }
+    }
+
     /// Makes the asset JSON of `id` announce a checksum that its bytes do not have (a damaged
     /// library), so a verified download must fail.
     pub fn announce_wrong_checksum(&self, id: &str) {

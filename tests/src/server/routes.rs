@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    IF_NONE_MATCH, LOCATION, RANGE,
+    IF_NONE_MATCH, IF_RANGE, LOCATION, RANGE,
 };
 use http::{request, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::BodyExt;
@@ -811,9 +811,17 @@ fn media(ctx: &Ctx<'_>, bytes: Bytes, content_type: &str, etag: String) -> Reply
     reply
         .headers
         .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let reply = conditional(ctx, etag, reply);
+    let reply = conditional(ctx, etag.clone(), reply);
     if reply.status == StatusCode::NOT_MODIFIED {
         return reply;
+    }
+    // `If-Range` (RFC 9110 13.1.5): the range only if the client's bytes are of this very
+    // representation (a strong match), else the whole answer.
+    if let Some(if_range) = ctx.head.headers.get(IF_RANGE) {
+        let weak = etag.starts_with("W/");
+        if weak || if_range.to_str().ok() != Some(etag.as_str()) {
+            return reply;
+        }
     }
     apply_range(ctx.head.headers.get(RANGE), total, reply)
 }
