@@ -11,7 +11,7 @@ pub fn render_table(operations: &[Operation], header: &str, version: &str) -> St
     out.push_str(&format!(
         "//! Every operation of the Immich v{version} API document, sorted by operationId.\n\n"
     ));
-    out.push_str("use super::{Operation, OperationKind};\nuse crate::ServerVersion;\n\n");
+    out.push_str("use super::{Operation, OperationKind, Span};\nuse crate::ServerVersion;\n\n");
     out.push_str(&format!(
         "/// Every operation of the document ({} in all), sorted by operationId.\n",
         operations.len()
@@ -20,7 +20,7 @@ pub fn render_table(operations: &[Operation], header: &str, version: &str) -> St
     for op in operations {
         let (major, minor, patch) = op.since();
         out.push_str(&format!(
-            "    Operation {{ id: {:?}, method: {:?}, path: {:?}, area: {:?}, tag: {:?}, rust_type: {:?}, file: {:?}, generated: {}, kind: OperationKind::{}, permission: {}, admin_only: {}, public: {}, since: ServerVersion::new({major}, {minor}, {patch}), until: {}, state: {:?}, deprecated: {}, summary: {:?} }},\n",
+            "    Operation {{ id: {:?}, method: {:?}, path: {:?}, area: {:?}, tag: {:?}, rust_type: {:?}, file: {:?}, generated: {}, kind: OperationKind::{}, permission: {}, admin_only: {}, public: {}, since: ServerVersion::new({major}, {minor}, {patch}), until: {}, state: {:?}, deprecated: {}, summary: {:?}, items: &[{}] }},\n",
             op.id,
             op.method,
             op.path,
@@ -43,10 +43,33 @@ pub fn render_table(operations: &[Operation], header: &str, version: &str) -> St
             op.state,
             op.deprecated,
             op.summary.trim(),
+            render_spans(op),
         ));
     }
     out.push_str("];\n");
     out
+}
+
+/// The spans of an operation's parameters, fields and enum values that differ from its own,
+/// as `Span` literals.
+fn render_spans(op: &Operation) -> String {
+    let version = |text: &str| {
+        let (a, b, c) = crate::operations::parse_version(text);
+        format!("ServerVersion::new({a}, {b}, {c})")
+    };
+    op.items
+        .iter()
+        .map(|(item, since, until)| {
+            let until = match until {
+                Some(until) => format!("Some({})", version(until)),
+                None => "None".to_owned(),
+            };
+            format!(
+                "Span {{ item: {item:?}, since: {}, until: {until} }}, ",
+                version(since)
+            )
+        })
+        .collect()
 }
 
 /// Renders ENDPOINTS.md.

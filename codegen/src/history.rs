@@ -108,12 +108,21 @@ pub fn derive_table(json: &[u8]) -> Result<String, String> {
             }
         }
         lines.push(format!("{id}\t{since}\t{}\t-", until(last)));
+        // A renamed operation's items are read from its current name's first release on: one
+        // that was there from that release was there under the old name too (the history lists
+        // no items for the old name, since they all span it whole).
+        let named_since = op["first"].as_str().unwrap_or_default();
         for (group, prefix) in [("params", ""), ("fields", "field:"), ("enums", "enum:")] {
             let Some(items) = op[group].as_object() else {
                 continue;
             };
             for (name, span) in items {
                 let first = span[0].as_str().ok_or(format!("{id} {name}: no span"))?;
+                let first = if first == named_since {
+                    since.as_str()
+                } else {
+                    first
+                };
                 let last = span[1].as_str().ok_or(format!("{id} {name}: no span"))?;
                 lines.push(format!("{id}\t{first}\t{}\t{prefix}{name}", until(last)));
             }

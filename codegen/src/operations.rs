@@ -98,6 +98,9 @@ pub struct Operation {
     pub since_release: Option<String>,
     /// The last release with it, from the same history, when a newer one removed it.
     pub until_release: Option<String>,
+    /// Parameters, fields and enum values whose span differs from the operation's, from the
+    /// same history: item (`field:albumIds`), first release, last release (when removed).
+    pub items: Vec<(String, String, Option<String>)>,
 }
 
 impl Operation {
@@ -232,6 +235,25 @@ pub fn read_operations(
                 kind: kind_of(op),
                 since_release: releases.since(&id).map(str::to_owned),
                 until_release: releases.until(&id).map(str::to_owned),
+                items: releases
+                    .operations
+                    .get(&id)
+                    .map(|history| {
+                        history
+                            .items
+                            .iter()
+                            .map(|(item, (since, until))| {
+                                // From the oldest release read means "at or before": from any.
+                                let since = if *since == releases.oldest {
+                                    "v1.0.0".to_owned()
+                                } else {
+                                    since.clone()
+                                };
+                                (item.clone(), since, until.clone())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             };
             if hand.is_none() {
                 resolve(doc, op, &mut operation, types)?;

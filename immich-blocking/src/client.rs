@@ -10,10 +10,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Request, Response};
 use immich_proto::assets::{
-    resumable_partial_path, resume_record_path, DownloadReport, PartialFacts, ResumableDownload,
-    ResumeAction, ResumeFailure, ResumeRecord,
+    resumable_partial_path, resume_record_path, DownloadAsset, DownloadReport, PartialFacts,
+    ResumableDownload, ResumeAction, ResumeFailure, ResumeRecord,
 };
-use immich_proto::transport::{ClientOptions, Media};
+use immich_proto::transport::{
+    copy_checked, discard_partial_after, new_security_warnings, ClientOptions, Media,
+};
+use immich_proto::SaveCheck;
 use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
 use immich_proto::{AssetId, Pager, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT};
 use immich_proto::{Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Redirects};
@@ -33,6 +36,8 @@ pub struct Client {
     session: Arc<Session>,
     agent: Agent,
     read_timeout: Duration,
+    request_deadline: Option<Duration>,
+    max_file_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -81,6 +86,10 @@ impl ClientBuilder {
     /// Fails on an invalid URL or credential, unreadable PEM data, or conflicting options.
     pub fn build(self) -> Result<Client, Error> {
         let settings = self.options.build(self.agent.is_some())?;
+        // Once per client: a credential in clear, certificates not checked (the core decides).
+        for warning in &settings.warnings {
+            log::warn!("{warning}");
+        }
         let agent = match self.agent {
             Some(agent) => agent,
             None => {
@@ -108,6 +117,8 @@ impl ClientBuilder {
             session: Arc::new(settings.session),
             agent,
             read_timeout: settings.read_timeout,
+            request_deadline: settings.request_deadline,
+            max_file_bytes: settings.max_file_bytes,
         })
     }
 }
@@ -126,10 +137,15 @@ impl Client {
     /// A client for the same server and connection pool with other settings (another
     /// credential, after a login); the core's [`Session::for_server`] decides what carries over.
     pub(crate) fn with_server(&self, server: Server) -> Client {
+        for warning in new_security_warnings(self.session.server(), &server) {
+            log::warn!("{warning}");
+        }
         Client {
             session: Arc::new(self.session.for_server(server)),
             agent: self.agent.clone(),
             read_timeout: self.read_timeout,
+            request_deadline: self.request_deadline,
+            max_file_bytes: self.max_file_bytes,
         }
     }
 
@@ -185,6 +201,7 @@ impl Client {
     /// the original) is followed as the core's [`Redirects`] decides; one elsewhere is an error.
     pub fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
         let mut request = endpoint.request(self.server())?;
+        self.session.admit(M::OPERATION_ID, &request)?;
         let mut redirects = Redirects::new(M::OPERATION_ID, &request);
         let (head, body) = loop {
             let (head, body) = self.call_bytes(request, M::OPERATION_ID)?.into_parts();
@@ -234,9 +251,11 @@ impl Client {
     ) -> Result<MediaHead, Error> {
         let target = path.as_ref();
         let Media { head, mut body } = self.media(endpoint)?;
+        // Exactly the announced length, within the cap; on any error (a full disk included)
+        // the temporary file goes with `temp`.
+        let mut check = SaveCheck::new(M::OPERATION_ID, &head, self.max_file_bytes, 0)?;
         let mut temp = TempFile::create(target)?;
-        std::io::copy(&mut body, &mut temp.file)?;
-        temp.file.flush()?;
+        copy_checked(&mut check, &mut body, &mut temp.file, |_| {})?;
         temp.file.sync_all()?;
         fs::rename(&temp.path, target)?;
         temp.keep = true;
@@ -319,21 +338,34 @@ impl Client {
             }
         };
         // The record first: bytes written without it could never be resumed.
-        let identity = PartialFacts::from_metadata(&file.metadata()?).identity;
+        let metadata = file.metadata()?;
+        let identity = PartialFacts::from_metadata(&metadata).identity;
         write_record(&record_path, download.record(identity))?;
         // Every chunk is written as it arrives: when the transfer breaks, what came so far is
-        // on disk for the next attempt to resume after.
-        let mut buffer = vec![0u8; COPY_CHUNK];
-        loop {
-            match body.read(&mut buffer)? {
-                0 => break,
-                n => {
-                    file.write_all(&buffer[..n])?;
-                    download.on_chunk(&buffer[..n]);
-                }
+        // on disk for the next attempt to resume after. The core's checks: the announced
+        // length exactly, the whole file within the cap.
+        let on_disk = file.stream_position()?;
+        let copied = SaveCheck::new(
+            DownloadAsset::OPERATION_ID,
+            &head,
+            self.max_file_bytes,
+            on_disk,
+        )
+        .map_err(Error::from)
+        .and_then(|mut check| {
+            copy_checked(&mut check, &mut body, &mut file, |chunk| {
+                download.on_chunk(chunk)
+            })
+        });
+        if let Err(error) = copied {
+            // A body that broke the rules or a full disk: nothing is kept to resume from.
+            if discard_partial_after(&error) {
+                drop(file);
+                let _ = fs::remove_file(&partial);
+                let _ = fs::remove_file(&record_path);
             }
+            return Err(error);
         }
-        file.flush()?;
         file.sync_all()?;
         drop(file);
         finish_download(download, &partial, &record_path, target)
@@ -345,7 +377,7 @@ impl Client {
         request: Request<Bytes>,
         operation: &'static str,
     ) -> Result<Response<Bytes>, Error> {
-        let (request, ticket) = self.session.prepare(request);
+        let (request, ticket) = self.session.prepare(operation, request)?;
         if log::log_enabled!(log::Level::Trace) && !request.body().is_empty() {
             log::trace!("{operation} request body: {}", log_excerpt(request.body()));
         }
@@ -394,6 +426,9 @@ impl Client {
             // link may take hours, which a total budget (`timeout_global`) would kill.
             .timeout_per_read(Some(self.read_timeout))
             .timeout_per_write(Some(self.read_timeout))
+            // The optional total budget: connect, send, head and the whole body (ureq checks it
+            // on every read of the body too, a media body's included).
+            .timeout_global(self.request_deadline)
             .max_idle_age(POOL_IDLE_TIMEOUT)
             .build();
         let response = self.agent.run(request).map_err(from_ureq);

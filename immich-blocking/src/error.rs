@@ -13,6 +13,7 @@ pub(crate) fn from_ureq(error: ureq::Error) -> Error {
         U::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
             Error::Timeout(TimeoutPhase::Connect)
         }
+        U::Timeout(ureq::Timeout::Global) => Error::Timeout(TimeoutPhase::Deadline),
         U::Timeout(_) => Error::Timeout(TimeoutPhase::Read),
         U::HostNotFound | U::ConnectionFailed | U::ConnectProxyFailed(_) => {
             Error::Connect(error.into())

@@ -43,11 +43,13 @@ pub enum Command {
     Download {
         id: String,
         output: Option<PathBuf>,
+        overwrite: bool,
     },
     Thumbnail {
         id: String,
         size: String,
         output: PathBuf,
+        overwrite: bool,
     },
     Search(SearchArgs),
     People {
@@ -102,6 +104,7 @@ struct Collected {
     concurrency: Option<usize>,
     album: Vec<String>,
     output: Option<PathBuf>,
+    overwrite: bool,
     size: Option<String>,
     all: bool,
     description: Option<String>,
@@ -145,6 +148,10 @@ pub fn parse(args: Vec<OsString>) -> Result<(Global, Command), String> {
             Short('o') | Long("output") => {
                 opts.given.push("--output");
                 opts.output = Some(path(parser.value(), "--output")?);
+            }
+            Long("overwrite") => {
+                opts.given.push("--overwrite");
+                opts.overwrite = true;
             }
             Long("size") => {
                 opts.given.push("--size");
@@ -279,6 +286,7 @@ fn build(name: &str, positionals: Vec<OsString>, opts: Collected) -> Result<Comm
             [id] => Command::Download {
                 id: id.clone(),
                 output: opts.output,
+                overwrite: opts.overwrite,
             },
             _ => return Err("`immich download` takes one asset id".into()),
         },
@@ -299,6 +307,7 @@ fn build(name: &str, positionals: Vec<OsString>, opts: Collected) -> Result<Comm
                 id: id.clone(),
                 size,
                 output,
+                overwrite: opts.overwrite,
             }
         }
         "search" => {

@@ -7,8 +7,8 @@ pub fn options_of(command: &str) -> Option<&'static [&'static str]> {
         "albums" => &["--description"],
         "people" => &["--all"],
         "upload" => &["--concurrency", "--album"],
-        "download" => &["--output"],
-        "thumbnail" => &["--size", "--output"],
+        "download" => &["--output", "--overwrite"],
+        "thumbnail" => &["--size", "--output", "--overwrite"],
         "search" => &[
             "--favorite",
             "--album",
@@ -108,22 +108,29 @@ folders are not (they could loop).
         }
         "download" => {
             "\
-Usage: immich download ASSET_ID [-o PATH]
+Usage: immich download ASSET_ID [-o PATH] [--overwrite]
 
   -o, --output PATH     where to save it (a file, or a folder)
+  --overwrite           replace a file that is already there
 
 Downloads the original file. Without -o it is saved in the current folder under its original
 name; with -o PATH into PATH (a folder: under its original name inside it). The download goes
 to a temporary file first; an interrupted download resumes where it stopped when run again,
 and the finished file is checked against the server's SHA-1 before it gets its name.
+
+Nothing is replaced without --overwrite: an existing -o FILE is refused, and when the original
+name is taken in the folder the file is saved as `name (1).jpg` (then `(2)`, ...). The
+original name is made safe first: no folder parts, no leading dot, no control characters, no
+names Windows reserves (CON, NUL, COM1, ...), at most 255 bytes.
 "
         }
         "thumbnail" => {
             "\
-Usage: immich thumbnail ASSET_ID [--size thumbnail|preview|fullsize] -o PATH
+Usage: immich thumbnail ASSET_ID [--size thumbnail|preview|fullsize] -o PATH [--overwrite]
 
   --size SIZE           thumbnail (default), preview or fullsize
-  -o, --output PATH     the file to write
+  -o, --output PATH     the file to write (refused when it exists)
+  --overwrite           replace the file when it exists
 
 Saves a rendition of an asset made by the server (default: thumbnail). fullsize needs a
 recent server.

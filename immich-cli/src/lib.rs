@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod claim;
 mod commands;
 mod help;
 mod output;
@@ -133,7 +134,7 @@ where
     let (mut global, command) = match args::parse(args) {
         Ok(parsed) => parsed,
         Err(message) => {
-            let _ = writeln!(stderr, "error: {message}");
+            let _ = writeln!(stderr, "error: {}", output::shown(&message));
             let _ = writeln!(stderr, "Run `immich --help` for usage.");
             return EXIT_USAGE;
         }
@@ -152,7 +153,7 @@ where
         .url
         .clone()
         .or_else(|| env.get(URL_VAR).map(str::to_owned));
-    let client = match connect(&global, env, url.as_deref()) {
+    let client = match connect(&global, env, url.as_deref(), stderr) {
         Ok(client) => client,
         Err(failure) => return finish(Err(failure), url.as_deref().unwrap_or(""), stderr),
     };
@@ -176,14 +177,25 @@ fn resolve_paths(command: Command, env: &Env) -> Command {
             upload.paths = upload.paths.into_iter().map(|p| env.resolve(p)).collect();
             Command::Upload(upload)
         }
-        Command::Download { id, output } => Command::Download {
+        Command::Download {
+            id,
+            output,
+            overwrite,
+        } => Command::Download {
             id,
             output: output.map(|p| env.resolve(p)),
+            overwrite,
         },
-        Command::Thumbnail { id, size, output } => Command::Thumbnail {
+        Command::Thumbnail {
+            id,
+            size,
+            output,
+            overwrite,
+        } => Command::Thumbnail {
             id,
             size,
             output: env.resolve(output),
+            overwrite,
         },
         other => other,
     }
@@ -201,7 +213,7 @@ fn print_help(topic: Option<&str>, stdout: &mut dyn Write, stderr: &mut dyn Writ
                 EXIT_OK
             }
             None => {
-                let _ = writeln!(stderr, "error: unknown command `{name}`");
+                let _ = writeln!(stderr, "error: unknown command `{}`", output::shown(name));
                 let _ = writeln!(stderr, "Run `immich --help` for usage.");
                 EXIT_USAGE
             }
@@ -258,16 +270,16 @@ fn finish(result: Result<(), Failure>, url: &str, stderr: &mut dyn Write) -> i32
     match result {
         Ok(()) => EXIT_OK,
         Err(Failure::Usage(message)) => {
-            let _ = writeln!(stderr, "error: {message}");
+            let _ = writeln!(stderr, "error: {}", output::shown(&message));
             let _ = writeln!(stderr, "Run `immich --help` for usage.");
             EXIT_USAGE
         }
         Err(Failure::Client(e)) => {
-            let _ = writeln!(stderr, "error: {}", describe(&e, url));
+            let _ = writeln!(stderr, "error: {}", output::shown(&describe(&e, url)));
             EXIT_FAILED
         }
         Err(Failure::Message(message)) => {
-            let _ = writeln!(stderr, "error: {message}");
+            let _ = writeln!(stderr, "error: {}", output::shown(&message));
             EXIT_FAILED
         }
         Err(Failure::Reported | Failure::Output) => EXIT_FAILED,
@@ -275,7 +287,12 @@ fn finish(result: Result<(), Failure>, url: &str, stderr: &mut dyn Write) -> i32
 }
 
 /// Builds the client from flags and environment, and reads the server version once.
-fn connect(global: &Global, env: &Env, url: Option<&str>) -> Result<Client, Failure> {
+fn connect(
+    global: &Global,
+    env: &Env,
+    url: Option<&str>,
+    stderr: &mut dyn Write,
+) -> Result<Client, Failure> {
     let Some(url) = url else {
         return Err(Failure::Usage(format!(
             "no server given: pass --url URL or set {URL_VAR}"
@@ -299,6 +316,13 @@ fn connect(global: &Global, env: &Env, url: Option<&str>) -> Result<Client, Fail
         builder = builder.danger_accept_invalid_certs(true);
     }
     let client = builder.build()?;
+    // Before anything is sent: a key over plain http:// to another machine, or --insecure
+    // (the core decides; the library logs the same through `log`).
+    let warnings =
+        immich_blocking::proto::transport::security_warnings(client.server(), global.insecure);
+    for warning in warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
     client.setup()?;
     Ok(client)
 }

@@ -1,5 +1,6 @@
 //! Printing: JSON documents, sizes and dates for people, and the progress line.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,29 @@ macro_rules! say {
     };
 }
 pub(crate) use say;
+
+/// `text` made safe to print on a terminal: every control character (C0 including newline and
+/// tab, DEL, and C1 such as the one-byte CSI `U+009B`) is written as an escape like `\n` or
+/// `\u{1b}`, so an album, file, person or tag name, or a server's message, can neither move
+/// the cursor, set the window title nor fake a line of output (an ESC sequence loses its ESC
+/// and shows as text). Other Unicode stays as it is. Every human print of text that came from
+/// outside the program goes through this; `--json` prints the exact strings instead.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if c.is_control() => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
+}
 
 /// Prints `value` as one pretty JSON document.
 pub fn json(out: &mut dyn Write, value: &impl Serialize) -> Result<(), Failure> {
@@ -157,6 +181,16 @@ fn transfer_line_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(shown("Été 🌞 ok"), "Été 🌞 ok");
+        assert!(matches!(shown("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            shown("a\u{1b}]0;title\u{7}b\nc\td\re\u{7f}f\u{9b}2J"),
+            "a\\u{1b}]0;title\\u{7}b\\nc\\td\\re\\u{7f}f\\u{9b}2J"
+        );
+    }
 
     #[test]
     fn sizes_and_durations() {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::args::UploadArgs;
 use crate::commands::{album_by_id_or_name, AlbumChoice};
-use crate::output::{self, say, Progress};
+use crate::output::{self, say, shown, Progress};
 use crate::{describe, Ctx, Failure};
 
 /// Asset ids per add-to-album request.
@@ -108,7 +108,12 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     }
     for (path, outcome) in &results {
         if let Outcome::Failed(error) = outcome {
-            let _ = writeln!(ctx.err, "failed: {}: {error}", path.display());
+            let _ = writeln!(
+                ctx.err,
+                "failed: {}: {}",
+                shown(&path.display().to_string()),
+                shown(error)
+            );
         }
     }
 
@@ -126,8 +131,9 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
             Err(error) => {
                 let _ = writeln!(
                     ctx.err,
-                    "failed: {}: {error}",
-                    candidates[index].0.display()
+                    "failed: {}: {}",
+                    shown(&candidates[index].0.display().to_string()),
+                    shown(&error)
                 );
                 outcomes[index] = Some(Outcome::Failed(error));
             }
@@ -144,14 +150,18 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     check_with_server(&ctx.client, &first_with, &mut outcomes)?;
     pending.retain(|index| outcomes[*index].is_none());
 
-    let sent = upload_all(ctx, &candidates, &pending, threads, &mut outcomes);
+    let mut sent = upload_all(ctx, &candidates, &pending, threads, &mut outcomes);
+    let copies = send_copies_of_failed(ctx, &candidates, copies, threads, &mut outcomes, &mut sent);
 
     for (copy, first) in copies {
-        let id = match &outcomes[first] {
-            Some(Outcome::Uploaded(id)) | Some(Outcome::Duplicate(Some(id))) => Some(id.clone()),
-            _ => None,
-        };
-        outcomes[copy] = Some(Outcome::Duplicate(id));
+        outcomes[copy] = Some(match &outcomes[first] {
+            Some(Outcome::Uploaded(id)) | Some(Outcome::Duplicate(Some(id))) => {
+                Outcome::Duplicate(Some(id.clone()))
+            }
+            // Refused for its type or by the server: the same bytes are refused the same way.
+            Some(Outcome::Skipped(reason)) => Outcome::Skipped(reason.clone()),
+            _ => Outcome::Duplicate(None),
+        });
     }
     for (index, outcome) in outcomes.into_iter().enumerate() {
         let outcome =
@@ -183,6 +193,44 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
         return Err(Failure::Reported);
     }
     Ok(())
+}
+
+/// When the file a group of identical files was sent as failed, the server never got those
+/// bytes: the next copy is sent in its place, round after round, until one arrives or every
+/// copy has failed on its own. Returns the copies still to report as duplicates, each paired
+/// with the file (first or copy) whose outcome they share.
+fn send_copies_of_failed(
+    ctx: &mut Ctx<'_>,
+    candidates: &[(PathBuf, u64)],
+    mut copies: Vec<(usize, usize)>,
+    threads: usize,
+    outcomes: &mut [Option<Outcome>],
+    sent: &mut u64,
+) -> Vec<(usize, usize)> {
+    loop {
+        // For each group whose sent file failed: its next copy goes instead.
+        let mut stand_in_for: HashMap<usize, usize> = HashMap::new();
+        let mut waiting = Vec::new();
+        for (copy, first) in copies {
+            let failed = matches!(outcomes[first], Some(Outcome::Failed(_)));
+            if failed && !stand_in_for.contains_key(&first) {
+                stand_in_for.insert(first, copy);
+            } else {
+                waiting.push((copy, first));
+            }
+        }
+        if stand_in_for.is_empty() {
+            return waiting;
+        }
+        let mut resend: Vec<usize> = stand_in_for.values().copied().collect();
+        resend.sort_unstable();
+        *sent += upload_all(ctx, candidates, &resend, threads, outcomes);
+        // The rest of each group now follows the copy that was sent.
+        copies = waiting
+            .into_iter()
+            .map(|(copy, first)| (copy, stand_in_for.get(&first).copied().unwrap_or(first)))
+            .collect();
+    }
 }
 
 /// Asks the server which files it already has, by SHA-1, before sending a byte of them; its
@@ -281,8 +329,8 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
         let how = if album.created { "created, " } else { "" };
         say!(
             ctx.out,
-            "album {:?} ({}): {how}{} added, {} already there",
-            album.name,
+            "album \"{}\" ({}): {how}{} added, {} already there",
+            shown(&album.name),
             album.id,
             album.added,
             album.already_there
@@ -482,7 +530,12 @@ fn upload_all(
                 Outcome::Uploaded(_) => sent += len,
                 Outcome::Failed(error) => {
                     progress.clear(err);
-                    let _ = writeln!(err, "failed: {}: {error}", candidates[index].0.display());
+                    let _ = writeln!(
+                        err,
+                        "failed: {}: {}",
+                        shown(&candidates[index].0.display().to_string()),
+                        shown(error)
+                    );
                 }
                 _ => {}
             }

@@ -70,6 +70,32 @@ pub enum Error {
         /// The server's version.
         found: ServerVersion,
     },
+    /// The server is too old for a query parameter, request field or enum value that the
+    /// request carries: a release before `minimum` would not know it (and servers ignore an
+    /// unknown body field, answering as if the filter were not there). Nothing was sent.
+    UnsupportedParameter {
+        /// The operation, e.g. `searchAssets`.
+        operation: &'static str,
+        /// The item as the catalogue names it: `query:NAME`, `field:NAME` or
+        /// `enum:NAME=VALUE`, e.g. `field:albumIds`.
+        parameter: &'static str,
+        /// The first server version that has it.
+        minimum: ServerVersion,
+        /// The server's version.
+        found: ServerVersion,
+    },
+    /// The server is too new for a query parameter, request field or enum value that the
+    /// request carries: a release after `last` removed it. Nothing was sent.
+    RemovedParameter {
+        /// The operation, e.g. `getAllAlbums`.
+        operation: &'static str,
+        /// The item as the catalogue names it, e.g. `query:shared`.
+        parameter: &'static str,
+        /// The last server version that has it.
+        last: ServerVersion,
+        /// The server's version.
+        found: ServerVersion,
+    },
     /// The server answered with a non-success status.
     Api(Box<ApiError>),
     /// A success body did not decode into the expected model.
@@ -80,6 +106,16 @@ pub enum Error {
         operation: &'static str,
         /// The limit in bytes.
         limit: u64,
+    },
+    /// A media body saved to a file was longer or shorter than its `Content-Length`: nothing
+    /// is kept under the final name.
+    BodyLengthMismatch {
+        /// The operation.
+        operation: &'static str,
+        /// The length the answer announced.
+        expected: u64,
+        /// The bytes received (when longer: as soon as one byte too many arrived).
+        actual: u64,
     },
     /// The server answered `304 Not Modified` but nothing is cached for that request.
     UnexpectedNotModified {
@@ -187,11 +223,42 @@ impl fmt::Display for Error {
                 f,
                 "{operation} was removed after Immich v{last}; this server is v{found}"
             ),
+            Error::UnsupportedParameter {
+                operation,
+                parameter,
+                minimum,
+                found,
+            } => write!(
+                f,
+                "{operation}: {} needs Immich v{minimum} or newer; this server is v{found}, \
+                 which does not know it (nothing was sent)",
+                describe_parameter(parameter)
+            ),
+            Error::RemovedParameter {
+                operation,
+                parameter,
+                last,
+                found,
+            } => write!(
+                f,
+                "{operation}: {} was removed after Immich v{last}; this server is v{found} \
+                 (nothing was sent)",
+                describe_parameter(parameter)
+            ),
             Error::Api(api) => api.fmt(f),
             Error::Decode(decode) => decode.fmt(f),
             Error::BodyTooLarge { operation, limit } => {
                 write!(f, "{operation}: response body is larger than {limit} bytes")
             }
+            Error::BodyLengthMismatch {
+                operation,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{operation}: the server announced {expected} bytes but sent {}{actual}",
+                if actual > expected { "at least " } else { "" }
+            ),
             Error::UnexpectedNotModified { operation } => write!(
                 f,
                 "{operation}: server answered 304 Not Modified but nothing is cached"
@@ -324,4 +391,15 @@ pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// A catalogue item in words: `field:albumIds` is "the field albumIds", `query:size` "the
+/// parameter size", `enum:size=fullsize` "the value size=fullsize".
+fn describe_parameter(item: &str) -> String {
+    match item.split_once(':') {
+        Some(("field", name)) => format!("the field {name}"),
+        Some(("query", name)) | Some(("path", name)) => format!("the parameter {name}"),
+        Some(("enum", value)) => format!("the value {value}"),
+        _ => item.to_owned(),
+    }
 }

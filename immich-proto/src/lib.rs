@@ -105,6 +105,7 @@ pub mod id;
 pub mod media;
 pub mod models;
 pub mod multipart;
+pub mod names;
 pub mod paging;
 mod patch;
 pub mod permissions;
@@ -151,7 +152,7 @@ pub use id::{
 };
 pub use media::{
     media_error, media_head, partial_path, ByteRange, ContentRange, MediaEndpoint, MediaHead,
-    MediaOutcome, MAX_MEDIA_BYTES,
+    MediaOutcome, SaveCheck, MAX_MEDIA_BYTES,
 };
 pub use multipart::{Boundary, FilePart, FileRole, MultipartBuilder, Segment, UploadBody};
 pub use paging::{Paged, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};

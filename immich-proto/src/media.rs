@@ -119,6 +119,87 @@ impl MediaHead {
     }
 }
 
+/// The checks on a media body written to a file (`save_media`, `download_original`), decided
+/// once for every transport: the body must be exactly as long as its `Content-Length`, and the
+/// file may not grow past the cap (`ClientOptions::max_file_bytes`). The transport feeds it each
+/// chunk before writing it, and calls [`finish`](Self::finish) before the file gets its name;
+/// any error means the temporary file goes and nothing has the final name.
+#[derive(Debug, Clone)]
+pub struct SaveCheck {
+    operation: &'static str,
+    expected: Option<u64>,
+    cap: Option<u64>,
+    on_disk: u64,
+    received: u64,
+}
+
+impl SaveCheck {
+    /// Starts the checks for the body announced by `head`, to be written after `on_disk`
+    /// bytes already in the file (a resumed download; `0` otherwise). Refuses at once, with
+    /// [`Error::BodyTooLarge`], an answer whose announced length would take the file past `cap`.
+    pub fn new(
+        operation: &'static str,
+        head: &MediaHead,
+        cap: Option<u64>,
+        on_disk: u64,
+    ) -> Result<Self, Error> {
+        let check = SaveCheck {
+            operation,
+            expected: head.content_length,
+            cap,
+            on_disk,
+            received: 0,
+        };
+        if let Some(len) = head.content_length {
+            check.check_cap(on_disk.saturating_add(len))?;
+        }
+        Ok(check)
+    }
+
+    fn check_cap(&self, total: u64) -> Result<(), Error> {
+        match self.cap {
+            Some(limit) if total > limit => Err(Error::BodyTooLarge {
+                operation: self.operation,
+                limit,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a chunk about to be written: an error once the body is longer than announced
+    /// or the file would pass the cap (the chunk must then not be written).
+    pub fn on_chunk(&mut self, len: usize) -> Result<(), Error> {
+        self.received = self.received.saturating_add(len as u64);
+        if let Some(expected) = self.expected {
+            if self.received > expected {
+                return Err(Error::BodyLengthMismatch {
+                    operation: self.operation,
+                    expected,
+                    actual: self.received,
+                });
+            }
+        }
+        self.check_cap(self.on_disk.saturating_add(self.received))
+    }
+
+    /// At the body's end: an error when fewer bytes came than announced.
+    pub fn finish(&self) -> Result<(), Error> {
+        match self.expected {
+            Some(expected) if self.received != expected => Err(Error::BodyLengthMismatch {
+                operation: self.operation,
+                expected,
+                actual: self.received,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The body bytes counted so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+}
+
 /// Where a transport's `save_media` writes before renaming onto `target`: a hidden
 /// `.{name}.{tag:016x}.part` in the same directory (so the rename stays on one file system and
 /// nothing half-written ever has the final name). `tag` is a random number from the transport.
@@ -223,6 +304,72 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(()).unwrap().into_parts().0
+    }
+
+    fn sized(len: Option<u64>) -> MediaHead {
+        MediaHead {
+            status: StatusCode::OK,
+            content_type: None,
+            content_length: len,
+            etag: None,
+            last_modified: None,
+            content_range: None,
+        }
+    }
+
+    #[test]
+    fn saved_bodies_match_their_length_and_the_cap() {
+        // Exactly as announced.
+        let mut check = SaveCheck::new("op", &sized(Some(10)), None, 0).unwrap();
+        check.on_chunk(4).unwrap();
+        check.on_chunk(6).unwrap();
+        check.finish().unwrap();
+        // Longer: refused at the chunk that goes past, before it is written.
+        let mut check = SaveCheck::new("op", &sized(Some(10)), None, 0).unwrap();
+        check.on_chunk(8).unwrap();
+        assert_eq!(
+            check.on_chunk(3),
+            Err(Error::BodyLengthMismatch {
+                operation: "op",
+                expected: 10,
+                actual: 11
+            })
+        );
+        // Shorter: refused at the end.
+        let mut check = SaveCheck::new("op", &sized(Some(10)), None, 0).unwrap();
+        check.on_chunk(9).unwrap();
+        let short = check.finish().unwrap_err();
+        assert!(
+            short.to_string().contains("announced 10 bytes but sent 9"),
+            "{short}"
+        );
+        // The cap: refused before any byte when announced, counted when not.
+        let over = SaveCheck::new("op", &sized(Some(10)), Some(9), 0).unwrap_err();
+        assert_eq!(
+            over,
+            Error::BodyTooLarge {
+                operation: "op",
+                limit: 9
+            }
+        );
+        let over = SaveCheck::new("op", &sized(Some(5)), Some(9), 5).unwrap_err();
+        assert_eq!(
+            over,
+            Error::BodyTooLarge {
+                operation: "op",
+                limit: 9
+            }
+        );
+        let mut unknown = SaveCheck::new("op", &sized(None), Some(9), 0).unwrap();
+        unknown.on_chunk(9).unwrap();
+        assert!(matches!(
+            unknown.on_chunk(1),
+            Err(Error::BodyTooLarge { .. })
+        ));
+        let mut unknown = SaveCheck::new("op", &sized(None), None, 0).unwrap();
+        unknown.on_chunk(1 << 40).unwrap();
+        unknown.finish().unwrap();
+        assert_eq!(unknown.received(), 1 << 40);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 
 use crate::cache::{CacheTicket, EtagCache};
-use crate::Server;
+use crate::{Error, Server};
 
 /// The shared state of one client: settings, learned version, ETag cache.
 ///
@@ -51,10 +51,24 @@ impl Session {
         self.cache.as_ref()
     }
 
-    /// Call before sending: may add `If-None-Match`.
-    pub fn prepare(&self, mut request: Request<Bytes>) -> (Request<Bytes>, Option<CacheTicket>) {
+    /// Call before sending `request` of operation `operation` (its operationId): refuses it
+    /// when the connected server's release lacks the operation, a query parameter, a body field
+    /// or an enum value it carries ([`catalogue::gate`](crate::catalogue::gate)); else may add
+    /// `If-None-Match`.
+    pub fn prepare(
+        &self,
+        operation: &'static str,
+        mut request: Request<Bytes>,
+    ) -> Result<(Request<Bytes>, Option<CacheTicket>), Error> {
+        crate::catalogue::gate(&self.server, operation, &request)?;
         let ticket = self.cache.as_ref().map(|c| c.prepare(&mut request));
-        (request, ticket)
+        Ok((request, ticket))
+    }
+
+    /// The gate alone, for requests that skip the cache (media, uploads): see
+    /// [`prepare`](Self::prepare).
+    pub fn admit(&self, operation: &'static str, request: &Request<Bytes>) -> Result<(), Error> {
+        crate::catalogue::gate(&self.server, operation, request)
     }
 
     /// Call on the answer: a 304 becomes the cached answer; a 200 refreshes the cache.

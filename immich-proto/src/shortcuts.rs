@@ -417,12 +417,14 @@ macro_rules! __client_shortcuts {
         // ---- search
 
         /// Every asset matching `search`, following the pages of `POST /search/metadata`
-        /// (`searchAssets`); use [`pages`](Self::pages) to stream them instead.
+        /// (`searchAssets`); use [`pages`](Self::pages) to stream them instead. Exact on every
+        /// release: before v1.135.0, which ignores `albumIds`, the albums' own asset lists
+        /// filter the search ([`SearchInAlbums`](immich_proto::search::SearchInAlbums)).
         pub $($async)? fn search_assets(
             &self,
             search: $crate::search::MetadataSearch,
         ) -> ::core::result::Result<::std::vec::Vec<$crate::assets::Asset>, Error> {
-            self.run($crate::Pager::new($crate::search::SearchAssets::new(search))) $($await)*
+            self.run($crate::search::SearchInAlbums::new(search)) $($await)*
         }
 
         /// Every asset: [`search_assets`](Self::search_assets) with

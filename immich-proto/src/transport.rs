@@ -13,7 +13,8 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::{
-    ApiError, EtagCache, MediaHead, Server, Session, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    ApiError, Auth, EtagCache, MediaHead, SaveCheck, Server, Session, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
 };
 
 /// A media answer: what the head says, and the body (a transport's streaming body, or `Bytes`).
@@ -32,6 +33,10 @@ pub enum TimeoutPhase {
     Connect,
     /// A request was in flight, but no bytes moved in either direction for the read timeout.
     Read,
+    /// The whole request (connect, sending, the answer's head and all of its body) took longer
+    /// than the request deadline ([`ClientOptions::request_deadline`]), however steadily bytes
+    /// moved.
+    Deadline,
 }
 
 /// The broad class of a transport's error, the same in every transport.
@@ -202,6 +207,9 @@ impl fmt::Display for Error {
             Error::Timeout(TimeoutPhase::Read) => {
                 f.write_str("timed out: no data moved to or from the server for too long")
             }
+            Error::Timeout(TimeoutPhase::Deadline) => {
+                f.write_str("timed out: the request took longer than its deadline")
+            }
             Error::Connect(e) => write!(f, "cannot connect to the server: {}", chain(&**e)),
             Error::Tls(e) => write!(f, "TLS failed: {}", chain(&**e)),
             Error::Io(e) => write!(f, "I/O failed: {}", chain(e)),
@@ -270,6 +278,135 @@ pub fn server_hung_up(kind: io::ErrorKind) -> bool {
     )
 }
 
+/// Copies a media body into a file through the core's [`SaveCheck`]: each chunk is counted
+/// before it is written (one byte more than announced, or past the cap, and nothing more is
+/// written), `seen` gets every chunk written, and the end is checked against the announced
+/// length. A read error comes back as the error it carries, a write error (a full disk) as
+/// `Io`. For a transport whose bodies are `io::Read`; an async transport runs the same checks
+/// chunk by chunk.
+pub fn copy_checked(
+    check: &mut SaveCheck,
+    body: &mut impl io::Read,
+    file: &mut impl io::Write,
+    mut seen: impl FnMut(&[u8]),
+) -> Result<(), Error> {
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = match body.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::from(e)),
+        };
+        let chunk = buffer.get(..n).unwrap_or_default();
+        check.on_chunk(chunk.len())?;
+        file.write_all(chunk).map_err(Error::Io)?;
+        seen(chunk);
+    }
+    file.flush().map_err(Error::Io)?;
+    Ok(check.finish()?)
+}
+
+/// Whether a failed resumable download's partial file should go rather than stay for the next
+/// attempt: when the body broke the core's rules (longer or shorter than announced, past the
+/// cap) or the disk refused the bytes (full, over quota, file too large). A transfer that
+/// merely broke (timeout, reset, early end of the connection) keeps it, to resume after.
+pub fn discard_partial_after(error: &Error) -> bool {
+    match error {
+        Error::Proto(
+            crate::Error::BodyLengthMismatch { .. } | crate::Error::BodyTooLarge { .. },
+        ) => true,
+        Error::Io(e) => matches!(
+            e.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+        ),
+        _ => false,
+    }
+}
+
+/// A setting that exposes the credential or the traffic, decided once here: each transport
+/// logs these with `log::warn!` once per client (at `build`, and for a client a login gives),
+/// and the CLI prints them on stderr. The text (`Display`) names no credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecurityWarning {
+    /// A credential (API key, session token, shared-link key) goes over plain `http://` to a
+    /// host that is not this machine: anyone on the path can read and reuse it.
+    PlainHttpCredential,
+    /// Server certificates are not checked (`danger_accept_invalid_certs`, `--insecure`):
+    /// anyone on the path can read and change the traffic, the credential included.
+    CertificatesNotChecked,
+}
+
+impl fmt::Display for SecurityWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SecurityWarning::PlainHttpCredential => {
+                "the credential is sent over plain http:// to a host that is not this machine; \
+                 anyone on the network path can read and reuse it (use https://)"
+            }
+            SecurityWarning::CertificatesNotChecked => {
+                "TLS certificates are not checked: anyone on the network path can read and \
+                 change the traffic, the credential included (prefer trusting the server's CA)"
+            }
+        })
+    }
+}
+
+/// Whether requests to `server` carry a credential over plain HTTP to a host other than this
+/// machine (a loopback address or `localhost`): the one place that decides it.
+pub fn sends_credential_in_clear(server: &Server) -> bool {
+    let credential = match server.auth() {
+        Auth::None => false,
+        Auth::ApiKey(_) | Auth::Session(_) => true,
+        // A slug is public; a key, or a password-protected link's token, is not.
+        Auth::SharedLink { key, token } => !key.is_slug() || token.is_some(),
+    };
+    credential && !server.is_https() && !is_loopback_host(server.host())
+}
+
+/// A host that names this machine: `localhost` (and `*.localhost`, RFC 6761), or a loopback
+/// address (`127.0.0.0/8`, `::1`, `::ffff:127.x.y.z`), with or without IPv6 brackets.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let name = bare.strip_suffix('.').unwrap_or(bare).to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// What a client with these settings should warn about (see [`SecurityWarning`]).
+pub fn security_warnings(server: &Server, accept_invalid_certs: bool) -> Vec<SecurityWarning> {
+    let mut warnings = Vec::new();
+    if sends_credential_in_clear(server) {
+        warnings.push(SecurityWarning::PlainHttpCredential);
+    }
+    if accept_invalid_certs {
+        warnings.push(SecurityWarning::CertificatesNotChecked);
+    }
+    warnings
+}
+
+/// The warnings for a client made from another for `new` settings (after a login, which
+/// brings a session token): only what the old client did not already warn about.
+pub fn new_security_warnings(old: &Server, new: &Server) -> Vec<SecurityWarning> {
+    if sends_credential_in_clear(new) && !sends_credential_in_clear(old) {
+        vec![SecurityWarning::PlainHttpCredential]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The options every transport's client builder takes, defined once: where the server is and
 /// who asks ([`Server`]: URL, credential, device id), the timeouts, the extra root certificates,
 /// the certificate check and the ETag cache. A transport's builder holds one and offers the
@@ -283,6 +420,8 @@ pub struct ClientOptions {
     server: Result<Server, crate::Error>,
     connect_timeout: Option<Duration>,
     read_timeout: Duration,
+    request_deadline: Option<Duration>,
+    max_file_bytes: Option<u64>,
     root_certificates_pem: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
     etag_cache: Option<(usize, usize)>,
@@ -297,6 +436,14 @@ pub struct ClientSettings {
     pub session: Session,
     /// How long a request may move no bytes at all, in either direction.
     pub read_timeout: Duration,
+    /// The longest one request may take in all (connect, sending, head and whole body, a
+    /// streamed media body included); `None`: no limit beyond the other timeouts.
+    pub request_deadline: Option<Duration>,
+    /// The most bytes a media file saved to disk may hold (`save_media`, `download_original`);
+    /// `None`: no cap. Checked with the core's [`SaveCheck`].
+    pub max_file_bytes: Option<u64>,
+    /// What to warn about once for this client (log it with `log::warn!`).
+    pub warnings: Vec<SecurityWarning>,
     /// How to open connections, for a transport that builds its own HTTP client.
     pub connection: ConnectionSettings,
 }
@@ -330,6 +477,8 @@ impl ClientOptions {
             server,
             connect_timeout: None,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            request_deadline: None,
+            max_file_bytes: None,
             root_certificates_pem: Vec::new(),
             accept_invalid_certs: false,
             etag_cache: None,
@@ -354,6 +503,7 @@ impl ClientOptions {
                     .to_owned(),
             });
         }
+        let warnings = security_warnings(&server, self.accept_invalid_certs);
         let mut session = Session::new(server);
         if let Some((max_entries, max_bytes)) = self.etag_cache {
             session = session.with_etag_cache(EtagCache::new(max_entries, max_bytes));
@@ -361,6 +511,9 @@ impl ClientOptions {
         Ok(ClientSettings {
             session,
             read_timeout: self.read_timeout,
+            request_deadline: self.request_deadline,
+            max_file_bytes: self.max_file_bytes,
+            warnings,
             connection: ConnectionSettings {
                 connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 root_certificates_pem: self.root_certificates_pem,
@@ -428,6 +581,26 @@ macro_rules! __client_option_setters {
             /// moving is never cut off. Applies to a shared HTTP client too.
             fn read_timeout(self, timeout: std::time::Duration) {
                 self.read_timeout = timeout;
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// The longest one request may take in all: connect, sending the request, the
+            /// answer's head and its whole body, a streamed media body included (timed from the
+            /// call until the body's last byte). Past it the request fails with
+            /// `Error::Timeout(TimeoutPhase::Deadline)`, however steadily bytes trickle in.
+            /// No deadline by default (a long upload over a slow link may take hours); applies
+            /// to a shared HTTP client too.
+            fn request_deadline(self, deadline: std::time::Duration) {
+                self.request_deadline = Some(deadline);
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// The most bytes a media file saved to disk (`save_media`, `download_original`)
+            /// may hold; a larger answer fails with `BodyTooLarge` and leaves nothing under the
+            /// final name (refused before the first byte when its `Content-Length` says so).
+            /// No cap by default: originals may be videos of many gigabytes.
+            fn max_file_bytes(self, limit: u64) {
+                self.max_file_bytes = Some(limit);
             }
         }
         $crate::__client_option_setter! { $mode
@@ -511,7 +684,9 @@ macro_rules! client_builder_options {
 /// the same list in every transport, so an application depends on one crate and switching
 /// transports changes no import.
 pub mod reexports {
-    pub use super::{BoxError, ClientOptions, Error, ErrorKind, Media, TimeoutPhase};
+    pub use super::{
+        BoxError, ClientOptions, Error, ErrorKind, Media, SecurityWarning, TimeoutPhase,
+    };
     pub use crate::all_areas::*;
     pub use crate::assets::UploadOptions;
     pub use crate::{
@@ -599,6 +774,133 @@ mod tests {
             Error::Tls(io::Error::other(wrapped).into()).to_string(),
             "TLS failed: handshake: bad certificate"
         );
+    }
+
+    fn sized(len: Option<u64>) -> MediaHead {
+        MediaHead {
+            status: StatusCode::OK,
+            content_type: None,
+            content_length: len,
+            etag: None,
+            last_modified: None,
+            content_range: None,
+        }
+    }
+
+    /// A writer that takes `room` bytes and then fails as a full disk does.
+    struct FullDisk {
+        room: usize,
+        written: Vec<u8>,
+    }
+
+    impl io::Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn copy_checked_stops_at_a_full_disk_and_a_wrong_length() {
+        let body = vec![7u8; 200_000];
+        // A disk that fills up part-way: an `Io` error, and the partial file is to go.
+        let mut check = SaveCheck::new("op", &sized(Some(200_000)), None, 0).unwrap();
+        let mut disk = FullDisk {
+            room: 70_000,
+            written: Vec::new(),
+        };
+        let error = copy_checked(&mut check, &mut &body[..], &mut disk, |_| {}).unwrap_err();
+        assert!(matches!(&error, Error::Io(e) if e.kind() == io::ErrorKind::StorageFull));
+        assert!(discard_partial_after(&error));
+        assert_eq!(disk.written.len(), 70_000);
+        // The real thing where there is one: /dev/full answers every write with ENOSPC.
+        #[cfg(target_os = "linux")]
+        if let Ok(mut full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+            let mut check = SaveCheck::new("op", &sized(Some(200_000)), None, 0).unwrap();
+            let error = copy_checked(&mut check, &mut &body[..], &mut full, |_| {}).unwrap_err();
+            assert!(discard_partial_after(&error), "{error:?}");
+        }
+        // Longer than announced: the extra chunk is never written.
+        let mut check = SaveCheck::new("op", &sized(Some(100)), None, 0).unwrap();
+        let mut file = Vec::new();
+        let mut seen = 0;
+        let error =
+            copy_checked(&mut check, &mut &body[..], &mut file, |c| seen += c.len()).unwrap_err();
+        assert!(matches!(
+            error,
+            Error::Proto(crate::Error::BodyLengthMismatch { expected: 100, .. })
+        ));
+        assert!(file.is_empty() && seen == 0);
+        // Shorter than announced.
+        let mut check = SaveCheck::new("op", &sized(Some(300_000)), None, 0).unwrap();
+        let error = copy_checked(&mut check, &mut &body[..], &mut Vec::new(), |_| {}).unwrap_err();
+        assert!(discard_partial_after(&error), "{error:?}");
+        // Exactly right.
+        let mut check = SaveCheck::new("op", &sized(Some(200_000)), None, 0).unwrap();
+        let mut file = Vec::new();
+        copy_checked(&mut check, &mut &body[..], &mut file, |_| {}).unwrap();
+        assert_eq!(file, body);
+        // A broken transfer keeps its partial file, to resume after.
+        assert!(!discard_partial_after(&Error::Timeout(TimeoutPhase::Read)));
+        assert!(!discard_partial_after(&Error::Io(
+            io::ErrorKind::UnexpectedEof.into()
+        )));
+    }
+
+    #[test]
+    fn plain_http_with_a_credential_to_another_host_is_told_apart() {
+        let warned = |url: &str, key: bool, insecure: bool| {
+            let mut options = ClientOptions::new(url).danger_accept_invalid_certs(insecure);
+            if key {
+                options = options.api_key("secret");
+            }
+            options.build(false).unwrap().warnings
+        };
+        let plain = [SecurityWarning::PlainHttpCredential];
+        assert_eq!(warned("http://photos.example.com", true, false), plain);
+        assert_eq!(warned("http://192.168.1.20:2283", true, false), plain);
+        assert_eq!(warned("http://[fe80::1]:2283", true, false), plain);
+        assert_eq!(warned("http://127.0.0.2.example.com", true, false), plain);
+        for quiet in [
+            "https://photos.example.com",
+            "http://localhost:2283",
+            "http://LOCALHOST.:2283",
+            "http://immich.localhost",
+            "http://127.0.0.1:2283",
+            "http://127.1.2.3",
+            "http://[::1]:2283",
+            "http://[::ffff:127.0.0.1]",
+        ] {
+            assert!(warned(quiet, true, false).is_empty(), "{quiet}");
+        }
+        // No credential, nothing to leak.
+        assert!(warned("http://photos.example.com", false, false).is_empty());
+        assert_eq!(
+            warned("https://photos.example.com", true, true),
+            [SecurityWarning::CertificatesNotChecked]
+        );
+        let server = Server::new("http://photos.example.com").unwrap();
+        let slug = server.clone().with_shared_link_slug("summer").unwrap();
+        assert!(!sends_credential_in_clear(&slug));
+        let key = server.clone().with_shared_link_key("k3y").unwrap();
+        assert!(sends_credential_in_clear(&key));
+        let session = server.clone().with_session_token("t0ken").unwrap();
+        assert_eq!(
+            new_security_warnings(&server, &session),
+            [SecurityWarning::PlainHttpCredential]
+        );
+        assert!(new_security_warnings(&key, &session).is_empty());
+        for warning in warned("http://photos.example.com", true, true) {
+            assert!(!warning.to_string().contains("secret"));
+        }
     }
 
     #[test]

@@ -252,13 +252,13 @@ fn session_with_the_cache_on() {
             .unwrap()
     };
 
-    let (req, ticket) = session.prepare(albums());
+    let (req, ticket) = session.prepare("getAllAlbums", albums()).unwrap();
     assert!(ticket.is_some());
     assert!(req.headers().get("if-none-match").is_none());
     let got = session.finish(ticket, ok(Some("\"1\""), "[]"));
     assert_eq!(got.body(), "[]");
 
-    let (req, ticket) = session.prepare(albums());
+    let (req, ticket) = session.prepare("getAllAlbums", albums()).unwrap();
     assert_eq!(req.headers()["if-none-match"], "\"1\"");
     assert_eq!(
         req.headers()["x-api-key"],
@@ -272,7 +272,7 @@ fn session_with_the_cache_on() {
 
     // Without a cache, a session changes nothing.
     let plain = Session::new(server.clone());
-    let (req, ticket) = plain.prepare(albums());
+    let (req, ticket) = plain.prepare("getAllAlbums", albums()).unwrap();
     assert!(ticket.is_none() && req.headers().get("if-none-match").is_none());
     assert_eq!(plain.finish(ticket, status(304)).status(), 304);
 }

@@ -348,6 +348,19 @@ pub(crate) async fn with_read_timeout<T>(
     }
 }
 
+/// Runs `work`, failing with a deadline timeout at `deadline` (never, when `None`).
+pub(crate) async fn within_deadline<T>(
+    deadline: Option<Instant>,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        None => work.await,
+        Some(deadline) => tokio::time::timeout_at(deadline, work)
+            .await
+            .unwrap_or(Err(Error::Timeout(TimeoutPhase::Deadline))),
+    }
+}
+
 /// Reads a body into memory within the core's `limit`: past a `Whole` limit it fails with
 /// `BodyTooLarge`, at a `Prefix` limit it stops quietly (error bodies).
 pub(crate) async fn collect(
@@ -400,17 +413,24 @@ pub struct MediaBody {
     operation: &'static str,
     read_timeout: Duration,
     timer: Option<Pin<Box<Sleep>>>,
+    deadline: Option<Pin<Box<Sleep>>>,
     leftover: Bytes,
     done: bool,
 }
 
 impl MediaBody {
-    pub(crate) fn new(incoming: Incoming, operation: &'static str, read_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        incoming: Incoming,
+        operation: &'static str,
+        read_timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Self {
         MediaBody {
             incoming,
             operation,
             read_timeout,
             timer: None,
+            deadline: deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
             leftover: Bytes::new(),
             done: false,
         }
@@ -452,6 +472,13 @@ impl Stream for MediaBody {
             return Poll::Ready(Some(Ok(std::mem::take(&mut this.leftover))));
         }
         while !this.done {
+            // The request's deadline covers the whole body, however steadily it trickles in.
+            if let Some(deadline) = this.deadline.as_mut() {
+                if deadline.as_mut().poll(cx).is_ready() {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Timeout(TimeoutPhase::Deadline))));
+                }
+            }
             match Pin::new(&mut this.incoming).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     this.timer = None;

@@ -17,30 +17,26 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use immich_proto::assets::{
-    resumable_partial_path, resume_record_path, DownloadReport, FileFacts, PartialFacts,
-    ResumableDownload, ResumeAction, ResumeFailure, ResumeRecord, UploadAsset, UploadOptions,
-    UploadResult,
+    resumable_partial_path, resume_record_path, DownloadAsset, DownloadReport, FileFacts,
+    PartialFacts, ResumableDownload, ResumeAction, ResumeFailure, ResumeRecord, UploadAsset,
+    UploadOptions, UploadResult,
 };
 use immich_proto::checksum::Sha1Checksum;
-use immich_proto::transport::{ClientOptions, Media};
+use immich_proto::transport::{discard_partial_after, new_security_warnings, ClientOptions, Media};
 use immich_proto::{
     log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
     Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Redirects,
-    Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
+    SaveCheck, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::body::{
-    aligned_zeroed, collect, upload_body, with_read_timeout, Activity, MediaBody, RequestBody,
-    UploadControl, CHUNK,
+    aligned_zeroed, collect, upload_body, with_read_timeout, within_deadline, Activity, MediaBody,
+    RequestBody, UploadControl, CHUNK,
 };
-use crate::connect::TcpConnector;
+use crate::connect::{Connector, TcpConnector};
 use crate::tls;
 use crate::Error;
-
-/// The connector the built-in HTTP client uses: TCP with a connect timeout (kept readable after
-/// the server hangs up, see [`KeepReading`](crate::KeepReading)), and rustls for https.
-pub type Connector = hyper_rustls::HttpsConnector<TcpConnector>;
 
 /// The pooled hyper client a [`Client`] sends through; build one yourself to share it.
 pub type HttpClient = hyper_util::client::legacy::Client<Connector, RequestBody>;
@@ -56,6 +52,8 @@ struct Inner {
     session: Session,
     http: HttpClient,
     read_timeout: Duration,
+    request_deadline: Option<Duration>,
+    max_file_bytes: Option<u64>,
 }
 
 impl fmt::Debug for Client {
@@ -93,7 +91,7 @@ impl ClientBuilder {
     /// is an error. Build it with [`POOL_IDLE_TIMEOUT`] as its `pool_idle_timeout`.
     ///
     /// Only an [`HttpClient`] fits: a hyper-util client over this crate's [`Connector`]
-    /// (hyper-rustls's `HttpsConnector` over [`TcpConnector`]) sending this crate's
+    /// (hyper-rustls's `HttpsConnector` over [`TcpConnector`], under a connect timeout) sending this crate's
     /// [`RequestBody`]. A client an application already has with another body type (`Full`,
     /// `BoxBody`, ...) or another connector (a bare `HttpConnector`, hyper-rustls over
     /// `HttpConnector`) is a different type and cannot be shared; build one like this instead,
@@ -107,7 +105,7 @@ impl ClientBuilder {
     /// use immich_tokio::hyper_util::client::legacy::Client as PooledClient;
     /// use immich_tokio::hyper_util::rt::TokioExecutor;
     /// use immich_tokio::{hyper_rustls, rustls};
-    /// use immich_tokio::{Client, HttpClient, TcpConnector, POOL_IDLE_TIMEOUT};
+    /// use immich_tokio::{Client, Connector, HttpClient, TcpConnector, POOL_IDLE_TIMEOUT};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// // Your TLS settings: here Mozilla's roots (the `webpki-roots` crate) on ring.
@@ -129,6 +127,8 @@ impl ClientBuilder {
     ///     .https_or_http()
     ///     .enable_http1()
     ///     .wrap_connector(TcpConnector::new(tcp));
+    /// // The timeout covers the TLS handshake too.
+    /// let connector = Connector::new(connector, Some(Duration::from_secs(5)));
     /// let http: HttpClient = PooledClient::builder(TokioExecutor::new())
     ///     .pool_idle_timeout(POOL_IDLE_TIMEOUT)
     ///     .build(connector);
@@ -155,6 +155,10 @@ impl ClientBuilder {
     /// Fails on an invalid URL or credential, unreadable PEM data, or conflicting options.
     pub fn build(self) -> Result<Client, Error> {
         let settings = self.options.build(self.http.is_some())?;
+        // Once per client: a credential in clear, certificates not checked (the core decides).
+        for warning in &settings.warnings {
+            log::warn!("{warning}");
+        }
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -172,6 +176,7 @@ impl ClientBuilder {
                     .https_or_http()
                     .enable_http1()
                     .wrap_connector(TcpConnector::new(tcp));
+                let connector = Connector::new(connector, Some(connection.connect_timeout));
                 hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                     .pool_idle_timeout(POOL_IDLE_TIMEOUT)
                     .http1_max_buf_size(READ_BUFFER_MAX)
@@ -183,6 +188,8 @@ impl ClientBuilder {
                 session: settings.session,
                 http,
                 read_timeout: settings.read_timeout,
+                request_deadline: settings.request_deadline,
+                max_file_bytes: settings.max_file_bytes,
             }),
         })
     }
@@ -202,11 +209,16 @@ impl Client {
     /// A client for the same server and connection pool with other settings (another
     /// credential, after a login); the core's [`Session::for_server`] decides what carries over.
     pub(crate) fn with_server(&self, server: Server) -> Client {
+        for warning in new_security_warnings(self.inner.session.server(), &server) {
+            log::warn!("{warning}");
+        }
         Client {
             inner: Arc::new(Inner {
                 session: self.inner.session.for_server(server),
                 http: self.inner.http.clone(),
                 read_timeout: self.inner.read_timeout,
+                request_deadline: self.inner.request_deadline,
+                max_file_bytes: self.inner.max_file_bytes,
             }),
         }
     }
@@ -276,36 +288,48 @@ impl Client {
     /// the original) is followed as the core's [`Redirects`] decides; one elsewhere is an error.
     pub async fn media<M: MediaEndpoint>(&self, endpoint: &M) -> Result<Media<MediaBody>, Error> {
         let mut request = endpoint.request(self.server())?;
+        self.inner.session.admit(M::OPERATION_ID, &request)?;
         let mut redirects = Redirects::new(M::OPERATION_ID, &request);
         let activity = Activity::new();
-        let (head, body) = loop {
-            let response = self
-                .send_head(
-                    request.map(RequestBody::from),
-                    M::OPERATION_ID,
-                    &activity,
-                    None,
-                )
-                .await;
-            let (head, body) = response?.into_parts();
-            match redirects.follow(&head)? {
-                // The redirect's own body (a line of text) is dropped unread.
-                Some(next) => request = next,
-                None => break (head, body),
+        let deadline = self.deadline();
+        let answer = async {
+            loop {
+                let response = self
+                    .send_head(
+                        request.map(RequestBody::from),
+                        M::OPERATION_ID,
+                        &activity,
+                        None,
+                    )
+                    .await;
+                let (head, body) = response?.into_parts();
+                match redirects.follow(&head)? {
+                    // The redirect's own body (a line of text) is dropped unread.
+                    Some(next) => request = next,
+                    None => break Ok::<_, Error>((head, body)),
+                }
             }
         };
+        let (head, body) = within_deadline(deadline, answer).await?;
         match media_head(M::OPERATION_ID, &head)? {
             MediaOutcome::Stream(media) => Ok(Media {
                 head: media,
-                body: MediaBody::new(body, M::OPERATION_ID, self.inner.read_timeout),
+                body: MediaBody::new(body, M::OPERATION_ID, self.inner.read_timeout, deadline),
             }),
             MediaOutcome::ReadError => {
                 let limit = BodyLimit::Prefix(MAX_ERROR_BODY);
                 let read = collect(body, limit, M::OPERATION_ID, &activity);
-                let bytes = with_read_timeout(&activity, self.inner.read_timeout, read).await?;
+                let read = with_read_timeout(&activity, self.inner.read_timeout, read);
+                let bytes = within_deadline(deadline, read).await?;
                 Err(media_error(&head, &bytes).into())
             }
         }
+    }
+
+    /// When a request starting now must be done by (see `request_deadline`).
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        let limit = self.inner.request_deadline?;
+        tokio::time::Instant::now().checked_add(limit)
     }
 
     /// A media answer read into memory; `BodyTooLarge` past `limit` bytes.
@@ -330,10 +354,16 @@ impl Client {
     ) -> Result<MediaHead, Error> {
         let target = path.as_ref();
         let Media { head, mut body } = self.media(endpoint).await?;
+        // Exactly the announced length, within the cap; on any error (a full disk included)
+        // the temporary file goes with `temp`.
+        let mut check = SaveCheck::new(M::OPERATION_ID, &head, self.inner.max_file_bytes, 0)?;
         let mut temp = TempFile::create(target).await?;
         while let Some(chunk) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await {
-            temp.file.write_all(&chunk?).await?;
+            let chunk = chunk?;
+            check.on_chunk(chunk.len())?;
+            temp.file.write_all(&chunk).await?;
         }
+        check.finish()?;
         temp.file.flush().await?;
         temp.file.sync_all().await?;
         tokio::fs::rename(&temp.path, target).await?;
@@ -419,22 +449,34 @@ impl Client {
         // The record first: bytes written without it could never be resumed.
         let identity = PartialFacts::from_metadata(&file.metadata().await?).identity;
         write_record(&record_path, download.record(identity)).await?;
+        // The core's checks: the announced length exactly, the whole file within the cap.
+        let on_disk = file.stream_position().await?;
         let copied = async {
+            let operation = DownloadAsset::OPERATION_ID;
+            let mut check = SaveCheck::new(operation, &head, self.inner.max_file_bytes, on_disk)?;
             while let Some(chunk) =
                 std::future::poll_fn(|cx| Pin::new(&mut body).poll_next(cx)).await
             {
                 let chunk = chunk?;
+                check.on_chunk(chunk.len())?;
                 file.write_all(&chunk).await?;
                 download.on_chunk(&chunk);
             }
-            Ok::<(), Error>(())
+            Ok::<(), Error>(check.finish()?)
         }
         .await;
         // Everything received so far reaches the disk, also when the transfer broke: the next
         // attempt resumes after it.
-        let flushed = file.flush().await;
-        copied?;
-        flushed?;
+        let flushed = file.flush().await.map_err(Error::Io);
+        if let Err(error) = copied.and(flushed) {
+            // A body that broke the rules or a full disk: nothing is kept to resume from.
+            if discard_partial_after(&error) {
+                drop(file);
+                let _ = tokio::fs::remove_file(&partial).await;
+                let _ = tokio::fs::remove_file(&record_path).await;
+            }
+            return Err(error);
+        }
         file.sync_all().await?;
         drop(file);
         finish_download(download, &partial, &record_path, target).await
@@ -482,7 +524,7 @@ impl Client {
         request: Request<Bytes>,
         operation: &'static str,
     ) -> Result<Response<Bytes>, Error> {
-        let (request, ticket) = self.inner.session.prepare(request);
+        let (request, ticket) = self.inner.session.prepare(operation, request)?;
         if log::log_enabled!(log::Level::Trace) && !request.body().is_empty() {
             log::trace!("{operation} request body: {}", log_excerpt(request.body()));
         }
@@ -507,21 +549,24 @@ impl Client {
         activity: &Activity,
         upload: Option<&UploadControl>,
     ) -> Result<Response<Bytes>, Error> {
-        let (head, body) = self
-            .send_head(request, operation, activity, upload)
-            .await?
-            .into_parts();
-        let read = collect(
-            body,
-            BodyLimit::for_status(head.status),
-            operation,
-            activity,
-        );
-        let bytes = with_read_timeout(activity, self.inner.read_timeout, read).await;
-        if let Some(control) = upload {
-            control.answered.store(true, Ordering::Release);
-        }
-        Ok(Response::from_parts(head, bytes?))
+        let whole = async {
+            let (head, body) = self
+                .send_head(request, operation, activity, upload)
+                .await?
+                .into_parts();
+            let read = collect(
+                body,
+                BodyLimit::for_status(head.status),
+                operation,
+                activity,
+            );
+            let bytes = with_read_timeout(activity, self.inner.read_timeout, read).await;
+            if let Some(control) = upload {
+                control.answered.store(true, Ordering::Release);
+            }
+            Ok(Response::from_parts(head, bytes?))
+        };
+        within_deadline(self.deadline(), whole).await
     }
 
     /// Sends and waits for the answer's head, under the read timeout; logs method, path, status

@@ -152,3 +152,52 @@ impl Connection for KeepReading {
         self.io.connected()
     }
 }
+
+/// What the built-in HTTP client connects through: hyper-rustls's `HttpsConnector` over
+/// [`TcpConnector`], with the connect timeout around all of it (name lookup, TCP connect and
+/// the TLS handshake), so a server that accepts the connection and then never completes the
+/// handshake is a connect timeout, not a request hanging until the read timeout.
+#[derive(Clone, Debug)]
+pub struct Connector {
+    inner: hyper_rustls::HttpsConnector<TcpConnector>,
+    timeout: Option<std::time::Duration>,
+}
+
+impl Connector {
+    /// Wraps hyper-rustls's connector; `timeout` bounds each connection's whole opening (TCP
+    /// and TLS), `None` for no bound beyond the TCP connector's own.
+    pub fn new(
+        inner: hyper_rustls::HttpsConnector<TcpConnector>,
+        timeout: Option<std::time::Duration>,
+    ) -> Self {
+        Connector { inner, timeout }
+    }
+}
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = hyper_rustls::MaybeHttpsStream<KeepReading>;
+    type Error = immich_proto::transport::BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let Some(limit) = self.timeout else {
+            return connecting;
+        };
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(result) => result,
+                // Sorted as a connect timeout (`TimedOut` inside a connect error).
+                Err(_) => Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connecting (TCP and TLS handshake) timed out",
+                )
+                .into()),
+            }
+        })
+    }
+}

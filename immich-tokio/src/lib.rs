@@ -63,8 +63,8 @@ mod error;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
-pub use client::{Client, ClientBuilder, Connector, HttpClient, Pages};
-pub use connect::{KeepReading, TcpConnector};
+pub use client::{Client, ClientBuilder, HttpClient, Pages};
+pub use connect::{Connector, KeepReading, TcpConnector};
 /// The TLS connector of [`Connector`], to build an [`HttpClient`] by hand for
 /// [`ClientBuilder::http_client`] with the very version this crate uses.
 pub use hyper_rustls;

@@ -747,3 +747,94 @@ fn a_file_that_grows_during_the_upload_fails_without_a_complete_body() {
         "the server got a complete body: {received} of {expected}"
     );
 }
+
+/// A server that trickles one byte every 150 ms is never idle for the read timeout, but the
+/// request deadline ends it: a JSON answer, and a media body read after its head.
+#[test]
+fn request_deadline_cuts_off_a_trickling_server() {
+    let server = TestServer::start(Options::default());
+    let client = client_for(&server)
+        .read_timeout(Duration::from_secs(5))
+        .request_deadline(Duration::from_millis(700))
+        .build()
+        .unwrap();
+    server.fault(
+        None,
+        "/server/about",
+        Fault::Trickle(Duration::from_millis(150)),
+    );
+    let started = Instant::now();
+    let error = client.about().unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(error.is_timeout() && !error.is_connect());
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    server.clear_faults();
+    server.fault(
+        None,
+        "/assets/*",
+        Fault::Trickle(Duration::from_millis(150)),
+    );
+    let view = ViewAsset::new(AssetId::new_unchecked(fixtures::asset_beach()));
+    let started = Instant::now();
+    let mut media = client.media(&view).unwrap();
+    let mut sink = Vec::new();
+    let error = Error::from(media.body.read_to_end(&mut sink).unwrap_err());
+    assert!(
+        matches!(error, Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    let scratch = Scratch::new("deadline");
+    let target = scratch.0.join("slow.jpg");
+    let error = client.save_media(&view, &target).unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(std::fs::read_dir(&scratch.0).unwrap().next().is_none());
+}
+
+/// Media saved to a file stays within the configured cap: refused before a byte is written
+/// when the answer announces more, and nothing under the final name or beside it.
+#[test]
+fn saved_media_is_held_to_the_file_cap() {
+    let server = TestServer::start(Options::default());
+    let beach = AssetId::new_unchecked(fixtures::asset_beach());
+    let preview = ViewAsset::new(beach.clone()).size(AssetMediaSize::Preview);
+    let scratch = Scratch::new("cap");
+    let target = scratch.0.join("preview.jpg");
+    let capped = client_for(&server).max_file_bytes(10).build().unwrap();
+    capped.setup().unwrap();
+    let error = capped.save_media(&preview, &target).unwrap_err();
+    assert!(
+        matches!(
+            error.proto(),
+            Some(immich_proto::Error::BodyTooLarge { limit: 10, .. })
+        ),
+        "{error:?}"
+    );
+    let original = scratch.0.join("beach.jpg");
+    let error = capped
+        .download_original(beach.clone(), &original, false)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.proto(),
+            Some(immich_proto::Error::BodyTooLarge { limit: 10, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(std::fs::read_dir(&scratch.0).unwrap().next().is_none());
+
+    // Within the cap both work.
+    let roomy = client_for(&server).max_file_bytes(1 << 30).build().unwrap();
+    roomy.setup().unwrap();
+    roomy.save_media(&preview, &target).unwrap();
+    roomy.download_original(beach, &original, false).unwrap();
+    assert!(target.exists() && original.exists());
+}

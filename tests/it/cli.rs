@@ -1086,3 +1086,289 @@ fn a_fullsize_thumbnail_is_saved() {
         ]
     );
 }
+
+/// Uploads `bytes` under the file name `name` (any string: the server keeps what it is given)
+/// and returns the asset id.
+fn upload_named(server: &TestServer, dir: &Scratch, name: &str, bytes: &[u8]) -> String {
+    use immich_blocking::assets::UploadOptions;
+    let path = dir.write("upload-source.bin", bytes);
+    let result = client(server)
+        .upload_path(&path, UploadOptions::new().filename(name))
+        .unwrap();
+    result.id.to_string()
+}
+
+#[test]
+fn downloads_never_replace_a_file_without_overwrite() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("no-replace");
+    let original = photo(21, 20_000);
+    let id = upload_named(&server, &dir, "holiday.jpg", &original);
+    let folder = dir.path("out");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("holiday.jpg"), b"mine").unwrap();
+
+    // The name is taken: the download gets a numbered name, the file there stays.
+    let run = immich(&server, &["download", &id, "-o", folder.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(std::fs::read(folder.join("holiday.jpg")).unwrap(), b"mine");
+    assert_eq!(
+        std::fs::read(folder.join("holiday (1).jpg")).unwrap(),
+        original
+    );
+    let run = immich(&server, &["download", &id, "-o", folder.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(
+        std::fs::read(folder.join("holiday (2).jpg")).unwrap(),
+        original
+    );
+
+    // A file named with -o is refused, and left alone, unless --overwrite.
+    let mine = folder.join("holiday.jpg");
+    let run = immich(&server, &["download", &id, "-o", mine.to_str().unwrap()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run.stderr.contains("pass --overwrite"), "{run:?}");
+    assert_eq!(std::fs::read(&mine).unwrap(), b"mine");
+    let run = immich(
+        &server,
+        &["download", &id, "-o", mine.to_str().unwrap(), "--overwrite"],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(std::fs::read(&mine).unwrap(), original);
+    // With --overwrite into a folder, the original name itself is replaced.
+    std::fs::write(&mine, b"mine again").unwrap();
+    let run = immich(
+        &server,
+        &[
+            "download",
+            &id,
+            "-o",
+            folder.to_str().unwrap(),
+            "--overwrite",
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(std::fs::read(&mine).unwrap(), original);
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 3);
+
+    // Thumbnails too.
+    let beach = fixtures::asset_beach();
+    let thumb = folder.join("thumb.jpg");
+    std::fs::write(&thumb, b"mine").unwrap();
+    let run = immich(
+        &server,
+        &["thumbnail", &beach, "-o", thumb.to_str().unwrap()],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run.stderr.contains("pass --overwrite"), "{run:?}");
+    assert_eq!(std::fs::read(&thumb).unwrap(), b"mine");
+    let run = immich(
+        &server,
+        &[
+            "thumbnail",
+            &beach,
+            "-o",
+            thumb.to_str().unwrap(),
+            "--overwrite",
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(
+        std::fs::read(&thumb).unwrap(),
+        server.asset_bytes(&beach).unwrap()
+    );
+}
+
+#[test]
+fn a_hostile_original_name_is_made_safe() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("hostile-name");
+    let folder = dir.path("out");
+    std::fs::create_dir_all(&folder).unwrap();
+    for (seed, hostile, safe) in [
+        (31, ".bashrc", "bashrc"),
+        (32, "../../escape.jpg", "escape.jpg"),
+        (33, "con.jpg", "_con.jpg"),
+        // (No `;`: the test server's multipart reader splits parameters on it.)
+        (34, "a\u{1b}[2Jb\u{7}.jpg. ", "a_[2Jb_.jpg"),
+        (35, "C:stream:x.jpg", "C_stream_x.jpg"),
+    ] {
+        let original = photo(seed, 5_000);
+        let id = upload_named(&server, &dir, hostile, &original);
+        let run = immich(&server, &["download", &id, "-o", folder.to_str().unwrap()]);
+        assert_eq!(run.status, EXIT_OK, "{hostile:?}: {run:?}");
+        assert_eq!(
+            std::fs::read(folder.join(safe)).unwrap(),
+            original,
+            "{hostile:?}"
+        );
+    }
+    // Nothing was written outside the folder.
+    assert!(!dir.path("escape.jpg").exists());
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 5);
+}
+
+#[test]
+fn a_copy_of_a_file_that_failed_to_upload_is_uploaded() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("copy-of-failed");
+    let bytes = photo(41, 8_000);
+    dir.write("a.jpg", &bytes);
+    dir.write("later/a-copy.jpg", &bytes);
+    // The first upload of the run fails.
+    server.add_fault(FaultRule {
+        method: Some(http::Method::POST),
+        path: "/assets".into(),
+        fault: Fault::Status(500, "disk trouble".into()),
+        times: Some(1),
+    });
+    let run = immich(&server, &["--json", "upload", dir.arg()]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["summary"]["failed"], 1, "{run:?}");
+    assert_eq!(report["summary"]["uploaded"], 1, "{run:?}");
+    assert_eq!(report["summary"]["duplicates"], 0, "{run:?}");
+    let uploaded = report["uploaded"][0]["path"].as_str().unwrap();
+    assert!(uploaded.ends_with("later/a-copy.jpg"), "{run:?}");
+    let id = report["uploaded"][0]["id"].as_str().unwrap();
+    assert_eq!(server.asset_bytes(id).unwrap(), bytes);
+}
+
+/// What a hostile server may put in a name: a window title, a screen clear, a faked line and
+/// the one-byte CSI (C1), around ordinary Unicode.
+const HOSTILE_NAME: &str = "\u{1b}]0;pwned\u{7}Été\u{1b}[2J\nerror: fake line\u{9b}31m\u{7f}";
+
+/// No control character in human output except the newline that ends each line.
+fn assert_no_controls(text: &str) {
+    for line in text.lines() {
+        assert!(
+            !line.chars().any(char::is_control),
+            "control character in {line:?}"
+        );
+    }
+}
+
+#[test]
+fn server_strings_are_escaped_for_the_terminal_but_exact_in_json() {
+    let server = TestServer::start(Options::v3());
+    let run = immich(&server, &["albums", "create", HOSTILE_NAME]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_no_controls(&run.stdout);
+    let escaped = "\\u{1b}]0;pwned\\u{7}Été\\u{1b}[2J\\nerror: fake line\\u{9b}31m\\u{7f}";
+    assert!(run.stdout.contains(escaped), "{run:?}");
+
+    let run = immich(&server, &["albums"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_no_controls(&run.stdout);
+    assert!(run.stdout.contains(escaped), "{run:?}");
+    let line = run.stdout.lines().find(|l| l.contains("pwned")).unwrap();
+    let id = line.split_whitespace().next().unwrap().to_owned();
+
+    let run = immich(&server, &["albums", "show", &id]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_no_controls(&run.stdout);
+    assert!(run.stdout.starts_with(escaped), "{run:?}");
+
+    // --json keeps the name exactly as the server sent it.
+    let run = immich(&server, &["--json", "albums"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let names: Vec<String> = run
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["albumName"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.iter().any(|n| n == HOSTILE_NAME), "{run:?}");
+
+    // A server's error message too, on stderr.
+    server.fault(None, "/albums", Fault::Status(400, HOSTILE_NAME.into()));
+    let run = immich(&server, &["albums"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_no_controls(&run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.contains("fake line"), "{run:?}");
+}
+
+#[test]
+fn server_shows_what_it_can_and_names_what_is_unavailable() {
+    let server = TestServer::start(
+        Options::v3()
+            .deny_permission("server.about")
+            .deny_permission("server.storage")
+            .deny_permission("server.statistics"),
+    );
+    server.fault(
+        None,
+        "/server/features",
+        Fault::Status(500, "features are broken".into()),
+    );
+    let run = immich(&server, &["server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("Version   v3."), "{run:?}");
+    for (label, reason) in [
+        ("About     unavailable: ", "`server.about`"),
+        ("Features  unavailable: ", "features are broken"),
+        ("Storage   unavailable: ", "`server.storage`"),
+        ("Library   unavailable: ", "`server.statistics`"),
+    ] {
+        let line = run.stdout.lines().find(|l| l.starts_with(label));
+        assert!(
+            line.is_some_and(|l| l.contains(reason)),
+            "{label}{reason}: {run:?}"
+        );
+    }
+    assert!(run.stderr.is_empty(), "{run:?}");
+
+    let run = immich(&server, &["--json", "server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let shown = run.json();
+    assert_eq!(shown["version"]["major"], 3, "{run:?}");
+    for part in ["about", "features", "storage", "statistics"] {
+        assert!(shown[part].is_null(), "{part}: {run:?}");
+        assert!(shown["unavailable"][part].is_string(), "{part}: {run:?}");
+    }
+
+    // With every permission, every part is there and nothing is unavailable.
+    let server = TestServer::start(Options::v3());
+    let run = immich(&server, &["--json", "server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let shown = run.json();
+    assert_eq!(shown["unavailable"], serde_json::json!({}), "{run:?}");
+    assert!(shown["statistics"]["photos"].is_number(), "{run:?}");
+    let run = immich(&server, &["server"]);
+    assert!(!run.stdout.contains("unavailable"), "{run:?}");
+    assert!(run.stdout.contains("Library   "), "{run:?}");
+}
+
+#[test]
+fn plain_http_to_another_host_and_insecure_warn_on_stderr() {
+    // Plain http:// with a key to an address that is not loopback (0.0.0.0 reaches nothing
+    // here: refused at once), warned before anything is sent, without the key.
+    let env = Env::new().var("IMMICH_API_KEY", "very-secret-key-4711");
+    let run = run_with(&env, &["--url", "http://0.0.0.0:1", "server"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("warning: the credential is sent over plain http://"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("very-secret-key-4711"), "{run:?}");
+    assert_eq!(run.stderr.matches("warning:").count(), 1, "{run:?}");
+
+    // Loopback, as the test server is: no warning.
+    let server = TestServer::start(Options::default());
+    let run = immich(&server, &["server"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(!run.stderr.contains("warning:"), "{run:?}");
+
+    // --insecure warns too, and the command still runs.
+    let (server, _) = https_server();
+    let run = run_with(&env_for(&server), &["--insecure", "me"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("warning: TLS certificates are not checked"),
+        "{run:?}"
+    );
+}

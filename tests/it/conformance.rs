@@ -217,7 +217,7 @@ impl Run<'_> {
     /// Records one call: every exchange must be accepted, and the call must succeed (every
     /// answer decoded) and pass `verify`. The one allowed rejection: an old run's request in
     /// the old wire form that Prism rejects only for its v2-only parameters.
-    fn check<T, E: Debug>(
+    fn check<T, E: Debug + 'static>(
         &mut self,
         operation: &'static str,
         result: Result<T, E>,
@@ -228,7 +228,7 @@ impl Run<'_> {
 
     /// [`check`](Self::check) of a generated operation's sample: besides, every request must
     /// address the sample's own operation.
-    fn check_sample<T, E: Debug>(
+    fn check_sample<T, E: Debug + 'static>(
         &mut self,
         operation_id: &'static str,
         result: Result<T, E>,
@@ -242,7 +242,7 @@ impl Run<'_> {
         self.check_addressing(operation_id, Some(operation_id), result, verify);
     }
 
-    fn check_addressing<T, E: Debug>(
+    fn check_addressing<T, E: Debug + 'static>(
         &mut self,
         operation: &'static str,
         addressing: Option<&'static str>,
@@ -255,6 +255,11 @@ impl Run<'_> {
         self.tally.operations.insert(operation);
         self.tally.calls += 1;
         if exchanges.is_empty() {
+            // The release gate refusing what this release lacks, before sending, is right.
+            if refused_by_the_release_gate(&result, &self.version) {
+                self.tally.refused_for_old_version.push(where_);
+                return;
+            }
             self.tally.failures.push(format!(
                 "{where_}: no request reached Prism ({result:?})",
                 result = result.as_ref().err()
@@ -625,6 +630,31 @@ macro_rules! common_operations {
 /// Whether a verified download against Prism ended as it must: Prism's `checksum` is generated
 /// text, never the SHA-1 of the bytes it generates, so the check must refuse (a mismatch, or a
 /// checksum that is not one). The requests were still sent and their answers read.
+/// Whether `result` is the core's refusal, before sending, of an operation, parameter, field
+/// or value that release `version` does not have (never on the newest release tested).
+fn refused_by_the_release_gate<T, E: 'static>(
+    result: &Result<T, E>,
+    version: &ServerVersion,
+) -> bool {
+    let Err(error) = result else {
+        return false;
+    };
+    let error: &dyn std::any::Any = error;
+    let Some(error) = error.downcast_ref::<immich_proto::transport::Error>() else {
+        return false;
+    };
+    *version < ServerVersion::new(3, 0, 0)
+        && matches!(
+            error.proto(),
+            Some(
+                immich_proto::Error::Unsupported { found, .. }
+                    | immich_proto::Error::Removed { found, .. }
+                    | immich_proto::Error::UnsupportedParameter { found, .. }
+                    | immich_proto::Error::RemovedParameter { found, .. }
+            ) if found == version
+        )
+}
+
 fn refused_by_the_checksum_check(error: Option<&immich_proto::Error>) -> bool {
     matches!(
         error,

@@ -13,3 +13,4 @@ mod table;
 mod tls;
 mod tokio_transport;
 mod tour;
+mod version_matrix;

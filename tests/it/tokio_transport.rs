@@ -707,6 +707,7 @@ async fn a_client_built_by_hand_is_accepted_and_used() {
         .https_or_http()
         .enable_http1()
         .wrap_connector(TcpConnector::new(tcp));
+    let connector = immich_tokio::Connector::new(connector, None);
     let http: HttpClient = PooledClient::builder(TokioExecutor::new())
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .build(connector);
@@ -792,4 +793,140 @@ async fn a_connection_closed_before_the_answer_is_io_in_both_transports() {
         .unwrap();
     assert_eq!(error.kind(), immich_blocking::ErrorKind::Io, "{error}");
     server.join().unwrap();
+}
+
+/// A server that trickles one byte every 150 ms is never idle for the read timeout, but the
+/// request deadline ends it: a JSON answer, a media body being streamed (and saved), and a
+/// shared HTTP client alike.
+#[tokio::test]
+async fn request_deadline_cuts_off_a_trickling_server() {
+    let server = TestServer::start(Options::default());
+    let client = client_for(&server)
+        .read_timeout(Duration::from_secs(5))
+        .request_deadline(Duration::from_millis(700))
+        .build()
+        .unwrap();
+    server.fault(
+        None,
+        "/server/about",
+        Fault::Trickle(Duration::from_millis(150)),
+    );
+    let started = Instant::now();
+    let error = client.about().await.unwrap_err();
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(error.is_timeout() && !error.is_connect());
+    assert!(error.to_string().contains("deadline"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // A media body streamed after its head: the deadline still covers the whole body.
+    server.clear_faults();
+    server.fault(
+        None,
+        "/assets/*",
+        Fault::Trickle(Duration::from_millis(150)),
+    );
+    let view =
+        immich_proto::assets::ViewAsset::new(AssetId::new_unchecked(fixtures::asset_beach()));
+    let started = Instant::now();
+    let mut media = client.media(&view).await.unwrap();
+    let mut sink = Vec::new();
+    let error = media.body.read_to_end(&mut sink).await.unwrap_err();
+    let error = immich_tokio::Error::from(error);
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(!sink.is_empty() && started.elapsed() < Duration::from_secs(3));
+
+    let scratch = Scratch::new("deadline");
+    let target = scratch.0.join("slow.jpg");
+    let error = client.save_media(&view, &target).await.unwrap_err();
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Deadline)),
+        "{error:?}"
+    );
+    assert!(scratch.names().is_empty(), "{:?}", scratch.names());
+
+    // Without a deadline the same server is slow but fine (a small answer finishes).
+    server.clear_faults();
+    server.fault(
+        None,
+        "/server/ping",
+        Fault::Trickle(Duration::from_millis(20)),
+    );
+    let patient = client_for(&server).build().unwrap();
+    patient.ping().await.unwrap();
+}
+
+/// The connect timeout covers the TLS handshake: a server that accepts the TCP connection and
+/// then says nothing is a connect timeout, long before the read timeout.
+#[tokio::test]
+async fn connect_timeout_covers_the_tls_handshake() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // never answers the ClientHello
+        }
+    });
+    let client = Client::builder(&format!("https://{addr}"))
+        .connect_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.about().await.unwrap_err();
+    assert!(
+        matches!(error, immich_tokio::Error::Timeout(TimeoutPhase::Connect)),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    silent.abort();
+}
+
+/// Media saved to a file stays within the configured cap: refused before a byte is written
+/// when the answer announces more, and nothing under the final name or beside it.
+#[tokio::test]
+async fn saved_media_is_held_to_the_file_cap() {
+    let server = TestServer::start(Options::default());
+    let beach = AssetId::new_unchecked(fixtures::asset_beach());
+    let preview = immich_proto::assets::ViewAsset::new(beach.clone()).size(AssetMediaSize::Preview);
+    let scratch = Scratch::new("cap");
+    let target = scratch.0.join("preview.jpg");
+    let capped = client_for(&server).max_file_bytes(10).build().unwrap();
+    capped.setup().await.unwrap();
+    let error = capped.save_media(&preview, &target).await.unwrap_err();
+    assert!(
+        matches!(
+            error.proto(),
+            Some(immich_proto::Error::BodyTooLarge { limit: 10, .. })
+        ),
+        "{error:?}"
+    );
+    let original = scratch.0.join("beach.jpg");
+    let error = capped
+        .download_original(beach.clone(), &original, false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.proto(),
+            Some(immich_proto::Error::BodyTooLarge { limit: 10, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(scratch.names().is_empty(), "{:?}", scratch.names());
+
+    let roomy = client_for(&server).max_file_bytes(1 << 30).build().unwrap();
+    roomy.setup().await.unwrap();
+    roomy.save_media(&preview, &target).await.unwrap();
+    roomy
+        .download_original(beach, &original, false)
+        .await
+        .unwrap();
+    assert_eq!(scratch.names(), ["beach.jpg", "preview.jpg"]);
 }

@@ -8,7 +8,22 @@ mod operations;
 
 pub use operations::OPERATIONS;
 
+use bytes::Bytes;
+use http::Request;
+
 use crate::{Error, Server, ServerVersion};
+
+/// The releases that have one parameter, request field or enum value of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// `query:NAME`, `path:NAME`, `field:NAME` (a top-level request body property) or
+    /// `enum:NAME=VALUE` (a value of a query parameter or top-level body field).
+    pub item: &'static str,
+    /// The first release that has it (1.0.0: every supported release).
+    pub since: ServerVersion,
+    /// The last release that has it, when a newer one removed it.
+    pub until: Option<ServerVersion>,
+}
 
 /// How an operation talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +78,16 @@ pub struct Operation {
     pub deprecated: bool,
     /// The document's one-line summary.
     pub summary: &'static str,
+    /// The parameters, fields and enum values whose releases differ from the operation's own,
+    /// sorted by item; any other is available whenever the operation is.
+    pub items: &'static [Span],
+}
+
+impl Operation {
+    /// The span of `item` (`field:albumIds`), when it differs from the operation's.
+    pub fn span(&self, item: &str) -> Option<&'static Span> {
+        self.items.iter().find(|span| span.item == item)
+    }
 }
 
 /// The operation with this operationId.
@@ -130,6 +155,96 @@ pub fn require_available(server: &Server, id: &'static str) -> Result<(), Error>
     }
 }
 
+/// Fails when the connected server is known to lack something `request` of operation `id`
+/// carries: the operation itself ([`require_available`]), a query parameter, a top-level JSON
+/// body field (null or not) or an enum value of either (a string, or each string of an array).
+/// The error ([`Error::UnsupportedParameter`], [`Error::RemovedParameter`]) names the
+/// operation, the item, the release that added it (or the last that had it) and the server's
+/// version. The operation is the one at the request's method and path (a flow names itself,
+/// not each request), else `id`. An unknown version, an operation outside the catalogue and a body that is not a
+/// JSON object (a multipart upload, bytes) pass what cannot be read.
+pub fn gate(server: &Server, id: &'static str, request: &Request<Bytes>) -> Result<(), Error> {
+    let Some(found) = server.version() else {
+        return Ok(());
+    };
+    // What is sent decides: a flow's requests are of other operations than the flow's name.
+    let path = request.uri().path();
+    let routed = path
+        .strip_prefix(server.api_path().trim_end_matches('/'))
+        .and_then(|rest| find_route(request.method().as_str(), rest));
+    let Some(operation) = routed.or_else(|| find(id)) else {
+        return Ok(());
+    };
+    require_available(server, operation.id)?;
+    if operation.items.is_empty() {
+        return Ok(());
+    }
+    let check = |item: &str| check_item(operation, item, &found);
+    for pair in request.uri().query().unwrap_or_default().split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode(name);
+        check(&format!("query:{name}"))?;
+        check(&format!("enum:{name}={}", decode(value)))?;
+    }
+    let is_json = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json && !request.body().is_empty() {
+        if let Ok(serde_json::Value::Object(fields)) =
+            serde_json::from_slice::<serde_json::Value>(request.body())
+        {
+            for (name, value) in &fields {
+                check(&format!("field:{name}"))?;
+                let values = match value {
+                    serde_json::Value::Array(values) => values.iter().collect(),
+                    one => vec![one],
+                };
+                for value in values.into_iter().filter_map(|v| v.as_str()) {
+                    check(&format!("enum:{name}={value}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses `item` when the operation's table says server `found` lacks it.
+fn check_item(operation: &Operation, item: &str, found: &ServerVersion) -> Result<(), Error> {
+    let Some(span) = operation.span(item) else {
+        return Ok(());
+    };
+    if *found < span.since {
+        return Err(Error::UnsupportedParameter {
+            operation: operation.id,
+            parameter: span.item,
+            minimum: span.since.clone(),
+            found: found.clone(),
+        });
+    }
+    match &span.until {
+        Some(last) if found > last => Err(Error::RemovedParameter {
+            operation: operation.id,
+            parameter: span.item,
+            last: last.clone(),
+            found: found.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A query component, percent-decoded (`+` is a space); undecodable bytes stay as they are.
+fn decode(text: &str) -> String {
+    let text = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +263,64 @@ mod tests {
         let op = find_route("GET", "/albums/0000a55e-0000-4000-8000-0000000000aa").map(|o| o.id);
         assert_eq!(op, Some("getAlbumInfo"));
         assert!(find_route("GET", "/no/such/route").is_none());
+    }
+
+    fn search(version: &str, body: &str) -> Result<(), Error> {
+        let server = Server::new("http://localhost:2283")
+            .unwrap()
+            .with_version(ServerVersion::parse(version).unwrap());
+        let request = Request::post("http://localhost:2283/api/search/metadata")
+            .header("content-type", "application/json")
+            .body(Bytes::from(body.to_owned()))
+            .unwrap();
+        gate(&server, "searchAssets", &request)
+    }
+
+    #[test]
+    fn the_gate_refuses_fields_and_values_the_release_lacks() {
+        let albums = r#"{"albumIds":["0000a55e-0000-4000-8000-0000000000aa"]}"#;
+        assert_eq!(
+            search("1.132.3", albums),
+            Err(Error::UnsupportedParameter {
+                operation: "searchAssets",
+                parameter: "field:albumIds",
+                minimum: ServerVersion::new(1, 135, 0),
+                found: ServerVersion::new(1, 132, 3),
+            })
+        );
+        assert_eq!(search("1.135.0", albums), Ok(()));
+        let message = search("1.132.3", albums).unwrap_err().to_string();
+        assert!(
+            message.contains("albumIds") && message.contains("v1.135.0"),
+            "{message}"
+        );
+        assert!(search("1.126.0", r#"{"rating":3}"#).is_err());
+        assert_eq!(search("1.127.0", r#"{"rating":3}"#), Ok(()));
+        assert!(matches!(
+            search("1.133.0", r#"{"isArchived":true}"#),
+            Err(Error::RemovedParameter { .. })
+        ));
+        assert_eq!(search("1.118.0", r#"{"isArchived":true}"#), Ok(()));
+        assert_eq!(
+            search("1.118.0", r#"{"isFavorite":true,"size":10}"#),
+            Ok(())
+        );
+        let server = Server::new("http://localhost:2283").unwrap();
+        let request = Request::get("http://localhost:2283/api/assets/x/thumbnail?size=original")
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(
+            gate(&server, "viewAsset", &request),
+            Ok(()),
+            "unknown version"
+        );
+        let old = server.with_version(ServerVersion::new(2, 4, 0));
+        assert!(matches!(
+            gate(&old, "viewAsset", &request),
+            Err(Error::UnsupportedParameter {
+                parameter: "enum:size=original",
+                ..
+            })
+        ));
     }
 }

@@ -3,11 +3,13 @@
 //! Asset searches are paged by the answer's `assets.nextPage`; run them with a
 //! [`Pager`](crate::Pager) to get every match.
 
+mod in_albums;
 mod model;
 pub(crate) mod search_assets;
 mod search_person;
 mod search_smart;
 
+pub use in_albums::{SearchInAlbums, ALBUM_IDS_SINCE};
 pub use model::{MetadataSearch, SearchAlbumsPage, SearchAssetsPage, SearchPage, SmartSearch};
 pub use search_assets::SearchAssets;
 pub use search_person::SearchPerson;

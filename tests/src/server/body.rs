@@ -17,6 +17,8 @@ pub(crate) enum Cut {
     Drop { at: u64 },
     /// After `at` bytes nothing more is ever sent.
     Stall { at: u64 },
+    /// One byte per frame, each after a pause of `every`.
+    Trickle { every: std::time::Duration },
 }
 
 /// Frames of at most this many bytes.
@@ -87,6 +89,7 @@ impl ReplyBody {
         self.cut = match kind {
             CutKind::Drop => Cut::Drop { at },
             CutKind::Stall => Cut::Stall { at },
+            CutKind::Trickle(every) => Cut::Trickle { every },
         };
         self
     }
@@ -97,6 +100,7 @@ impl ReplyBody {
 pub(crate) enum CutKind {
     Drop,
     Stall,
+    Trickle(std::time::Duration),
 }
 
 impl Body for ReplyBody {
@@ -125,7 +129,17 @@ impl Body for ReplyBody {
             // Never woken again: the connection task is cancelled when the server stops.
             Cut::Stall { at } if this.pos >= at => return Poll::Pending,
             Cut::Drop { at } | Cut::Stall { at } => limit = limit.min(at),
-            Cut::None => {}
+            Cut::Trickle { every } if this.pos < this.end => {
+                let pause = this
+                    .pause
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+                if pause.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.pause = None;
+                limit = limit.min(this.pos + 1);
+            }
+            Cut::Trickle { .. } | Cut::None => {}
         }
         if this.pos >= limit {
             return Poll::Ready(None);
@@ -145,7 +159,7 @@ impl Body for ReplyBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.cut == Cut::None && self.pos >= self.end
+        matches!(self.cut, Cut::None | Cut::Trickle { .. }) && self.pos >= self.end
     }
 
     fn size_hint(&self) -> SizeHint {

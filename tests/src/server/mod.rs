@@ -225,6 +225,9 @@ pub enum Fault {
     StallBeforeHead,
     /// Sends the head and half the body, then nothing more.
     StallMidBody,
+    /// Sends the head, then the body one byte at a time with this pause before each byte: a
+    /// server that is never idle for long but never finishes either.
+    Trickle(std::time::Duration),
     /// `POST /assets` whose `x-immich-checksum` names a stored asset: answers
     /// `200 {"status":"duplicate"}` after reading only the headers, then closes the connection.
     EarlyCloseDuplicate,

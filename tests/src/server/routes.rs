@@ -294,6 +294,7 @@ fn finish(
     reply.body = match fault {
         Some(Fault::DropMidBody) => reply.body.cut(CutKind::Drop),
         Some(Fault::StallMidBody) => reply.body.cut(CutKind::Stall),
+        Some(Fault::Trickle(every)) => reply.body.cut(CutKind::Trickle(*every)),
         _ => reply.body,
     };
     if let Ok(cid) = HeaderValue::from_str(correlation_id) {
