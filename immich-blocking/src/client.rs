@@ -13,6 +13,7 @@ use immich_proto::assets::{
     resumable_partial_path, resume_record_path, DownloadAsset, DownloadReport, PartialFacts,
     ResumableDownload, ResumeAction, ResumeFailure, ResumeRecord,
 };
+use immich_proto::proxy::ProxyEnv;
 use immich_proto::transport::{
     copy_checked, discard_partial_after, new_security_warnings, ClientOptions, Media,
 };
@@ -38,6 +39,8 @@ pub struct Client {
     read_timeout: Duration,
     request_deadline: Option<Duration>,
     max_file_bytes: Option<u64>,
+    /// The proxies the core's rules pick from; `None` with a shared agent (its own settings).
+    proxies: Option<Arc<ProxyEnv>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -90,10 +93,17 @@ impl ClientBuilder {
         for warning in &settings.warnings {
             log::warn!("{warning}");
         }
+        let mut proxies = None;
         let agent = match self.agent {
             Some(agent) => agent,
             None => {
                 let connection = settings.connection;
+                // The transport reads the environment; the core decides what it means.
+                let env = match connection.proxies {
+                    Some(env) => env,
+                    None => ProxyEnv::from_vars(|name| std::env::var(name).ok())?,
+                };
+                proxies = Some(Arc::new(env));
                 let mut extra_roots = Vec::new();
                 for pem in &connection.root_certificates_pem {
                     let before = extra_roots.len();
@@ -119,6 +129,7 @@ impl ClientBuilder {
             read_timeout: settings.read_timeout,
             request_deadline: settings.request_deadline,
             max_file_bytes: settings.max_file_bytes,
+            proxies,
         })
     }
 }
@@ -146,6 +157,7 @@ impl Client {
             read_timeout: self.read_timeout,
             request_deadline: self.request_deadline,
             max_file_bytes: self.max_file_bytes,
+            proxies: self.proxies.clone(),
         }
     }
 
@@ -415,9 +427,21 @@ impl Client {
     ) -> Result<Response<ureq::Body>, Error> {
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let started = Instant::now();
+        let proxy = match self.proxies.as_deref() {
+            Some(env) => match env.proxy_for(request.uri()) {
+                Some(proxy) => Some(
+                    ureq::Proxy::new(&proxy.url_with_credentials())
+                        .map_err(|e| Error::Connect(e.into()))?,
+                ),
+                None => None,
+            },
+            // A shared agent keeps its own proxy settings.
+            None => self.agent.config().proxy().cloned(),
+        };
         let request = self
             .agent
             .configure_request(request)
+            .proxy(proxy)
             // Every answer goes to the core, which is the only place that reads a status.
             .http_status_as_error(false)
             // A redirect would carry `x-api-key` to wherever it points; the core decides.

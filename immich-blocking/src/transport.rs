@@ -29,13 +29,15 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
     let mut tls = TlsConfig::builder().provider(TlsProvider::Rustls);
     if settings.accept_invalid_certs {
         tls = tls.disable_verification(true);
-    } else if !settings.extra_roots.is_empty() {
-        // Added to the bundled roots, not instead of them: a home server's own CA should not
-        // stop public servers from working with the same client.
+    } else {
+        // The same roots as immich-tokio: Mozilla's bundled list, the system's store, and
+        // the extra CAs (added to the others, not instead of them: a home server's own CA
+        // should not stop public servers from working with the same client).
         let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
             .iter()
             .map(|der| Certificate::from_der(der.as_ref()).to_owned())
             .collect();
+        roots.extend(system_roots().iter().cloned());
         roots.extend(settings.extra_roots);
         tls = tls.root_certs(RootCerts::new_with_certs(&roots));
     }
@@ -49,6 +51,10 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         .input_buffer_size(RECEIVE_BUFFER)
         .max_idle_age(POOL_IDLE_TIMEOUT)
         .tls_config(tls.build())
+        // Not ureq's own reading of the environment (it takes `ALL_PROXY`, `HTTPS_PROXY` or
+        // `HTTP_PROXY` for every URL): `Client::call` sets each request's proxy as the core's
+        // `ProxyEnv` decides, the same rules as immich-tokio.
+        .proxy(None)
         .build();
     let connector = DefaultConnector::new().chain(EarlyAnswerConnector);
     Agent::with_parts(
@@ -56,6 +62,26 @@ pub(crate) fn build_agent(settings: AgentSettings) -> Agent {
         connector,
         CachingResolver::new(DefaultResolver::default()),
     )
+}
+
+/// The system's trusted roots, read once per process (reading the store takes a few
+/// milliseconds); unreadable entries are skipped, as immich-tokio does.
+fn system_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<Certificate<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        if !found.errors.is_empty() {
+            log::debug!(
+                "some system root certificates could not be read: {:?}",
+                found.errors
+            );
+        }
+        found
+            .certs
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
 }
 
 /// The receive buffer of each connection: room for any response head, and small enough to

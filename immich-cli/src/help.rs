@@ -62,8 +62,11 @@ pub fn command(name: &str) -> Option<&'static str> {
             "\
 Usage: immich server
 
-Shows the server's version and build (GET /server/about), its features and how much of its
-storage is used. Needs the permissions server.about and server.storage.
+Shows the server's version and build (GET /server/about), its features, how much of its
+storage is used and (for an admin's key) how many photos and videos it holds. Only the
+version is needed: a part the server refuses (an older server, a key without server.about,
+server.storage or server.statistics) shows as unavailable with the reason, and the command
+still succeeds. With --json a refused part is null and `unavailable` names why.
 "
         }
         "me" => {

@@ -71,31 +71,13 @@ pub enum Error {
         found: ServerVersion,
     },
     /// The server is too old for a query parameter, request field or enum value that the
-    /// request carries: a release before `minimum` would not know it (and servers ignore an
-    /// unknown body field, answering as if the filter were not there). Nothing was sent.
-    UnsupportedParameter {
-        /// The operation, e.g. `searchAssets`.
-        operation: &'static str,
-        /// The item as the catalogue names it: `query:NAME`, `field:NAME` or
-        /// `enum:NAME=VALUE`, e.g. `field:albumIds`.
-        parameter: &'static str,
-        /// The first server version that has it.
-        minimum: ServerVersion,
-        /// The server's version.
-        found: ServerVersion,
-    },
+    /// request carries: a release before the one that added it would not know it (and servers
+    /// ignore an unknown body field, answering as if the filter were not there). Nothing was
+    /// sent.
+    UnsupportedParameter(Box<ParameterRefused>),
     /// The server is too new for a query parameter, request field or enum value that the
-    /// request carries: a release after `last` removed it. Nothing was sent.
-    RemovedParameter {
-        /// The operation, e.g. `getAllAlbums`.
-        operation: &'static str,
-        /// The item as the catalogue names it, e.g. `query:shared`.
-        parameter: &'static str,
-        /// The last server version that has it.
-        last: ServerVersion,
-        /// The server's version.
-        found: ServerVersion,
-    },
+    /// request carries: a release after the last one that had it removed it. Nothing was sent.
+    RemovedParameter(Box<ParameterRefused>),
     /// The server answered with a non-success status.
     Api(Box<ApiError>),
     /// A success body did not decode into the expected model.
@@ -223,27 +205,22 @@ impl fmt::Display for Error {
                 f,
                 "{operation} was removed after Immich v{last}; this server is v{found}"
             ),
-            Error::UnsupportedParameter {
-                operation,
-                parameter,
-                minimum,
-                found,
-            } => write!(
+            Error::UnsupportedParameter(refused) => write!(
                 f,
-                "{operation}: {} needs Immich v{minimum} or newer; this server is v{found}, \
-                 which does not know it (nothing was sent)",
-                describe_parameter(parameter)
-            ),
-            Error::RemovedParameter {
-                operation,
-                parameter,
-                last,
-                found,
-            } => write!(
-                f,
-                "{operation}: {} was removed after Immich v{last}; this server is v{found} \
+                "{}: {} needs Immich v{} or newer; this server is v{}, which does not know it \
                  (nothing was sent)",
-                describe_parameter(parameter)
+                refused.operation,
+                describe_parameter(refused.parameter),
+                refused.release,
+                refused.found
+            ),
+            Error::RemovedParameter(refused) => write!(
+                f,
+                "{}: {} was removed after Immich v{}; this server is v{} (nothing was sent)",
+                refused.operation,
+                describe_parameter(refused.parameter),
+                refused.release,
+                refused.found
             ),
             Error::Api(api) => api.fmt(f),
             Error::Decode(decode) => decode.fmt(f),
@@ -402,4 +379,20 @@ fn describe_parameter(item: &str) -> String {
         Some(("enum", value)) => format!("the value {value}"),
         _ => item.to_owned(),
     }
+}
+
+/// What [`Error::UnsupportedParameter`] and [`Error::RemovedParameter`] name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParameterRefused {
+    /// The operation, e.g. `searchAssets`.
+    pub operation: &'static str,
+    /// The item as the catalogue names it: `query:NAME`, `field:NAME` or `enum:NAME=VALUE`,
+    /// e.g. `field:albumIds`.
+    pub parameter: &'static str,
+    /// The first release that has it ([`Error::UnsupportedParameter`]), or the last one that
+    /// had it ([`Error::RemovedParameter`]).
+    pub release: ServerVersion,
+    /// The server's version.
+    pub found: ServerVersion,
 }

@@ -56,13 +56,14 @@
 //!         .map_err(std::io::Error::other)
 //! }
 //!
-//! /// The whole transport: loop the core's flow through `send`, with the ETag cache hooks.
+//! /// The whole transport: loop the core's flow through `send`, with the release gate and the
+//! /// ETag cache hooks (`prepare` refuses what the server's release does not have).
 //! fn run<F: Flow>(session: &Session, mut flow: F) -> Result<F::Output, Box<dyn std::error::Error>> {
 //!     let mut last = None;
 //!     loop {
 //!         match flow.step(session.server(), last.take())? {
 //!             Step::Send(request) => {
-//!                 let (request, ticket) = session.prepare(request);
+//!                 let (request, ticket) = session.prepare(F::OPERATION_ID, request)?;
 //!                 last = Some(session.finish(ticket, send(request)?));
 //!             }
 //!             Step::Done(output) => return Ok(output),
@@ -109,6 +110,7 @@ pub mod names;
 pub mod paging;
 mod patch;
 pub mod permissions;
+pub mod proxy;
 pub mod received;
 pub mod redirect;
 mod secret;
@@ -145,7 +147,7 @@ pub use endpoint::{
     Single, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY, MAX_JSON_BODY,
     MAX_LOGGED_BODY, POOL_IDLE_TIMEOUT,
 };
-pub use error::{ApiError, DecodeError, Error, ValidationDetail};
+pub use error::{ApiError, DecodeError, Error, ParameterRefused, ValidationDetail};
 pub use id::{
     ActivityId, AlbumId, ApiKeyId, AssetId, FaceId, LibraryId, MemoryId, NotificationId, PersonId,
     SessionId, SharedLinkId, StackId, TagId, UserId, Uuid,

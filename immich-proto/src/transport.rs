@@ -422,6 +422,7 @@ pub struct ClientOptions {
     read_timeout: Duration,
     request_deadline: Option<Duration>,
     max_file_bytes: Option<u64>,
+    proxies: Option<crate::proxy::ProxyEnv>,
     root_certificates_pem: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
     etag_cache: Option<(usize, usize)>,
@@ -458,6 +459,9 @@ pub struct ConnectionSettings {
     pub root_certificates_pem: Vec<Vec<u8>>,
     /// Accept any server certificate (see `danger_accept_invalid_certs`).
     pub accept_invalid_certs: bool,
+    /// The proxy settings given to the builder; `None`: the transport reads them from the
+    /// environment with [`ProxyEnv::from_vars`](crate::proxy::ProxyEnv::from_vars).
+    pub proxies: Option<crate::proxy::ProxyEnv>,
 }
 
 impl ClientOptions {
@@ -479,6 +483,7 @@ impl ClientOptions {
             read_timeout: DEFAULT_READ_TIMEOUT,
             request_deadline: None,
             max_file_bytes: None,
+            proxies: None,
             root_certificates_pem: Vec::new(),
             accept_invalid_certs: false,
             etag_cache: None,
@@ -494,12 +499,13 @@ impl ClientOptions {
         let server = self.server?;
         let connection_options_set = self.connect_timeout.is_some()
             || !self.root_certificates_pem.is_empty()
-            || self.accept_invalid_certs;
+            || self.accept_invalid_certs
+            || self.proxies.is_some();
         if shared_http_client && connection_options_set {
             return Err(crate::Error::InvalidInput {
                 what: "client builder",
-                reason: "the connect timeout and certificate options configure the HTTP client \
-                         the builder creates; set them on your own client instead"
+                reason: "the connect timeout, certificate and proxy options configure the HTTP \
+                         client the builder creates; set them on your own client instead"
                     .to_owned(),
             });
         }
@@ -518,6 +524,7 @@ impl ClientOptions {
                 connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 root_certificates_pem: self.root_certificates_pem,
                 accept_invalid_certs: self.accept_invalid_certs,
+                proxies: self.proxies,
             },
         })
     }
@@ -601,6 +608,15 @@ macro_rules! __client_option_setters {
             /// No cap by default: originals may be videos of many gigabytes.
             fn max_file_bytes(self, limit: u64) {
                 self.max_file_bytes = Some(limit);
+            }
+        }
+        $crate::__client_option_setter! { $mode
+            /// Uses these proxy settings instead of the environment's (`https_proxy`,
+            /// `http_proxy`, `no_proxy`, read as curl reads them; see
+            /// [`proxy`](crate::proxy)). [`ProxyEnv::none`](crate::proxy::ProxyEnv::none)
+            /// connects directly whatever the environment says.
+            fn proxies(self, proxies: $crate::proxy::ProxyEnv) {
+                self.proxies = Some(proxies);
             }
         }
         $crate::__client_option_setter! { $mode

@@ -22,6 +22,7 @@ use immich_proto::assets::{
     UploadOptions, UploadResult,
 };
 use immich_proto::checksum::Sha1Checksum;
+use immich_proto::proxy::ProxyEnv;
 use immich_proto::transport::{discard_partial_after, new_security_warnings, ClientOptions, Media};
 use immich_proto::{
     log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
@@ -54,6 +55,9 @@ struct Inner {
     read_timeout: Duration,
     request_deadline: Option<Duration>,
     max_file_bytes: Option<u64>,
+    /// The proxies the connector picks from (`None` with a shared client): an `http://` request
+    /// through one carries its `Proxy-Authorization`.
+    proxies: Option<Arc<ProxyEnv>>,
 }
 
 impl fmt::Debug for Client {
@@ -159,6 +163,7 @@ impl ClientBuilder {
         for warning in &settings.warnings {
             log::warn!("{warning}");
         }
+        let mut proxies = None;
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -171,12 +176,19 @@ impl ClientBuilder {
                 tcp.enforce_http(false);
                 tcp.set_nodelay(true);
                 tcp.set_connect_timeout(Some(connection.connect_timeout));
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config(config)
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(TcpConnector::new(tcp));
-                let connector = Connector::new(connector, Some(connection.connect_timeout));
+                // The transport reads the environment; the core decides what it means.
+                let env = match connection.proxies {
+                    Some(env) => env,
+                    None => ProxyEnv::from_vars(|name| std::env::var(name).ok())?,
+                };
+                let env = Arc::new(env);
+                proxies = Some(env.clone());
+                let connector = Connector::with_proxies(
+                    TcpConnector::new(tcp),
+                    config,
+                    connection.connect_timeout,
+                    env,
+                );
                 hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                     .pool_idle_timeout(POOL_IDLE_TIMEOUT)
                     .http1_max_buf_size(READ_BUFFER_MAX)
@@ -190,6 +202,7 @@ impl ClientBuilder {
                 read_timeout: settings.read_timeout,
                 request_deadline: settings.request_deadline,
                 max_file_bytes: settings.max_file_bytes,
+                proxies,
             }),
         })
     }
@@ -219,6 +232,7 @@ impl Client {
                 read_timeout: self.inner.read_timeout,
                 request_deadline: self.inner.request_deadline,
                 max_file_bytes: self.inner.max_file_bytes,
+                proxies: self.inner.proxies.clone(),
             }),
         }
     }
@@ -578,6 +592,18 @@ impl Client {
         activity: &Activity,
         upload: Option<&UploadControl>,
     ) -> Result<Response<Incoming>, Error> {
+        let mut request = request;
+        // An `http://` request to a proxy is the proxy's to authenticate (an `https://` one
+        // authenticates in the tunnel's CONNECT); the connector chose the same proxy.
+        if request.uri().scheme() == Some(&http::uri::Scheme::HTTP) {
+            let env = self.inner.proxies.as_deref();
+            let auth = env.and_then(|env| env.proxy_for(request.uri())?.authorization());
+            if let Some(value) = auth.and_then(|a| http::HeaderValue::from_str(&a).ok()) {
+                request
+                    .headers_mut()
+                    .insert(http::header::PROXY_AUTHORIZATION, value);
+            }
+        }
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let started = std::time::Instant::now();
         let sending = async {

@@ -20,9 +20,15 @@ use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
+use std::sync::Arc;
+
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
+use immich_proto::proxy::ProxyEnv;
+use immich_proto::transport::BoxError;
 use tokio::net::TcpStream;
+use tower_service::Service;
 
 /// The most bytes the kernel may hold unsent per connection (see the module doc).
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -59,6 +65,7 @@ impl tower_service::Service<Uri> for TcpConnector {
             Ok(KeepReading {
                 io,
                 write_failed: false,
+                proxied: false,
             })
         })
     }
@@ -70,6 +77,8 @@ impl tower_service::Service<Uri> for TcpConnector {
 pub struct KeepReading {
     io: TokioIo<TcpStream>,
     write_failed: bool,
+    /// A connection to an HTTP proxy that takes requests in absolute form (`http://` URLs).
+    proxied: bool,
 }
 
 impl KeepReading {
@@ -149,7 +158,7 @@ impl Write for KeepReading {
 
 impl Connection for KeepReading {
     fn connected(&self) -> Connected {
-        self.io.connected()
+        self.io.connected().proxy(self.proxied)
     }
 }
 
@@ -157,34 +166,113 @@ impl Connection for KeepReading {
 /// [`TcpConnector`], with the connect timeout around all of it (name lookup, TCP connect and
 /// the TLS handshake), so a server that accepts the connection and then never completes the
 /// handshake is a connect timeout, not a request hanging until the read timeout.
+///
+/// The client the builder makes also goes through the proxies of the environment, as the
+/// core's [`ProxyEnv`] decides per URL: `https://` through a `CONNECT` tunnel (hyper-util's
+/// `Tunnel`), `http://` in absolute form to the proxy.
 #[derive(Clone, Debug)]
 pub struct Connector {
     inner: hyper_rustls::HttpsConnector<TcpConnector>,
     timeout: Option<std::time::Duration>,
+    proxied: Option<Proxied>,
+}
+
+/// What a connection through a proxy needs: the rules, a TCP connector to reach the proxy and
+/// the TLS settings for the tunnelled connection.
+#[derive(Clone, Debug)]
+struct Proxied {
+    env: Arc<ProxyEnv>,
+    tcp: TcpConnector,
+    tls: rustls::ClientConfig,
 }
 
 impl Connector {
     /// Wraps hyper-rustls's connector; `timeout` bounds each connection's whole opening (TCP
-    /// and TLS), `None` for no bound beyond the TCP connector's own.
+    /// and TLS), `None` for no bound beyond the TCP connector's own. Connects directly.
     pub fn new(
         inner: hyper_rustls::HttpsConnector<TcpConnector>,
         timeout: Option<std::time::Duration>,
     ) -> Self {
-        Connector { inner, timeout }
+        Connector {
+            inner,
+            timeout,
+            proxied: None,
+        }
+    }
+
+    /// The builder's connector: direct, or through a proxy as `env` decides per URL.
+    pub(crate) fn with_proxies(
+        tcp: TcpConnector,
+        tls: rustls::ClientConfig,
+        timeout: std::time::Duration,
+        env: Arc<ProxyEnv>,
+    ) -> Self {
+        let inner = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp.clone());
+        let proxied = (!env.is_empty()).then_some(Proxied { env, tcp, tls });
+        Connector {
+            inner,
+            timeout: Some(timeout),
+            proxied,
+        }
+    }
+
+    fn connect(&mut self, uri: Uri) -> BoxedConnecting {
+        let Some(proxied) = &self.proxied else {
+            return self.inner.call(uri);
+        };
+        let Some(proxy) = proxied.env.proxy_for(&uri) else {
+            return self.inner.call(uri);
+        };
+        let proxy_uri: Uri = match proxy.uri().parse() {
+            Ok(proxy_uri) => proxy_uri,
+            Err(e) => return Box::pin(std::future::ready(Err(Box::new(e) as BoxError))),
+        };
+        if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
+            // CONNECT host:port through the proxy, then TLS with the server inside the tunnel.
+            let mut tunnel = Tunnel::new(proxy_uri, proxied.tcp.clone());
+            if let Some(auth) = proxy.authorization() {
+                if let Ok(value) = http::HeaderValue::from_str(&auth) {
+                    tunnel = tunnel.with_auth(value);
+                }
+            }
+            let mut https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(proxied.tls.clone())
+                .https_only()
+                .enable_http1()
+                .wrap_connector(tunnel);
+            https.call(uri)
+        } else {
+            // Plain HTTP: the request goes to the proxy in absolute form (the client sends it
+            // so on a connection marked as proxied).
+            let connecting = proxied.tcp.clone().call(proxy_uri);
+            Box::pin(async move {
+                let mut io = connecting.await.map_err(|e| Box::new(e) as BoxError)?;
+                io.proxied = true;
+                Ok(hyper_rustls::MaybeHttpsStream::Http(io))
+            })
+        }
     }
 }
 
+type BoxedConnecting = Pin<
+    Box<dyn Future<Output = Result<hyper_rustls::MaybeHttpsStream<KeepReading>, BoxError>> + Send>,
+>;
+
 impl tower_service::Service<Uri> for Connector {
     type Response = hyper_rustls::MaybeHttpsStream<KeepReading>;
-    type Error = immich_proto::transport::BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Error = BoxError;
+    type Future = BoxedConnecting;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let connecting = self.inner.call(uri);
+        let connecting = self.connect(uri);
         let Some(limit) = self.timeout else {
             return connecting;
         };

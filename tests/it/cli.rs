@@ -1372,3 +1372,44 @@ fn plain_http_to_another_host_and_insecure_warn_on_stderr() {
         "{run:?}"
     );
 }
+
+/// Issue 15: `search --album` is exact on a release that ignores `albumIds` (before v1.135.0):
+/// the album's own assets, never the whole library; where the release cannot answer exactly
+/// (a tag filter before v1.126.0), one line says why and which release is needed.
+#[test]
+fn search_by_album_is_exact_on_old_releases_or_says_which_release_is_needed() {
+    use immich_tests::server::Version;
+    let server = TestServer::start(Options::old(Version::new(1, 132, 3)));
+    let mut expected = server.album_asset_ids(&fixtures::album_holidays()).unwrap();
+    expected.sort();
+    let run = immich(&server, &["search", "--album", "holidays"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let mut listed: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, expected, "{run:?}");
+    for request in server.requests() {
+        if request.path == "/api/search/metadata" {
+            assert!(request.json().get("albumIds").is_none(), "{run:?}");
+        }
+    }
+
+    let server = TestServer::start(Options::old(Version::new(1, 125, 0)));
+    let run = immich(
+        &server,
+        &["search", "--album", "holidays", "--tag", "Places/Beach"],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr.contains("tagIds") && run.stderr.contains("v1.126.0"),
+        "{run:?}"
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.path != "/api/search/metadata"));
+}

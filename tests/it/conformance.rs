@@ -643,16 +643,18 @@ fn refused_by_the_release_gate<T, E: 'static>(
     let Some(error) = error.downcast_ref::<immich_proto::transport::Error>() else {
         return false;
     };
-    *version < ServerVersion::new(3, 0, 0)
-        && matches!(
-            error.proto(),
-            Some(
-                immich_proto::Error::Unsupported { found, .. }
-                    | immich_proto::Error::Removed { found, .. }
-                    | immich_proto::Error::UnsupportedParameter { found, .. }
-                    | immich_proto::Error::RemovedParameter { found, .. }
-            ) if found == version
-        )
+    let found = match error.proto() {
+        Some(
+            immich_proto::Error::Unsupported { found, .. }
+            | immich_proto::Error::Removed { found, .. },
+        ) => found,
+        Some(
+            immich_proto::Error::UnsupportedParameter(refused)
+            | immich_proto::Error::RemovedParameter(refused),
+        ) => &refused.found,
+        _ => return false,
+    };
+    *version < ServerVersion::new(3, 0, 0) && found == version
 }
 
 fn refused_by_the_checksum_check(error: Option<&immich_proto::Error>) -> bool {

@@ -145,3 +145,68 @@ fn tls_through_immich_tokio() {
 fn tls_through_immich_blocking() {
     check_transport("blocking", blocking_about);
 }
+
+/// Both transports trust the same roots: the bundled ones, the system's store and the extra
+/// PEM. The system's store is made to hold the test CA (`SSL_CERT_FILE`, which the system
+/// store reader honours) in a child process, since the store is read once per process.
+#[test]
+fn both_transports_trust_the_system_roots() {
+    let pki = make_pki(&["127.0.0.1"]);
+    let dir = std::env::temp_dir().join(format!("immich-roots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let server = https_server(&pki);
+    let exe = std::env::current_exe().unwrap();
+    let run = |cert_file: &std::path::Path| {
+        std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "tls::system_roots_child",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("SSL_CERT_FILE", cert_file)
+            .env_remove("SSL_CERT_DIR")
+            .env("IMMICH_ROOTS_CHILD_URL", server.url())
+            .output()
+            .unwrap()
+    };
+    let trusted = run(&ca);
+    let shown = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(trusted.status.success(), "{}", shown(&trusted));
+    assert!(shown(&trusted).contains("1 passed"), "{}", shown(&trusted));
+    // Without the CA in the system store, both refuse (the child's checks fail).
+    let empty = dir.join("none.pem");
+    std::fs::write(&empty, "").unwrap();
+    let refused = run(&empty);
+    assert!(!refused.status.success(), "{}", shown(&refused));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Run by `both_transports_trust_the_system_roots` in a child process.
+#[test]
+#[ignore = "run by both_transports_trust_the_system_roots with SSL_CERT_FILE set"]
+fn system_roots_child() {
+    let Ok(url) = std::env::var("IMMICH_ROOTS_CHILD_URL") else {
+        return;
+    };
+    let blocking = immich_blocking::Client::builder(&url).build().unwrap();
+    blocking
+        .ping()
+        .expect("immich-blocking trusts the system's roots");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let tokio_client = immich_tokio::Client::builder(&url).build().unwrap();
+    runtime
+        .block_on(tokio_client.ping())
+        .expect("immich-tokio trusts the system's roots");
+}

@@ -930,3 +930,62 @@ async fn saved_media_is_held_to_the_file_cap() {
         .unwrap();
     assert_eq!(scratch.names(), ["beach.jpg", "preview.jpg"]);
 }
+
+/// The proxy rules are the core's, as in immich-blocking: `https://` through a CONNECT tunnel,
+/// `http://` in absolute form to the proxy, the proxy's credentials sent to it, and a
+/// `no_proxy` host reached directly.
+#[tokio::test]
+async fn proxies_from_the_environment_rules_are_honoured() {
+    use immich_proto::proxy::ProxyEnv;
+    use immich_tests::proxy::TinyProxy;
+
+    let proxy = TinyProxy::start();
+    let with_credentials = proxy.url().replace("http://", "http://me:s3cret@");
+    let vars = [
+        ("https_proxy", with_credentials.clone()),
+        ("http_proxy", with_credentials),
+        ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
+    ];
+    let env = || {
+        ProxyEnv::from_vars(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap()
+    };
+    let auth = Some("Basic bWU6czNjcmV0".to_owned()); // me:s3cret
+
+    // http:// to a name nobody resolves: only the proxy can answer, in absolute form.
+    let client = Client::builder("http://photos.example.invalid:2283")
+        .api_key("key")
+        .proxies(env())
+        .build()
+        .unwrap();
+    assert_eq!(client.ping().await.unwrap().res, "pong");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        seen[0].line,
+        "GET http://photos.example.invalid:2283/api/server/ping HTTP/1.1"
+    );
+    assert_eq!(seen[0].authorization, auth);
+
+    // https://: a CONNECT tunnel to the server's name and port.
+    let client = Client::builder("https://photos.example.invalid")
+        .api_key("key")
+        .proxies(env())
+        .build()
+        .unwrap();
+    assert!(client.ping().await.is_err());
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[1].line, "CONNECT photos.example.invalid:443 HTTP/1.1");
+    assert_eq!(seen[1].authorization, auth);
+
+    // A no_proxy host goes direct.
+    let server = TestServer::start(Options::default());
+    let direct = client_for(&server).proxies(env()).build().unwrap();
+    direct.ping().await.unwrap();
+    assert_eq!(proxy.seen().len(), 2);
+}

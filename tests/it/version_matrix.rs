@@ -72,22 +72,14 @@ fn refused_before(
     minimum: ServerVersion,
 ) {
     match prepared(before.clone(), &request, id) {
-        Err(Error::UnsupportedParameter {
-            operation,
-            parameter,
-            minimum: needed,
-            found,
-        }) => {
-            assert_eq!((operation, parameter), (id, item));
-            assert_eq!(needed, minimum);
-            assert_eq!(found, before);
-            let message = Error::UnsupportedParameter {
-                operation,
-                parameter,
-                minimum: needed,
-                found,
-            }
-            .to_string();
+        Err(error @ Error::UnsupportedParameter(_)) => {
+            let Error::UnsupportedParameter(refused) = &error else {
+                unreachable!()
+            };
+            assert_eq!((refused.operation, refused.parameter), (id, item));
+            assert_eq!(refused.release, minimum);
+            assert_eq!(refused.found, before);
+            let message = error.to_string();
             assert!(
                 message.contains(&format!("v{minimum}")) && message.contains(&format!("v{before}")),
                 "{message}"
@@ -223,8 +215,8 @@ impl Matrix {
             Err(
                 error @ (Error::Unsupported { .. }
                 | Error::Removed { .. }
-                | Error::UnsupportedParameter { .. }
-                | Error::RemovedParameter { .. }),
+                | Error::UnsupportedParameter(_)
+                | Error::RemovedParameter(_)),
             ) => {
                 let message = error.to_string();
                 assert!(message.contains(&format!("v{}", self.version)), "{message}");
@@ -334,10 +326,8 @@ fn both_transports_refuse_an_album_search_the_release_would_ignore() {
             Err(error) if !sent => assert!(
                 matches!(
                     error.proto(),
-                    Some(Error::UnsupportedParameter {
-                        parameter: "field:albumIds",
-                        ..
-                    })
+                    Some(Error::UnsupportedParameter(refused))
+                        if refused.parameter == "field:albumIds"
                 ),
                 "{error}"
             ),
@@ -360,10 +350,8 @@ fn both_transports_refuse_an_album_search_the_release_would_ignore() {
             Err(error) if !sent => assert!(
                 matches!(
                     error.proto(),
-                    Some(Error::UnsupportedParameter {
-                        parameter: "field:albumIds",
-                        ..
-                    })
+                    Some(Error::UnsupportedParameter(refused))
+                        if refused.parameter == "field:albumIds"
                 ),
                 "{error}"
             ),

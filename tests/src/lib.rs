@@ -8,6 +8,7 @@
 pub mod bench;
 #[cfg(unix)]
 pub mod prism;
+pub mod proxy;
 pub mod samples;
 pub mod server;
 

@@ -11,7 +11,7 @@ pub use operations::OPERATIONS;
 use bytes::Bytes;
 use http::Request;
 
-use crate::{Error, Server, ServerVersion};
+use crate::{Error, ParameterRefused, Server, ServerVersion};
 
 /// The releases that have one parameter, request field or enum value of an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,20 +219,20 @@ fn check_item(operation: &Operation, item: &str, found: &ServerVersion) -> Resul
         return Ok(());
     };
     if *found < span.since {
-        return Err(Error::UnsupportedParameter {
+        return Err(Error::UnsupportedParameter(Box::new(ParameterRefused {
             operation: operation.id,
             parameter: span.item,
-            minimum: span.since.clone(),
+            release: span.since.clone(),
             found: found.clone(),
-        });
+        })));
     }
     match &span.until {
-        Some(last) if found > last => Err(Error::RemovedParameter {
+        Some(last) if found > last => Err(Error::RemovedParameter(Box::new(ParameterRefused {
             operation: operation.id,
             parameter: span.item,
-            last: last.clone(),
+            release: last.clone(),
             found: found.clone(),
-        }),
+        }))),
         _ => Ok(()),
     }
 }
@@ -281,12 +281,12 @@ mod tests {
         let albums = r#"{"albumIds":["0000a55e-0000-4000-8000-0000000000aa"]}"#;
         assert_eq!(
             search("1.132.3", albums),
-            Err(Error::UnsupportedParameter {
+            Err(Error::UnsupportedParameter(Box::new(ParameterRefused {
                 operation: "searchAssets",
                 parameter: "field:albumIds",
-                minimum: ServerVersion::new(1, 135, 0),
+                release: ServerVersion::new(1, 135, 0),
                 found: ServerVersion::new(1, 132, 3),
-            })
+            })))
         );
         assert_eq!(search("1.135.0", albums), Ok(()));
         let message = search("1.132.3", albums).unwrap_err().to_string();
@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(search("1.127.0", r#"{"rating":3}"#), Ok(()));
         assert!(matches!(
             search("1.133.0", r#"{"isArchived":true}"#),
-            Err(Error::RemovedParameter { .. })
+            Err(Error::RemovedParameter(_))
         ));
         assert_eq!(search("1.118.0", r#"{"isArchived":true}"#), Ok(()));
         assert_eq!(
@@ -317,10 +317,7 @@ mod tests {
         let old = server.with_version(ServerVersion::new(2, 4, 0));
         assert!(matches!(
             gate(&old, "viewAsset", &request),
-            Err(Error::UnsupportedParameter {
-                parameter: "enum:size=original",
-                ..
-            })
+            Err(Error::UnsupportedParameter(refused)) if refused.parameter == "enum:size=original"
         ));
     }
 }
