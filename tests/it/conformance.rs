@@ -471,8 +471,11 @@ struct UploadFiles {
 
 impl UploadFiles {
     fn create(dir: &Path, label: &str) -> UploadFiles {
+        // The process id keeps two test runs sharing the cache folder (two `cargo test`s at
+        // once) from writing the same download.
         let dir = dir.join(format!(
-            "files-{}",
+            "files-{}-{}",
+            std::process::id(),
             label.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
         ));
         std::fs::create_dir_all(&dir).unwrap();
@@ -485,6 +488,13 @@ impl UploadFiles {
             sidecar,
             saved: dir.join("saved-thumbnail.bin"),
             original: dir.join("original.bin"),
+        }
+    }
+
+    /// Removes the run's folder (it is named by process, so nothing else uses it).
+    fn remove(&self) {
+        if let Some(dir) = self.photo.parent() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -1101,6 +1111,7 @@ fn run_mode(setup: &Setup, mode: Mode) -> Tally {
             run.label = format!("[{mode}, v{version}, blocking, samples]");
             blocking_samples(&mut run);
         }
+        files.remove();
     }
     drop(recorder);
     drop(prism);
