@@ -141,6 +141,8 @@ pub const SECRET_FIELD_NAMES: &[&str] = &[
     "accessToken",
     "token",
     "logout_token",
+    "licenseKey",
+    "activationKey",
 ];
 
 /// The typed id (from `crate::id`) of a uuid field or parameter, by the word its name starts

@@ -140,8 +140,8 @@ fn sample(ty: &Ty, types: &Types<'_>, depth: usize) -> Result<String, String> {
         Kind::Secret(pattern) => format!(
             "immich_proto::Secret::new({:?})",
             match pattern.as_deref() {
-                Some(p) if p.contains("\\d{6}") => "123456",
-                _ => "sample-secret",
+                Some(p) => text_for(Some(p), None),
+                None => "sample-secret",
             }
         ),
         Kind::DateTime => "date_time()".to_owned(),

@@ -18,7 +18,10 @@ use immich_proto::transport::{
     copy_checked, discard_partial_after, new_security_warnings, ClientOptions, Media,
 };
 use immich_proto::SaveCheck;
-use immich_proto::{log_excerpt, media_error, media_head, parse_response, partial_path, BodyLimit};
+use immich_proto::{
+    log_excerpt, log_headers, log_target, media_error, media_head, parse_response, partial_path,
+    BodyLimit,
+};
 use immich_proto::{AssetId, Pager, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT};
 use immich_proto::{Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Redirects};
 use ureq::{Agent, AsSendBody};
@@ -426,6 +429,14 @@ impl Client {
         operation: &'static str,
     ) -> Result<Response<ureq::Body>, Error> {
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        if log::log_enabled!(log::Level::Trace) {
+            // The core masks secret query values and header values (one rule for both transports).
+            log::trace!(
+                "{operation} request: {method} {} [{}]",
+                log_target(request.uri()),
+                log_headers(request.headers())
+            );
+        }
         let started = Instant::now();
         let proxy = match self.proxies.as_deref() {
             Some(env) => match env.proxy_for(request.uri()) {
@@ -459,10 +470,18 @@ impl Client {
         let ms = started.elapsed().as_millis();
         // No query and no headers: the key is a header, and queries may hold search terms.
         match &response {
-            Ok(r) => log::debug!(
-                "{operation}: {method} {path} -> {} in {ms} ms",
-                r.status().as_u16()
-            ),
+            Ok(r) => {
+                log::debug!(
+                    "{operation}: {method} {path} -> {} in {ms} ms",
+                    r.status().as_u16()
+                );
+                if log::log_enabled!(log::Level::Trace) {
+                    log::trace!(
+                        "{operation} response headers: [{}]",
+                        log_headers(r.headers())
+                    );
+                }
+            }
             Err(e) => log::debug!("{operation}: {method} {path} failed after {ms} ms: {e}"),
         }
         response

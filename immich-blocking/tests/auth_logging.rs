@@ -1,8 +1,11 @@
 //! Credentials never reach the log, even at trace level where bodies are logged: a password
 //! login (the password in the request, the session token in the answer and then in every
 //! request's `Authorization`), and a protected shared link (its key in every query, its
-//! password, the token cookie). The one exception is ureq's own trace level, which logs the raw
-//! traffic (see `may_show`); at debug level nothing shows. Loopback only: a raw responder plays
+//! password, the token cookie), and an API-key call that sets a license (the license and
+//! activation keys in the request and the answer). At trace level the core also masks the
+//! request line's `key=` and the credential headers, which the test checks are logged as `***`.
+//! The one exception is ureq's own trace level, which logs the raw traffic (see `may_show`); at
+//! debug level nothing shows. Loopback only: a raw responder plays
 //! the server.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -10,6 +13,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Mutex;
 use std::thread;
 
+use immich_blocking::proto::models::LicenseKey;
+use immich_blocking::proto::server::SetServerLicense;
 use immich_blocking::Client;
 
 const PASSWORD: &str = "pa55-w0rd-4711";
@@ -17,6 +22,9 @@ const TOKEN: &str = "s3ss10n-t0ken-4711";
 const LINK_KEY: &str = "l1nk-k3y-4711";
 const LINK_PASSWORD: &str = "l1nk-pa55-4711";
 const LINK_COOKIE: &str = "c00k1e%2Bt0ken%3D";
+const API_KEY: &str = "ap1-k3y-4711";
+const LICENSE_KEY: &str = "IMSV-L1C3-NSE0-4711-AAAA-BBBB-CCCC-DDDD-EEEE";
+const ACTIVATION_KEY: &str = "act1vat10n-k3y-4711";
 
 struct Capture(Mutex<Vec<(log::Level, String)>>);
 
@@ -59,6 +67,13 @@ fn answer(method: &str, target: &str) -> (u16, Vec<String>, String) {
             link,
         ),
         ("GET", "/api/shared-links/me") => (200, Vec::new(), link),
+        ("PUT", "/api/server/license") => (
+            200,
+            Vec::new(),
+            format!(
+                r#"{{"activatedAt":"2025-08-03T09:00:00.000Z","activationKey":"{ACTIVATION_KEY}","licenseKey":"{LICENSE_KEY}"}}"#
+            ),
+        ),
         _ => (404, Vec::new(), r#"{"message":"not here"}"#.into()),
     }
 }
@@ -140,6 +155,11 @@ fn sign_in_everywhere(url: &str) {
     let (visitor, link) = visitor.shared_link_login(LINK_PASSWORD).unwrap();
     assert_eq!(link.key, LINK_KEY);
     assert_eq!(visitor.my_shared_link().unwrap().key, LINK_KEY);
+
+    let admin = Client::builder(url).api_key(API_KEY).build().unwrap();
+    let license = LicenseKey::new(ACTIVATION_KEY.into(), LICENSE_KEY.into());
+    let answer = admin.send(&SetServerLicense::new(license)).unwrap();
+    assert_eq!(answer.license_key.expose_secret(), LICENSE_KEY);
 }
 
 /// The records captured so far, emptied.
@@ -149,7 +169,16 @@ fn take_records() -> Vec<(log::Level, String)> {
 
 fn assert_no_secret(records: &[(log::Level, String)]) {
     for (_, line) in records {
-        for secret in [PASSWORD, TOKEN, LINK_KEY, LINK_PASSWORD, LINK_COOKIE] {
+        for secret in [
+            PASSWORD,
+            TOKEN,
+            LINK_KEY,
+            LINK_PASSWORD,
+            LINK_COOKIE,
+            API_KEY,
+            LICENSE_KEY,
+            ACTIVATION_KEY,
+        ] {
             assert!(
                 may_show(line, secret) || !line.contains(secret),
                 "{secret} leaked into a log record: {line}"
@@ -201,6 +230,13 @@ fn logins_and_shared_links_keep_their_secrets_out_of_the_log() {
         r#""password":"***""#,
         r#""accessToken":"***""#,
         r#""key":"***""#,
+        r#""licenseKey":"***""#,
+        r#""activationKey":"***""#,
+        "request: GET /api/shared-links/me?key=***",
+        "x-api-key: ***",
+        "authorization: ***",
+        "cookie: ***",
+        "set-cookie: ***",
     ] {
         assert!(
             records

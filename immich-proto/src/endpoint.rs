@@ -63,8 +63,9 @@ pub const MAX_LOGGED_BODY: usize = 512;
 
 /// A body as a transport logs it (at trace level only): at most [`MAX_LOGGED_BODY`] bytes as
 /// lossy UTF-8, and the full size when it was cut. The API key travels in a header, but some
-/// bodies hold secrets (a login's password, the session token it answers, a shared link's key):
-/// the string values of [`SECRET_FIELDS`] show as `***`.
+/// bodies hold secrets (a login's password, the session token it answers, a shared link's key
+/// and password, a license or activation key): the string value of every member whose name
+/// [`is_secret_name`] says is a secret shows as `***`, at any depth, in requests and answers.
 pub fn log_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX_LOGGED_BODY)]);
     let text = redact_secret_fields(&text);
@@ -75,19 +76,118 @@ pub fn log_excerpt(body: &[u8]) -> String {
     }
 }
 
-/// The JSON fields whose string values [`log_excerpt`] hides, in requests and answers alike.
-pub const SECRET_FIELDS: &[&str] = &[
-    "accessToken",
+/// What a name must contain (compared without case, `_` and `-`) for [`is_secret_name`].
+const SECRET_NAME_PARTS: &[&str] = &[
     "password",
-    "newPassword",
-    "pinCode",
-    "newPinCode",
-    "token",
-    "key",
     "secret",
+    "token",
+    "apikey",
+    "pincode",
+    "licensekey",
+    "activationkey",
+    "sharekey",
+    "shareslug",
+    "cookie",
+    "authorization",
 ];
 
-/// `text` (JSON, possibly cut short) with the string value of every [`SECRET_FIELDS`] member
+/// The names that are secrets only exactly (compared without case): a shared link's `key` and
+/// `slug` (either opens the link).
+const SECRET_EXACT_NAMES: &[&str] = &["key", "slug"];
+
+/// Whether a JSON member, query parameter or header with this name holds a secret, which the
+/// transports' logs then show as `***`. A rule rather than a list, so a field the server adds
+/// later is covered: the name, without case, `_` and `-`, contains `password`, `secret`,
+/// `token`, `apikey`, `pincode`, `licensekey`, `activationkey`, `sharekey`, `shareslug`,
+/// `cookie` or `authorization`, or is exactly `key` or `slug`. In the v3 document this covers
+/// `accessToken`, `password`, `newPassword`, `pinCode`, `newPinCode`, `token`, `logout_token`,
+/// `key`, `slug`, `secret`, `clientSecret`, `apiKey`, `licenseKey` and `activationKey`, and
+/// (harmlessly) the enum `tokenEndpointAuthMethod`; booleans such as `shouldChangePassword` are
+/// never masked, since only string values are.
+pub fn is_secret_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    SECRET_EXACT_NAMES.contains(&folded.as_str())
+        || SECRET_NAME_PARTS.iter().any(|part| folded.contains(part))
+}
+
+/// A request target as a transport logs it: the path, and the query with the value of every
+/// parameter whose name [`is_secret_name`] says is a secret (`key=`, `slug=`, `password=`,
+/// `token=`, ...) shown as `***`. Other parameters stay (they say which page or filter was
+/// asked for).
+pub fn log_target(uri: &http::Uri) -> String {
+    let path = uri.path();
+    let Some(query) = uri.query() else {
+        return path.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or(pair);
+            let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+            if is_secret_name(&decoded) {
+                format!("{name}=***")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
+/// Headers as a transport logs them: `name: value` pairs joined by `, `, with the value of
+/// every header that is marked sensitive, or whose name [`is_secret_name`] says is a secret
+/// (`x-api-key`, `authorization`, `proxy-authorization`, `cookie`, `set-cookie`,
+/// `x-immich-share-key`, `x-immich-share-slug`, ...), shown as `***`. A value that is not
+/// visible ASCII shows as `<binary>`.
+pub fn log_headers(headers: &http::HeaderMap) -> String {
+    let mut out = String::new();
+    for (name, value) in headers {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(name.as_str());
+        out.push_str(": ");
+        if value.is_sensitive() || is_secret_name(name.as_str()) {
+            out.push_str("***");
+        } else {
+            match value.to_str() {
+                Ok(text) => out.push_str(&redact_secret_fields_in_text(text)),
+                Err(_) => out.push_str("<binary>"),
+            }
+        }
+    }
+    out
+}
+
+/// A header value with any `name=value` pair (`;`, `,` or `&` separated, as in a `Link` or
+/// `Location` query) whose name is a secret masked: `a?key=x` becomes `a?key=***`.
+fn redact_secret_fields_in_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let before = &rest[..eq];
+        let name_start = before.rfind(['?', '&', ';', ',', ' ']).map_or(0, |i| i + 1);
+        out.push_str(before);
+        out.push('=');
+        let after = &rest[eq + 1..];
+        let value_end = after.find(['&', ';', ',', ' ']).unwrap_or(after.len());
+        if is_secret_name(before[name_start..].trim()) {
+            out.push_str("***");
+        } else {
+            out.push_str(&after[..value_end]);
+        }
+        rest = &after[value_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` (JSON, possibly cut short) with the string value of every member named like a secret
+/// ([`is_secret_name`])
 /// replaced by `***`. A value cut off by the excerpt's end is hidden up to that end.
 fn redact_secret_fields(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -116,7 +216,7 @@ fn redact_secret_fields(text: &str) -> String {
         let name_start = at + offset + 1;
         let name_end = string_end(name_start);
         at = (name_end + 1).min(bytes.len());
-        if !SECRET_FIELDS.contains(&&text[name_start..name_end]) {
+        if !is_secret_name(&text[name_start..name_end]) {
             continue;
         }
         let colon = skip_whitespace(at);
@@ -611,6 +711,113 @@ mod tests {
         let shown = log_excerpt(&long);
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains(r#""accessToken":"***"#), "{shown}");
+    }
+
+    #[test]
+    fn secret_names_follow_one_rule() {
+        for name in [
+            "password",
+            "newPassword",
+            "accessToken",
+            "logout_token",
+            "token",
+            "key",
+            "KEY",
+            "slug",
+            "secret",
+            "clientSecret",
+            "apiKey",
+            "api_key",
+            "x-api-key",
+            "pinCode",
+            "newPinCode",
+            "licenseKey",
+            "activationKey",
+            "x-immich-share-key",
+            "x-immich-share-slug",
+            "cookie",
+            "set-cookie",
+            "authorization",
+            "proxy-authorization",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "keyless",
+            "name",
+            "id",
+            "albumId",
+            "email",
+            "keys",
+            "passwordLogin2x",
+        ] {
+            assert_eq!(is_secret_name(name), name.contains("password"), "{name}");
+        }
+    }
+
+    #[test]
+    fn log_excerpts_hide_license_keys_and_nested_secrets() {
+        let activate = br#"{"licenseKey":"IMCL-LIC3NSE","activationKey":"act1vat10n"}"#;
+        assert_eq!(
+            log_excerpt(activate),
+            r#"{"licenseKey":"***","activationKey":"***"}"#
+        );
+        let nested = br#"{"oauth":{"clientSecret":"cl13nt","enabled":true},"items":[{"pinCode":"1234","n":1}],"shouldChangePassword":false}"#;
+        let shown = log_excerpt(nested);
+        assert_eq!(
+            shown,
+            r#"{"oauth":{"clientSecret":"***","enabled":true},"items":[{"pinCode":"***","n":1}],"shouldChangePassword":false}"#
+        );
+        // Values that look like names are left alone, and a non-UTF-8 or broken body is fine.
+        assert_eq!(log_excerpt(br#"["token","key"]"#), r#"["token","key"]"#);
+        assert!(!log_excerpt(b"{\"key\":\"s3cr3t\xff s3cr3t").contains("s3cr3t"));
+        assert_eq!(log_excerpt(br#"{"key"#), r#"{"key"#);
+        assert_eq!(log_excerpt(br#"{"key":"#), r#"{"key":"#);
+        assert_eq!(log_excerpt(br#"{"key":"\"#), r#"{"key":"***"#);
+    }
+
+    #[test]
+    fn log_targets_mask_secret_query_values() {
+        let uri: http::Uri = "http://h/api/shared-links/me?key=l1nk&slug=s1ug&password=pw&token=t0k&withExif=true&%6Bey=x"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            log_target(&uri),
+            "/api/shared-links/me?key=***&slug=***&password=***&token=***&withExif=true&%6Bey=***"
+        );
+        let plain: http::Uri = "/api/albums".parse().unwrap();
+        assert_eq!(log_target(&plain), "/api/albums");
+        let bare: http::Uri = "/a?key&x=1".parse().unwrap();
+        assert_eq!(log_target(&bare), "/a?key=***&x=1");
+    }
+
+    #[test]
+    fn log_headers_mask_credentials() {
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in [
+            ("x-api-key", "ap1-k3y"),
+            ("authorization", "Bearer t0k3n"),
+            ("cookie", "immich_shared_link_token=c00k1e"),
+            ("set-cookie", "immich_access_token=s3ss; HttpOnly"),
+            ("x-immich-share-key", "l1nk"),
+            ("location", "/share?key=l1nk&x=1"),
+            ("content-type", "application/json"),
+        ] {
+            headers.insert(
+                http::header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let mut hidden = HeaderValue::from_static("s3ns1t1ve");
+        hidden.set_sensitive(true);
+        headers.insert("x-other", hidden);
+        let shown = log_headers(&headers);
+        for secret in ["ap1-k3y", "t0k3n", "c00k1e", "s3ss", "l1nk", "s3ns1t1ve"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("content-type: application/json"), "{shown}");
+        assert!(shown.contains("location: /share?key=***&x=1"), "{shown}");
+        assert!(shown.contains("x-api-key: ***"), "{shown}");
     }
 
     #[test]

@@ -143,9 +143,9 @@ pub use cache::{CacheTicket, EtagCache};
 pub use checksum::{Sha1Checksum, Sha1Digest};
 pub use endpoint::check_status;
 pub use endpoint::{
-    decode_json, error_from_response, log_excerpt, parse_response, BodyLimit, Endpoint, Flow,
-    Single, Step, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY, MAX_JSON_BODY,
-    MAX_LOGGED_BODY, POOL_IDLE_TIMEOUT,
+    decode_json, error_from_response, is_secret_name, log_excerpt, log_headers, log_target,
+    parse_response, BodyLimit, Endpoint, Flow, Single, Step, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, MAX_ERROR_BODY, MAX_JSON_BODY, MAX_LOGGED_BODY, POOL_IDLE_TIMEOUT,
 };
 pub use error::{ApiError, DecodeError, Error, ParameterRefused, ValidationDetail};
 pub use id::{

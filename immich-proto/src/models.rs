@@ -1599,14 +1599,14 @@ pub struct LibraryStatsResponse {
 #[non_exhaustive]
 pub struct LicenseKey {
     /// Activation key
-    pub activation_key: String,
+    pub activation_key: crate::Secret,
     /// License key (format: /^IM(SV|CL)(-\[\dA-Za-z\]{4}){8}$/)
-    pub license_key: String,
+    pub license_key: crate::Secret,
 }
 
 impl LicenseKey {
     /// A `LicenseKey` with the required fields; the others are unset.
-    pub fn new(activation_key: String, license_key: String) -> Self {
+    pub fn new(activation_key: crate::Secret, license_key: crate::Secret) -> Self {
         LicenseKey {
             activation_key,
             license_key,
@@ -5250,9 +5250,9 @@ pub struct UserLicense {
     /// Activation date
     pub activated_at: crate::DateTime,
     /// Activation key
-    pub activation_key: String,
+    pub activation_key: crate::Secret,
     /// License key (format: /^IM(SV|CL)(-\[\dA-Za-z\]{4}){8}$/)
-    pub license_key: String,
+    pub license_key: crate::Secret,
 }
 
 /// `UserPreferencesResponseDto` in the OpenAPI document.

@@ -25,9 +25,9 @@ use immich_proto::checksum::Sha1Checksum;
 use immich_proto::proxy::ProxyEnv;
 use immich_proto::transport::{discard_partial_after, new_security_warnings, ClientOptions, Media};
 use immich_proto::{
-    log_excerpt, media_error, media_head, parse_response, partial_path, AssetId, BodyLimit,
-    Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged, Pager, Redirects,
-    SaveCheck, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
+    log_excerpt, log_headers, log_target, media_error, media_head, parse_response, partial_path,
+    AssetId, BodyLimit, Boundary, Endpoint, Flow, MediaEndpoint, MediaHead, MediaOutcome, Paged,
+    Pager, Redirects, SaveCheck, Server, Session, Step, MAX_ERROR_BODY, POOL_IDLE_TIMEOUT,
 };
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
@@ -605,6 +605,14 @@ impl Client {
             }
         }
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        if log::log_enabled!(log::Level::Trace) {
+            // The core masks secret query values and header values (one rule for both transports).
+            log::trace!(
+                "{operation} request: {method} {} [{}]",
+                log_target(request.uri()),
+                log_headers(request.headers())
+            );
+        }
         let started = std::time::Instant::now();
         let sending = async {
             self.inner.http.request(request).await.map_err(|error| {
@@ -618,10 +626,18 @@ impl Client {
         let ms = started.elapsed().as_millis();
         // No query and no headers: the key is a header, and queries may hold search terms.
         match &response {
-            Ok(r) => log::debug!(
-                "{operation}: {method} {path} -> {} in {ms} ms",
-                r.status().as_u16()
-            ),
+            Ok(r) => {
+                log::debug!(
+                    "{operation}: {method} {path} -> {} in {ms} ms",
+                    r.status().as_u16()
+                );
+                if log::log_enabled!(log::Level::Trace) {
+                    log::trace!(
+                        "{operation} response headers: [{}]",
+                        log_headers(r.headers())
+                    );
+                }
+            }
             Err(e) => log::debug!("{operation}: {method} {path} failed after {ms} ms: {e}"),
         }
         response

@@ -1,13 +1,17 @@
 //! Credentials never reach the log, even at trace level where bodies are logged: a password
 //! login (the password in the request, the session token in the answer and then in every
 //! request's `Authorization`), and a protected shared link (its key in every query, its
-//! password, the token cookie). Loopback only: a raw responder plays the server.
+//! password, the token cookie), and an API-key call that sets a license (the license and
+//! activation keys in the request and the answer). At trace level the core also masks the
+//! request line's `key=` and the credential headers, which the test checks are logged as `***`. Loopback only: a raw responder plays the server.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Mutex;
 use std::thread;
 
+use immich_tokio::proto::models::LicenseKey;
+use immich_tokio::proto::server::SetServerLicense;
 use immich_tokio::Client;
 
 const PASSWORD: &str = "pa55-w0rd-4711";
@@ -15,6 +19,9 @@ const TOKEN: &str = "s3ss10n-t0ken-4711";
 const LINK_KEY: &str = "l1nk-k3y-4711";
 const LINK_PASSWORD: &str = "l1nk-pa55-4711";
 const LINK_COOKIE: &str = "c00k1e%2Bt0ken%3D";
+const API_KEY: &str = "ap1-k3y-4711";
+const LICENSE_KEY: &str = "IMSV-L1C3-NSE0-4711-AAAA-BBBB-CCCC-DDDD-EEEE";
+const ACTIVATION_KEY: &str = "act1vat10n-k3y-4711";
 
 struct Capture(Mutex<Vec<(log::Level, String)>>);
 
@@ -57,6 +64,13 @@ fn answer(method: &str, target: &str) -> (u16, Vec<String>, String) {
             link,
         ),
         ("GET", "/api/shared-links/me") => (200, Vec::new(), link),
+        ("PUT", "/api/server/license") => (
+            200,
+            Vec::new(),
+            format!(
+                r#"{{"activatedAt":"2025-08-03T09:00:00.000Z","activationKey":"{ACTIVATION_KEY}","licenseKey":"{LICENSE_KEY}"}}"#
+            ),
+        ),
         _ => (404, Vec::new(), r#"{"message":"not here"}"#.into()),
     }
 }
@@ -134,6 +148,11 @@ async fn sign_in_everywhere(url: &str) {
     let (visitor, link) = visitor.shared_link_login(LINK_PASSWORD).await.unwrap();
     assert_eq!(link.key, LINK_KEY);
     assert_eq!(visitor.my_shared_link().await.unwrap().key, LINK_KEY);
+
+    let admin = Client::builder(url).api_key(API_KEY).build().unwrap();
+    let license = LicenseKey::new(ACTIVATION_KEY.into(), LICENSE_KEY.into());
+    let answer = admin.send(&SetServerLicense::new(license)).await.unwrap();
+    assert_eq!(answer.license_key.expose_secret(), LICENSE_KEY);
 }
 
 /// The records captured so far, emptied.
@@ -143,7 +162,16 @@ fn take_records() -> Vec<(log::Level, String)> {
 
 fn assert_no_secret(records: &[(log::Level, String)]) {
     for (_, line) in records {
-        for secret in [PASSWORD, TOKEN, LINK_KEY, LINK_PASSWORD, LINK_COOKIE] {
+        for secret in [
+            PASSWORD,
+            TOKEN,
+            LINK_KEY,
+            LINK_PASSWORD,
+            LINK_COOKIE,
+            API_KEY,
+            LICENSE_KEY,
+            ACTIVATION_KEY,
+        ] {
             assert!(
                 may_show(line, secret) || !line.contains(secret),
                 "{secret} leaked into a log record: {line}"
@@ -195,6 +223,13 @@ async fn logins_and_shared_links_keep_their_secrets_out_of_the_log() {
         r#""password":"***""#,
         r#""accessToken":"***""#,
         r#""key":"***""#,
+        r#""licenseKey":"***""#,
+        r#""activationKey":"***""#,
+        "request: GET /api/shared-links/me?key=***",
+        "x-api-key: ***",
+        "authorization: ***",
+        "cookie: ***",
+        "set-cookie: ***",
     ] {
         assert!(
             records

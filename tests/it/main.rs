@@ -7,6 +7,7 @@ mod blocking_transport;
 mod catalogue;
 mod cli;
 mod conformance;
+mod fuzz;
 mod memory;
 mod redirects;
 mod table;

@@ -729,14 +729,14 @@ pub fn visit_all(visit: &mut impl Visit) {
     ));
     visit.endpoint(immich_proto::server::SetServerLicense::new(
         immich_proto::models::LicenseKey::new(
-            "sample".to_owned(),
-            "IMCL-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA".to_owned(),
+            immich_proto::Secret::new("sample-secret"),
+            immich_proto::Secret::new("IMCL-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA"),
         ),
     ));
     visit.endpoint(immich_proto::users::SetUserLicense::new(
         immich_proto::models::LicenseKey::new(
-            "sample".to_owned(),
-            "IMCL-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA".to_owned(),
+            immich_proto::Secret::new("sample-secret"),
+            immich_proto::Secret::new("IMCL-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA"),
         ),
     ));
     visit.endpoint(immich_proto::users::SetUserOnboarding::new(

@@ -651,3 +651,11 @@ where
         .serve_connection(io, service)
         .await;
 }
+
+/// The test server's multipart reader on one `Content-Type` value and body, for the fuzz test
+/// (tests/it/fuzz.rs): the number of parts, or why the body was refused.
+#[doc(hidden)]
+pub fn fuzz_multipart(content_type: &str, body: &bytes::Bytes) -> Result<usize, String> {
+    let boundary = multipart::boundary(content_type)?;
+    multipart::parse(body, &boundary).map(|parts| parts.len())
+}
