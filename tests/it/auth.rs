@@ -79,9 +79,11 @@ macro_rules! suite {
                 // The version learned before the login carries over.
                 assert_eq!(client.server().version(), guest.server().version());
                 // The client that logged in is unchanged: still a guest.
+                let still_guest = guest.me()$($aw)*.unwrap_err();
                 assert_eq!(
-                    guest.me()$($aw)*.unwrap_err().status(),
-                    Some(StatusCode::UNAUTHORIZED)
+                    still_guest.status(),
+                    Some(StatusCode::UNAUTHORIZED),
+                    "{still_guest:?}"
                 );
 
                 // A stored token resumes the session.
