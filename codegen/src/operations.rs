@@ -86,6 +86,8 @@ pub struct Operation {
     pub path_params: Vec<Param>,
     /// Query parameters.
     pub query: Vec<Param>,
+    /// Header parameters.
+    pub headers: Vec<Param>,
     /// The body.
     pub body: Option<Body>,
     /// The answer.
@@ -229,6 +231,7 @@ pub fn read_operations(
                 deprecated: op.deprecated,
                 path_params: Vec::new(),
                 query: Vec::new(),
+                headers: Vec::new(),
                 body: None,
                 answer: Answer::Nothing,
                 hand,
@@ -278,7 +281,10 @@ fn kind_of(op: &openapiv3::Operation) -> &'static str {
         "Multipart"
     } else if sends("application/x-www-form-urlencoded") {
         "Form"
-    } else if answers("application/octet-stream") {
+    } else if op.responses.responses.iter().any(|(status, r)| {
+        matches!(status, StatusCode::Code(c) if (200..300).contains(c))
+            && matches!(r, ReferenceOr::Item(r) if r.content.keys().any(|k| k != "application/json"))
+    }) {
         "Media"
     } else if answers("application/json") {
         "Json"
@@ -329,6 +335,7 @@ fn resolve(
         match location {
             "path" => operation.path_params.push(param),
             "query" => operation.query.push(param),
+            "header" => operation.headers.push(param),
             other => {
                 return Err(format!(
                     "{id}: {other} parameter {} (the generator sends none; write the operation by hand)",
@@ -400,8 +407,9 @@ fn resolve(
                     };
                     Answer::Json(types.resolve(schema, place, Dir::Response)?.0)
                 }
-                "application/octet-stream" => Answer::Media,
-                other => return Err(format!("{id}: answer content {other}")),
+                // Any other answer (octet-stream, an HLS playlist or segment, an image) is a
+                // byte stream for the transport to hand over as it comes.
+                _ => Answer::Media,
             };
         }
     }
@@ -520,7 +528,7 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
         op.type_name
     ));
     let mut fields: Vec<(String, String, String, bool)> = Vec::new(); // (rust, type, doc, required)
-    for p in op.path_params.iter().chain(op.query.iter()) {
+    for p in op.path_params.iter().chain(&op.query).chain(&op.headers) {
         let ty = if p.required {
             p.ty.rust.clone()
         } else {
@@ -717,13 +725,36 @@ pub fn render_operation(op: &Operation, header: &str) -> String {
             )
         }
     };
-    if matches!(op.answer, Answer::Media) {
-        // A byte stream answers: accept any media type (not the JSON every other request
-        // accepts), or a server that honours `Accept`, as Prism does, answers 406.
-        out.push_str(&format!(
-            "        let mut request = {}?;\n        crate::media::accept_any_media(&mut request);\n        Ok(request)\n",
-            call.trim()
-        ));
+    let media = matches!(op.answer, Answer::Media);
+    if media || !op.headers.is_empty() {
+        out.push_str(&format!("        let mut request = {}?;\n", call.trim()));
+        for p in &op.headers {
+            let insert = |value: &str| {
+                format!(
+                    "request.headers_mut().insert(http::HeaderName::from_static({:?}), http::HeaderValue::from_str(&{}).map_err(|e| Error::invalid_input(\"header\", e.to_string()))?);",
+                    p.json.to_ascii_lowercase(),
+                    to_text(value, &p.ty)
+                )
+            };
+            if p.required {
+                out.push_str(&format!(
+                    "        {}\n",
+                    insert(&format!("self.{}", p.rust))
+                ));
+            } else {
+                out.push_str(&format!(
+                    "        if let Some(value) = &self.{} {{ {} }}\n",
+                    p.rust,
+                    insert("value")
+                ));
+            }
+        }
+        if media {
+            // A byte stream answers: accept any media type (not the JSON every other request
+            // accepts), or a server that honours `Accept`, as Prism does, answers 406.
+            out.push_str("        crate::media::accept_any_media(&mut request);\n");
+        }
+        out.push_str("        Ok(request)\n");
     } else {
         out.push_str(&call);
     }

@@ -57,7 +57,7 @@ pub fn render(operations: &[Operation], types: &Types<'_>, header: &str) -> Resu
         for p in &op.path_params {
             args.push(sample(&p.ty, types, 0)?);
         }
-        for p in op.query.iter().filter(|p| p.required) {
+        for p in op.query.iter().chain(&op.headers).filter(|p| p.required) {
             args.push(sample(&p.ty, types, 0)?);
         }
         match &op.body {

@@ -372,45 +372,74 @@ impl<'a> Types<'a> {
                 values: s.enumeration.iter().flatten().cloned().collect(),
             }),
             SchemaKind::Type(Type::Object(object)) => {
-                // Insert a placeholder first: a schema may reach itself.
-                self.models.insert(
-                    name.to_owned(),
-                    Model::Struct {
-                        schema: schema_name.to_owned(),
-                        doc: doc.clone(),
-                        fields: Vec::new(),
-                    },
-                );
-                let mut fields = Vec::new();
-                for (json, property) in &object.properties {
-                    let required = object.required.iter().any(|r| r == json);
-                    let property = unbox(property);
-                    let place = Place {
-                        owner: schema_name,
-                        name: json,
-                        area_tag: None,
-                        description: None,
-                    };
-                    let (ty, nullable) = self.resolve(&property, place, dir)?;
-                    let data = schema_data(&property, self.doc);
-                    fields.push(Field {
-                        json: json.clone(),
-                        rust: names::field(json),
-                        ty,
-                        required,
-                        nullable,
-                        doc: data.and_then(|d| d.description.clone()),
-                        deprecated: data.is_some_and(|d| d.deprecated),
-                    });
-                }
-                Ok(Model::Struct {
+                self.object_model(name, schema_name, schema_name, object, doc, dir)
+            }
+            // Any other named schema (an integer enum such as `HlsVideoResolution`) is another
+            // name for its plain type; its values stay open to what a newer server sends.
+            _ => {
+                let place = Place {
+                    owner: schema_name,
+                    name: "value",
+                    area_tag: None,
+                    description: None,
+                };
+                let item = ReferenceOr::Item(schema.clone());
+                let (target, _) = self.resolve(&item, place, dir)?;
+                Ok(Model::Alias {
                     schema: schema_name.to_owned(),
-                    doc,
-                    fields,
+                    target,
                 })
             }
-            other => Err(format!("schema {schema_name}: unsupported shape {other:?}")),
         }
+    }
+
+    /// The struct of an object schema named `name`: `label` names it in docs (a schema, or
+    /// `Schema.field` for an inline object), `owner` is where its fields are found.
+    fn object_model(
+        &mut self,
+        name: &str,
+        label: &str,
+        owner: &str,
+        object: &openapiv3::ObjectType,
+        doc: Option<String>,
+        dir: Dir,
+    ) -> Result<Model, String> {
+        // Insert a placeholder first: a schema may reach itself.
+        self.models.insert(
+            name.to_owned(),
+            Model::Struct {
+                schema: label.to_owned(),
+                doc: doc.clone(),
+                fields: Vec::new(),
+            },
+        );
+        let mut fields = Vec::new();
+        for (json, property) in &object.properties {
+            let required = object.required.iter().any(|r| r == json);
+            let property = unbox(property);
+            let place = Place {
+                owner,
+                name: json,
+                area_tag: None,
+                description: None,
+            };
+            let (ty, nullable) = self.resolve(&property, place, dir)?;
+            let data = schema_data(&property, self.doc);
+            fields.push(Field {
+                json: json.clone(),
+                rust: names::field(json),
+                ty,
+                required,
+                nullable,
+                doc: data.and_then(|d| d.description.clone()),
+                deprecated: data.is_some_and(|d| d.deprecated),
+            });
+        }
+        Ok(Model::Struct {
+            schema: label.to_owned(),
+            doc,
+            fields,
+        })
     }
 
     /// The type of a schema found at `place`, and whether it may be null.
@@ -551,10 +580,33 @@ impl<'a> Types<'a> {
                         Kind::JsonObject,
                     )
                 } else {
-                    return Err(format!(
-                        "{}.{}: an inline object with properties (not in this document version)",
-                        place.owner, place.name
-                    ));
+                    // An inline object: a struct named after where it stands
+                    // (`IntegrityReportResponseDto.items` is `IntegrityReportResponseItems`).
+                    let owner = self
+                        .names
+                        .get(place.owner)
+                        .cloned()
+                        .unwrap_or_else(|| names::type_name(place.owner));
+                    let name = format!("{owner}{}", names::type_name(place.name));
+                    match dir {
+                        Dir::Request => self.sent.insert(name.clone()),
+                        Dir::Response => self.read.insert(name.clone()),
+                    };
+                    if !self.models.contains_key(&name) {
+                        let label = format!("{}.{}", place.owner, place.name);
+                        let owner_place =
+                            format!("{}{}", place.owner, names::type_name(place.name));
+                        let model = self.object_model(
+                            &name,
+                            &label,
+                            &owner_place,
+                            object,
+                            schema.schema_data.description.clone(),
+                            dir,
+                        )?;
+                        self.models.insert(name.clone(), model);
+                    }
+                    Ty::new(format!("crate::models::{name}"), Kind::Struct(name))
                 }
             }
             SchemaKind::Any(_) => Ty::new("serde_json::Value", Kind::Json),
