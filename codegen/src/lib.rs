@@ -389,6 +389,62 @@ mod tests {
         assert!(err.contains("override TagDto"), "{err}");
     }
 
+    /// Shapes the v3.1.0 document brings: an inline object, a header parameter, a non-JSON
+    /// answer (an HLS playlist) and an integer enum.
+    #[test]
+    fn newer_document_shapes_are_generated() {
+        let document = r##"{
+            "openapi": "3.0.0",
+            "info": {"title": "t", "version": "3.1.0"},
+            "paths": {"/playlists/{id}": {"get": {"operationId": "getMediaPlaylist",
+                "tags": ["Assets"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true,
+                     "schema": {"type": "string", "format": "uuid"}},
+                    {"name": "x-immich-hls-pos", "in": "header", "required": false,
+                     "schema": {"type": "string"}},
+                    {"name": "resolution", "in": "query", "required": false,
+                     "schema": {"$ref": "#/components/schemas/HlsVideoResolution"}}],
+                "responses": {"200": {"description": "",
+                    "content": {"application/vnd.apple.mpegurl": {"schema": {"type": "string"}}}}}}},
+                "/reports": {"get": {"operationId": "getReport", "tags": ["Server"],
+                "responses": {"200": {"description": "", "content": {"application/json":
+                    {"schema": {"$ref": "#/components/schemas/ReportDto"}}}}}}}},
+            "components": {"schemas": {
+                "HlsVideoResolution": {"type": "integer", "enum": [480, 720, 1080]},
+                "ReportDto": {"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": {"type": "object",
+                        "required": ["path"], "properties": {"path": {"type": "string"}}}}}}}}
+        }"##;
+        let doc: OpenAPI = serde_json::from_str(document).unwrap();
+        let mut types = types::Types::new(&doc);
+        let operations =
+            operations::read_operations(&doc, &history::History::default(), &mut types).unwrap();
+        let playlist = operations
+            .iter()
+            .find(|o| o.id == "getMediaPlaylist")
+            .unwrap();
+        assert_eq!(playlist.kind, "Media");
+        let file = operations::render_operation(playlist, "");
+        assert!(
+            file.contains("impl crate::MediaEndpoint for GetMediaPlaylist"),
+            "{file}"
+        );
+        assert!(
+            file.contains("pub x_immich_hls_pos: Option<String>"),
+            "{file}"
+        );
+        assert!(file.contains("from_static(\"x-immich-hls-pos\")"), "{file}");
+        assert!(file.contains("pub resolution: Option<crate::models::HlsVideoResolution>"));
+        let models = types::render_models(&types, "");
+        assert!(
+            models.contains("pub type HlsVideoResolution = i64;"),
+            "{models}"
+        );
+        assert!(models.contains("pub struct ReportItems {"), "{models}");
+        assert!(models.contains("pub items: Vec<ReportItems>,"), "{models}");
+    }
+
     #[test]
     fn generated_files_are_recognised_by_their_first_line() {
         assert!(first_line_is_generated(&format!(
