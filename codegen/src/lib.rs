@@ -10,7 +10,8 @@
 //!   `<area>/operations.rs` (included by the hand-written `mod.rs`) for one with;
 //! - `immich-proto/src/areas.rs`: the areas with no hand-written code (included by `lib.rs`);
 //! - `immich-proto/src/models.rs`: the models; `immich-proto/src/catalogue/operations.rs`: the
-//!   catalogue; `ENDPOINTS.md`; `tests/src/samples.rs`: a sample of every generated operation.
+//!   catalogue; `ENDPOINTS.md`; `tests/src/samples.rs`: a sample of every generated operation;
+//! - `immich-proto/src/sync/events.rs`: the typed events of the sync stream ([`sync`]).
 
 pub mod catalogue;
 pub mod document;
@@ -19,6 +20,7 @@ pub mod names;
 pub mod operations;
 pub mod overrides;
 pub mod samples;
+pub mod sync;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,6 +58,7 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
     )?;
     let mut types = types::Types::new(&doc);
     let operations = operations::read_operations(&doc, &history, &mut types)?;
+    let sync_entities = sync::read_entities(&doc, &mut types)?;
     check_overrides(
         root,
         &doc,
@@ -150,6 +153,12 @@ pub fn generate(root: &Path, document: &[u8]) -> Result<Output, String> {
     area_file.push_str(&areas.keys().copied().collect::<Vec<_>>().join(", "));
     area_file.push_str("};\n}\n");
     out.insert(proto.join("areas.rs"), area_file);
+    if let Some(entities) = &sync_entities {
+        out.insert(
+            proto.join("sync").join("events.rs"),
+            sync::render_events(&doc, entities, &rust_header),
+        );
+    }
     out.insert(
         proto.join("models.rs"),
         types::render_models(&types, &rust_header),

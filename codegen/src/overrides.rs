@@ -78,6 +78,7 @@ pub const HAND_OPERATIONS: &[HandOperation] = hand! {
     "validateAccessToken" in "authentication/validate_access_token.rs" as "authentication::ValidateAccessToken": SECRET;
     "sharedLinkLogin" in "shared_links/shared_link_login.rs" as "shared_links::SharedLinkLogin": SECRET;
     "getMySharedLink" in "shared_links/get_my_shared_link.rs" as "shared_links::GetMySharedLink": SECRET;
+    "getSyncStream" in "sync/get_sync_stream.rs" as "sync::GetSyncStream": "answers JSON lines (typed sync events) that are decoded as they arrive; the document declares no answer";
 };
 
 /// A schema decoded into (and encoded from) a hand-written type wherever a generated operation
@@ -220,4 +221,40 @@ pub const ID_FIXUPS: &[IdFixup] = &[
         why: "the path id of PUT /faces/{id} is the person the face moves to \
               (PersonService.reassignFacesById(auth, personId, dto))",
     },
+];
+
+/// The payload schema of each `SyncEntityType` whose schema is not found by name. The rule:
+/// type `XxxVn` carries schema `SyncXxxVn` (`AssetV2` carries `SyncAssetV2`), and a marker
+/// `SyncXxxVn` carries the schema of its own name (`SyncAckV1`). The document does not say
+/// which schema another type carries; these pairs are the server's `SyncItem` map
+/// (server/src/dtos/sync.dto.ts): creates, updates and backfills of an entity reuse its schema.
+///
+/// Checked on every run: each pair must name a value of `SyncEntityType` and a schema of the
+/// document, and the rule must not already find a schema for it (else the pair no longer
+/// matches); every value of the enum must have a schema, by the rule or here (else the run
+/// fails, naming the type to add).
+pub const SYNC_PAYLOADS: &[(&str, &str)] = &[
+    ("PartnerAssetV1", "SyncAssetV1"),
+    ("PartnerAssetV2", "SyncAssetV2"),
+    ("PartnerAssetBackfillV1", "SyncAssetV1"),
+    ("PartnerAssetBackfillV2", "SyncAssetV2"),
+    ("PartnerAssetDeleteV1", "SyncAssetDeleteV1"),
+    ("PartnerAssetExifV1", "SyncAssetExifV1"),
+    ("PartnerAssetExifBackfillV1", "SyncAssetExifV1"),
+    ("PartnerStackV1", "SyncStackV1"),
+    ("PartnerStackBackfillV1", "SyncStackV1"),
+    ("PartnerStackDeleteV1", "SyncStackDeleteV1"),
+    ("AlbumUserBackfillV1", "SyncAlbumUserV1"),
+    ("AlbumAssetCreateV1", "SyncAssetV1"),
+    ("AlbumAssetCreateV2", "SyncAssetV2"),
+    ("AlbumAssetUpdateV1", "SyncAssetV1"),
+    ("AlbumAssetUpdateV2", "SyncAssetV2"),
+    ("AlbumAssetBackfillV1", "SyncAssetV1"),
+    ("AlbumAssetBackfillV2", "SyncAssetV2"),
+    ("AlbumAssetExifCreateV1", "SyncAssetExifV1"),
+    ("AlbumAssetExifUpdateV1", "SyncAssetExifV1"),
+    ("AlbumAssetExifBackfillV1", "SyncAssetExifV1"),
+    ("AlbumToAssetBackfillV1", "SyncAlbumToAssetV1"),
+    ("MemoryToAssetV1", "SyncMemoryAssetV1"),
+    ("MemoryToAssetDeleteV1", "SyncMemoryAssetDeleteV1"),
 ];

@@ -220,7 +220,7 @@ impl Client {
         let mut redirects = Redirects::new(M::OPERATION_ID, &request);
         let (head, body) = loop {
             let (head, body) = self.call_bytes(request, M::OPERATION_ID)?.into_parts();
-            match redirects.follow(&head)? {
+            match self.session.follow_redirect(&mut redirects, &head)? {
                 // The redirect's own body (a line of text) is dropped unread.
                 Some(next) => request = next,
                 None => break (head, body),

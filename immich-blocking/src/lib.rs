@@ -58,10 +58,12 @@
 mod auth;
 mod client;
 mod error;
+mod sync_stream;
 mod transport;
 mod upload;
 
 pub use client::{Client, ClientBuilder, HttpClient, MediaBody, Pages};
+pub use sync_stream::SyncEvents;
 /// The HTTP stack, to build an agent for [`ClientBuilder::http_client`].
 pub use ureq;
 

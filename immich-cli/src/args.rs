@@ -52,6 +52,7 @@ pub enum Command {
         overwrite: bool,
     },
     Search(SearchArgs),
+    Backup(BackupArgs),
     People {
         all: bool,
     },
@@ -72,11 +73,36 @@ pub enum AlbumsCommand {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadArgs {
     pub paths: Vec<PathBuf>,
     pub concurrency: usize,
     pub album: Option<String>,
+    /// The upload-only options (selection, albums and tags, pairs, operations).
+    pub more: crate::upload_args::UploadMore,
+}
+
+/// `immich backup DIR`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupArgs {
+    pub dir: PathBuf,
+    pub dry_run: bool,
+    pub prune_trash: bool,
+    pub source: SourceChoice,
+    /// Log in as this user (the password from the environment or stdin, never an argument).
+    pub email: Option<String>,
+    pub password_stdin: bool,
+}
+
+/// `--source` of `immich backup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// The sync stream with a login session when available, else the walk.
+    Auto,
+    /// Metadata search and id listing (any credential).
+    Walk,
+    /// The sync stream (a login session).
+    Sync,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -109,6 +135,11 @@ struct Collected {
     all: bool,
     description: Option<String>,
     search: SearchArgs,
+    upload: crate::upload_args::UploadMore,
+    prune_trash: bool,
+    source: Option<SourceChoice>,
+    email: Option<String>,
+    password_stdin: bool,
     help: bool,
 }
 
@@ -201,6 +232,38 @@ pub fn parse(args: Vec<OsString>) -> Result<(Global, Command), String> {
                 opts.given.push("--smart");
                 opts.search.smart = Some(string(parser.value(), "--smart")?);
             }
+            Long("prune-trash") => {
+                opts.given.push("--prune-trash");
+                opts.prune_trash = true;
+            }
+            Long("source") => {
+                opts.given.push("--source");
+                let text = string(parser.value(), "--source")?;
+                opts.source = Some(match text.as_str() {
+                    "auto" => SourceChoice::Auto,
+                    "walk" => SourceChoice::Walk,
+                    "sync" => SourceChoice::Sync,
+                    _ => return Err(format!("--source is auto, walk or sync, not {text:?}")),
+                });
+            }
+            Long("email") => {
+                opts.given.push("--email");
+                opts.email = Some(string(parser.value(), "--email")?);
+            }
+            Long("password-stdin") => {
+                opts.given.push("--password-stdin");
+                opts.password_stdin = true;
+            }
+            Long("password") => {
+                return Err("a password is never given on the command line: set \
+                            IMMICH_PASSWORD or pass --password-stdin"
+                    .into())
+            }
+            Long(name) if crate::upload_args::is_option(name).is_some() => {
+                let name = crate::upload_args::is_option(name).unwrap_or_default();
+                opts.given.push(name);
+                crate::upload_args::take(&mut opts.upload, name, &mut parser)?;
+            }
             Value(value) if command.is_none() => {
                 command = Some(
                     value
@@ -242,8 +305,8 @@ fn build(name: &str, positionals: Vec<OsString>, opts: Collected) -> Result<Comm
     for p in &positionals {
         match p.to_str() {
             Some(text) => texts.push(text.to_owned()),
-            // Only upload paths may be any bytes; ids and names are text.
-            None if name == "upload" => texts.push(String::new()),
+            // Only upload and backup paths may be any bytes; ids and names are text.
+            None if name == "upload" || name == "backup" => texts.push(String::new()),
             None => return Err(format!("{p:?} is not valid text")),
         }
     }
@@ -280,6 +343,20 @@ fn build(name: &str, positionals: Vec<OsString>, opts: Collected) -> Result<Comm
                 paths: positionals.into_iter().map(PathBuf::from).collect(),
                 concurrency: opts.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
                 album: opts.album.into_iter().next(),
+                more: crate::upload_args::finish(opts.upload, opts.search.tags)?,
+            })
+        }
+        "backup" => {
+            let [dir] = positionals.as_slice() else {
+                return Err("`immich backup` takes one folder: immich backup DIR".into());
+            };
+            Command::Backup(BackupArgs {
+                dir: PathBuf::from(dir),
+                dry_run: opts.upload.dry_run,
+                prune_trash: opts.prune_trash,
+                source: opts.source.unwrap_or(SourceChoice::Auto),
+                email: opts.email,
+                password_stdin: opts.password_stdin,
             })
         }
         "download" => match texts.as_slice() {
@@ -390,6 +467,7 @@ mod tests {
                 paths: vec!["a".into(), "b".into()],
                 concurrency: 8,
                 album: Some("Trip".into()),
+                ..UploadArgs::default()
             })
         );
     }

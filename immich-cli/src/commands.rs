@@ -8,12 +8,12 @@ use immich_blocking::albums::{AlbumAssets, CreateAlbum, GetAlbumInfo, GetAllAlbu
 use immich_blocking::assets::{Asset, AssetMediaSize, AssetType, ViewAsset};
 use immich_blocking::people::GetAllPeople;
 use immich_blocking::proto::{AsReceived, Received, Single};
-use immich_blocking::search::{MetadataSearch, SearchInAlbums, SearchSmart, SmartSearch};
+use immich_blocking::search::{MetadataSearch, SearchInAlbums, SmartInAlbums, SmartSearch};
 use immich_blocking::server::{GetAboutInfo, GetServerFeatures, GetServerStatistics, GetStorage};
 use immich_blocking::tags::GetAllTags;
 use immich_blocking::users::GetMyUser;
 use immich_blocking::TagId;
-use immich_blocking::{AlbumId, AssetId, Date, DateTime, ErrorKind, Flow, Paged, Pager, PersonId};
+use immich_blocking::{AlbumId, AssetId, Date, DateTime, ErrorKind, Flow, Pager, PersonId};
 use serde_json::json;
 
 use immich_blocking::proto::names::safe_file_name;
@@ -48,6 +48,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_>, command: Command) -> Result<(), Failur
             overwrite,
         } => thumbnail(ctx, &id, &size, &output, overwrite),
         Command::Search(args) => search(ctx, args),
+        Command::Backup(args) => crate::backup::backup(ctx, args),
         Command::People { all } => people(ctx, all),
         Command::Tags => tags(ctx),
         // Answered before a client exists.
@@ -643,14 +644,13 @@ fn search(ctx: &mut Ctx<'_>, args: SearchArgs) -> Result<(), Failure> {
             search.taken_after = filters.taken_after;
             search.taken_before = filters.taken_before;
             search.asset_type = filters.asset_type;
-            match args.limit {
-                Some(limit) => {
-                    received(ctx, Pager::new(SearchSmart::new(search)).with_limit(limit))?
-                }
-                // The best matches: one page, as `smart_search` reads it.
-                None => received(ctx, Single(SearchSmart::new(search)))?
-                    .map(<SearchSmart as Paged>::into_items),
+            // The best matches (one page's worth, or `--limit`), exact on every release:
+            // before v1.135.0 the album filter is applied from the albums' own asset lists.
+            let mut flow = SmartInAlbums::new(search);
+            if let Some(limit) = args.limit {
+                flow = flow.with_limit(limit);
             }
+            received(ctx, flow)?
         }
         None => {
             let mut search = MetadataSearch::all();

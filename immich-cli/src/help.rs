@@ -6,8 +6,15 @@ pub fn options_of(command: &str) -> Option<&'static [&'static str]> {
         "server" | "me" | "tags" => &[],
         "albums" => &["--description"],
         "people" => &["--all"],
-        "upload" => &["--concurrency", "--album"],
+        "upload" => crate::upload_args::OPTIONS,
         "download" => &["--output", "--overwrite"],
+        "backup" => &[
+            "--dry-run",
+            "--prune-trash",
+            "--source",
+            "--email",
+            "--password-stdin",
+        ],
         "thumbnail" => &["--size", "--output", "--overwrite"],
         "search" => &[
             "--favorite",
@@ -39,6 +46,7 @@ Commands:
   download ID [-o PATH]     download an original, resumable and checksum-verified
   thumbnail ID -o PATH      save a thumbnail, preview or full-size rendition
   search [FILTERS]          find assets by metadata, or `--smart QUERY`
+  backup DIR                an incremental, verified copy of your library in DIR
   people                    list the named people
   tags                      list the tags
   help COMMAND              show a command's options
@@ -158,6 +166,42 @@ Filters (all given must match; --album, --person and --tag may repeat):
 Prints id, date taken, type and file name per asset.
 "
         }
+        "backup" => {
+            "\
+Usage: immich backup DIR [--dry-run] [--prune-trash] [--source auto|walk|sync]
+                         [--email EMAIL [--password-stdin]]
+
+Copies your library into DIR and keeps it up to date: run it again and only what changed is
+transferred. DIR holds:
+  YYYY/MM/NAME              each original, in the folder of its capture date (local time);
+                            a name already taken becomes `NAME (2).EXT`, chosen once and kept
+  YYYY/MM/NAME.json         the asset as the server describes it
+  albums.json               every album: id, name, and its assets' ids and paths
+  .trash/                   replaced and deleted files, under their old paths
+  .immich-backup/           what the next run starts from (state.json, partial downloads)
+
+Every original is checked against the server's SHA-1 while it downloads and gets its name only
+when it matches. An original that changed on the server is downloaded again (the old one goes
+to .trash/); one deleted or trashed on the server is moved to .trash/ (nothing is deleted
+unless --prune-trash). A file changed or removed in DIR is downloaded again. An interrupted
+run loses nothing: the next one resumes the interrupted download where it stopped.
+
+  --dry-run                 say what would be downloaded and moved; change nothing
+  --prune-trash             empty DIR/.trash at the end
+  --source SOURCE           how changes are found: walk (a metadata search and a listing of
+                            ids; works with an API key), sync (the server's sync stream; needs
+                            --email) or auto (default: sync when logged in and available,
+                            else walk)
+  --email EMAIL             log in as this user instead of using an API key [IMMICH_EMAIL];
+                            the password comes from IMMICH_PASSWORD or, with
+                            --password-stdin, the first line of stdin (never an argument);
+                            logged out at the end
+
+Prints progress on stderr when it is a terminal, then each change and a summary (new,
+updated, restored, metadata, trashed, unchanged, failed, bytes); --json prints them as JSON
+with the source used. Exits 1 if any asset failed (it is tried again next run).
+"
+        }
         "people" => {
             "\
 Usage: immich people [--all]
@@ -191,6 +235,7 @@ mod tests {
             "download",
             "thumbnail",
             "search",
+            "backup",
             "people",
             "tags",
         ] {

@@ -21,11 +21,16 @@
 #![warn(missing_docs)]
 
 mod args;
+mod backup;
 mod claim;
 mod commands;
 mod help;
 mod output;
 mod upload;
+mod upload_args;
+mod upload_jobs;
+mod upload_pairs;
+mod upload_select;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -47,6 +52,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub const URL_VAR: &str = "IMMICH_URL";
 /// The environment variable for the API key.
 pub const API_KEY_VAR: &str = "IMMICH_API_KEY";
+/// The environment variable for the email `backup` logs in with (instead of an API key).
+pub const EMAIL_VAR: &str = "IMMICH_EMAIL";
+/// The environment variable for the password that goes with [`EMAIL_VAR`].
+pub const PASSWORD_VAR: &str = "IMMICH_PASSWORD";
 
 /// What [`run`] reads from its surroundings: the settings variables, whether stderr is a
 /// terminal (progress lines are drawn only then), and the folder relative paths start from.
@@ -74,10 +83,11 @@ impl Env {
         Env::default()
     }
 
-    /// This process's `IMMICH_URL` and `IMMICH_API_KEY`, and whether its stderr is a terminal.
+    /// This process's `IMMICH_URL`, `IMMICH_API_KEY`, `IMMICH_EMAIL` and `IMMICH_PASSWORD`,
+    /// and whether its stderr is a terminal.
     pub fn from_process() -> Self {
         let mut env = Env::new().terminal(io::stderr().is_terminal());
-        for name in [URL_VAR, API_KEY_VAR] {
+        for name in [URL_VAR, API_KEY_VAR, EMAIL_VAR, PASSWORD_VAR] {
             if let Ok(value) = std::env::var(name) {
                 env = env.var(name, value);
             }
@@ -153,7 +163,11 @@ where
         .url
         .clone()
         .or_else(|| env.get(URL_VAR).map(str::to_owned));
-    let client = match connect(&global, env, url.as_deref(), stderr) {
+    let login = match login_of(&global, &command, env) {
+        Ok(login) => login,
+        Err(failure) => return finish(Err(failure), url.as_deref().unwrap_or(""), stderr),
+    };
+    let client = match connect(&global, env, url.as_deref(), login.as_ref(), stderr) {
         Ok(client) => client,
         Err(failure) => return finish(Err(failure), url.as_deref().unwrap_or(""), stderr),
     };
@@ -163,11 +177,61 @@ where
         json: global.json,
         progress: env.stderr_is_terminal,
         current_dir: env.current_dir.clone(),
+        logged_in: login.is_some(),
         out: stdout,
         err: stderr,
     };
     let result = commands::dispatch(&mut ctx, command);
+    if ctx.logged_in {
+        // The session ends with the command, whatever happened.
+        if let Err(e) = ctx.client.logout() {
+            let _ = writeln!(
+                ctx.err,
+                "warning: logging out failed: {}",
+                output::shown(&describe(&e, &ctx.url))
+            );
+        }
+    }
     finish(result, &ctx.url, ctx.err)
+}
+
+/// An email and password to log in with (`backup --email`, or `IMMICH_EMAIL` when no API key
+/// is given), instead of the API key.
+struct Login {
+    email: String,
+    password: String,
+}
+
+/// The login a command asks for, with its password (from `IMMICH_PASSWORD`, or the first
+/// line of stdin with `--password-stdin`); `None`: use the API key.
+fn login_of(global: &Global, command: &Command, env: &Env) -> Result<Option<Login>, Failure> {
+    let Command::Backup(args) = command else {
+        return Ok(None);
+    };
+    let has_key = global.api_key.is_some() || env.get(API_KEY_VAR).is_some();
+    let email = match (&args.email, env.get(EMAIL_VAR)) {
+        (Some(email), _) => email.clone(),
+        (None, Some(email)) if !has_key => email.to_owned(),
+        _ => return Ok(None),
+    };
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Message(format!("cannot read the password from stdin: {e}")))?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        match env.vars.get(PASSWORD_VAR) {
+            Some(password) if !password.is_empty() => password.clone(),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "logging in as {email} needs the password: set {PASSWORD_VAR} or pass \
+                     --password-stdin"
+                )))
+            }
+        }
+    };
+    Ok(Some(Login { email, password }))
 }
 
 /// The command with its relative paths resolved against the environment's folder.
@@ -197,6 +261,10 @@ fn resolve_paths(command: Command, env: &Env) -> Command {
             output: env.resolve(output),
             overwrite,
         },
+        Command::Backup(mut backup) => {
+            backup.dir = env.resolve(backup.dir);
+            Command::Backup(backup)
+        }
         other => other,
     }
 }
@@ -230,6 +298,8 @@ pub(crate) struct Ctx<'a> {
     pub progress: bool,
     /// Where relative paths start (`None`: this process's current directory).
     pub current_dir: Option<PathBuf>,
+    /// The client is a login session (logged out when the command ends).
+    pub logged_in: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
 }
@@ -291,6 +361,7 @@ fn connect(
     global: &Global,
     env: &Env,
     url: Option<&str>,
+    login: Option<&Login>,
     stderr: &mut dyn Write,
 ) -> Result<Client, Failure> {
     let Some(url) = url else {
@@ -299,13 +370,17 @@ fn connect(
         )));
     };
     let key = global.api_key.as_deref().or_else(|| env.get(API_KEY_VAR));
-    let Some(key) = key else {
-        return Err(Failure::Usage(format!(
-            "no API key given: pass --api-key KEY or set {API_KEY_VAR} \
-             (create one in the web UI under Account Settings > API Keys)"
-        )));
-    };
-    let mut builder = Client::builder(url).api_key(key);
+    let mut builder = Client::builder(url);
+    match (login, key) {
+        (Some(_), _) => {}
+        (None, Some(key)) => builder = builder.api_key(key),
+        (None, None) => {
+            return Err(Failure::Usage(format!(
+                "no API key given: pass --api-key KEY or set {API_KEY_VAR} \
+                 (create one in the web UI under Account Settings > API Keys)"
+            )))
+        }
+    }
     if let Some(path) = &global.ca_cert {
         let pem = std::fs::read(path).map_err(|e| {
             Failure::Message(format!("cannot read --ca-cert {}: {e}", path.display()))
@@ -324,7 +399,21 @@ fn connect(
         let _ = writeln!(stderr, "warning: {warning}");
     }
     client.setup()?;
-    Ok(client)
+    match login {
+        Some(login) => {
+            let (session, _) = client.login(&login.email, &login.password).map_err(|e| {
+                match (e.kind(), e.status().map(|s| s.as_u16())) {
+                    (ErrorKind::Status, Some(400 | 401)) => Failure::Message(format!(
+                        "the server refused the login of {}: check the email and password",
+                        login.email
+                    )),
+                    _ => Failure::Client(e),
+                }
+            })?;
+            Ok(session)
+        }
+        None => Ok(client),
+    }
 }
 
 /// One line that says what went wrong and what to do about it.

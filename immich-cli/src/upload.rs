@@ -1,30 +1,37 @@
-//! `immich upload`: find the files, skip what the server won't take, hash, ask the server which
-//! it already has, upload the rest in parallel, add them to an album, and say what happened.
+//! `immich upload`: find the files (upload_select.rs), skip what the server won't take, pair
+//! sidecars, live photos and stacks (upload_pairs.rs), hash, ask the server which it already
+//! has, upload the rest in parallel, then albums, tags and stacks, and say what happened (also
+//! as JSON lines with `--report`). `--pause-jobs` pauses the server's heavy queues meanwhile
+//! (upload_jobs.rs).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use immich_blocking::albums::{Album, CreateAlbum};
-use immich_blocking::assets::{BulkUploadCheckItem, RejectReason, UploadAction, UploadOptions};
+use immich_blocking::assets::{
+    AssetVisibility, BulkUploadCheckItem, RejectReason, UploadAction, UploadOptions,
+};
 use immich_blocking::proto::checksum::{Sha1Checksum, Sha1Digest};
-use immich_blocking::server::SupportedMediaTypes;
+use immich_blocking::proto::models::{StackCreate, TagBulkAssets, TagUpsert};
+use immich_blocking::proto::stacks::CreateStack;
+use immich_blocking::proto::tags::{BulkTagAssets, UpsertTags};
 use immich_blocking::{AlbumId, AssetId, Client};
 use serde::Serialize;
 
 use crate::args::UploadArgs;
 use crate::commands::{album_by_id_or_name, AlbumChoice};
 use crate::output::{self, say, shown, Progress};
+use crate::upload_args::{FolderAlbum, OnError};
+use crate::upload_jobs::{self, PausedQueues};
+use crate::upload_pairs::{self, Named};
+use crate::upload_select::{Entry, Filter, Walker};
 use crate::{describe, Ctx, Failure};
 
-/// Asset ids per add-to-album request.
+/// Asset ids per add-to-album and tag request.
 const ALBUM_BATCH: usize = 1000;
-/// How deep folders are followed (symbolic links to folders never are, so this only guards
-/// against absurd trees).
-const MAX_DEPTH: usize = 256;
 
 /// What happened to one file.
 #[derive(Debug, Clone)]
@@ -32,8 +39,29 @@ enum Outcome {
     Uploaded(AssetId),
     /// The server (or an earlier file of this run) has it already.
     Duplicate(Option<AssetId>),
+    /// `--dry-run`: it would be sent.
+    WouldUpload,
     Skipped(String),
     Failed(String),
+}
+
+impl Outcome {
+    fn id(&self) -> Option<&AssetId> {
+        match self {
+            Outcome::Uploaded(id) | Outcome::Duplicate(Some(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn word(&self) -> &'static str {
+        match self {
+            Outcome::Uploaded(_) => "uploaded",
+            Outcome::Duplicate(_) => "duplicate",
+            Outcome::WouldUpload => "would-upload",
+            Outcome::Skipped(_) => "skipped",
+            Outcome::Failed(_) => "failed",
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -47,6 +75,30 @@ struct FileReport {
     error: Option<String>,
 }
 
+/// One line of `--report FILE`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportLine<'a> {
+    path: &'a str,
+    outcome: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a AssetId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    /// The XMP sidecar sent with it (or, on a sidecar's line, the file it went with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sidecar: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sidecar_of: Option<&'a str>,
+    /// The live photo's video (by its file) this photo was linked to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live_photo_video: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    albums: Option<&'a [String]>,
+}
+
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Summary {
@@ -55,6 +107,12 @@ struct Summary {
     skipped: usize,
     failed: usize,
     bytes_uploaded: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    would_upload: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -69,16 +127,70 @@ struct AlbumReport {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StackReport {
+    primary_asset_id: AssetId,
+    assets: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Report {
     uploaded: Vec<FileReport>,
     duplicates: Vec<FileReport>,
     skipped: Vec<FileReport>,
     failed: Vec<FileReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    would_upload: Vec<FileReport>,
     album: Option<AlbumReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    folder_albums: Vec<AlbumReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stacks: Vec<StackReport>,
+    #[serde(skip_serializing_if = "is_zero")]
+    live_photos: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    paused_queues: Vec<String>,
+    dry_run: bool,
     summary: Summary,
 }
 
+/// A media file to send, with what goes with it.
+struct Candidate {
+    entry: Entry,
+    /// Its XMP sidecar.
+    sidecar: Option<Entry>,
+    /// For a live photo's still: the candidate index of its video.
+    live_video: Option<usize>,
+    /// A live photo's video: uploaded hidden, kept out of albums and tags.
+    hidden: bool,
+    /// The albums `--folder-as-album` puts it in.
+    folder_album: Option<String>,
+}
+
 pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure> {
+    let more = args.more.clone();
+    let filter = Filter::new(&more).map_err(Failure::Usage)?;
+    // The report is appended to; opened first, so a wrong path fails before anything is sent.
+    let mut report_file = match &more.report {
+        Some(path) => {
+            let path = match &ctx.current_dir {
+                Some(dir) if path.is_relative() => dir.join(path),
+                _ => path.clone(),
+            };
+            let file = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| {
+                    Failure::Message(format!("cannot open the report {}: {e}", path.display()))
+                })?;
+            Some(file)
+        }
+        None => None,
+    };
     let media = ctx.client.media_types()?;
     // Before any upload: an album name that several albums have is refused now, not after
     // the files are sent.
@@ -86,39 +198,107 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
         Some(wanted) => Some(choose_album(&ctx.client, wanted)?),
         None => None,
     };
-    let mut results: Vec<(PathBuf, Outcome)> = Vec::new();
-    let mut found = Vec::new();
-    let mut seen = HashSet::new();
+
+    let mut results: Vec<(String, Outcome)> = Vec::new();
+    let mut walker = Walker::new(more.include_hidden);
     for path in &args.paths {
-        walk(path, 0, &mut found, &mut results, &mut seen);
+        walker.walk_root(path);
+    }
+    for passed in walker.passed {
+        let path = passed.path.display().to_string();
+        let outcome = if passed.failed {
+            Outcome::Failed(passed.reason)
+        } else {
+            Outcome::Skipped(passed.reason)
+        };
+        results.push((path, outcome));
     }
 
-    // Which files to send at all: the server's media types, then sizes.
-    let mut candidates: Vec<(PathBuf, u64)> = Vec::new();
-    for path in found {
-        if let Some(reason) = refused_type(&media, &path) {
-            results.push((path, Outcome::Skipped(reason)));
-            continue;
-        }
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => candidates.push((path, meta.len())),
-            Ok(_) => results.push((path, Outcome::Skipped("not a regular file".into()))),
-            Err(e) => results.push((path, Outcome::Failed(format!("cannot read it: {e}")))),
+    // Media files (the server's types, then the filters) and sidecars.
+    let mut chosen: Vec<Entry> = Vec::new();
+    let mut sidecars: Vec<Entry> = Vec::new();
+    for entry in walker.found {
+        let name = entry.name().to_owned();
+        if media.accepts(&name) {
+            match filter.refuses(&entry) {
+                Some(reason) => results.push((entry.shown(), Outcome::Skipped(reason))),
+                None => chosen.push(entry),
+            }
+        } else if media.is_sidecar(&name) {
+            sidecars.push(entry);
+        } else {
+            let reason = "not a photo or video type the server takes".to_owned();
+            results.push((entry.shown(), Outcome::Skipped(reason)));
         }
     }
+    let folder_of = |e: &Entry| {
+        let shown = e.shown();
+        shown[..shown.len() - e.name().len()].to_owned()
+    };
+    let media_folders: Vec<String> = chosen.iter().map(folder_of).collect();
+    let sidecar_folders: Vec<String> = sidecars.iter().map(folder_of).collect();
+    let m: Vec<Named<'_>> = chosen
+        .iter()
+        .zip(&media_folders)
+        .map(|(e, folder)| Named {
+            folder,
+            name: e.name(),
+        })
+        .collect();
+    let s: Vec<Named<'_>> = sidecars
+        .iter()
+        .zip(&sidecar_folders)
+        .map(|(e, folder)| Named {
+            folder,
+            name: e.name(),
+        })
+        .collect();
+    let plan = upload_pairs::plan(&m, &s, more.stack_cover, !more.no_stack);
+    let mut companions: Vec<(String, String)> = Vec::new();
+    for i in &plan.lone_sidecars {
+        let reason = "an XMP sidecar without a photo or video of its name".to_owned();
+        results.push((sidecars[*i].shown(), Outcome::Skipped(reason)));
+    }
+    let live_videos: HashSet<usize> = plan.live_video_of.values().copied().collect();
+    let mut candidates: Vec<Candidate> = chosen
+        .into_iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let folder_album = more.folder_as_album.map(|how| {
+                let parts = entry.folder_parts();
+                match how {
+                    FolderAlbum::Name => parts.last().copied().unwrap_or_default().to_owned(),
+                    FolderAlbum::Path => parts.join("/"),
+                }
+            });
+            Candidate {
+                entry,
+                sidecar: plan.sidecar_of.get(&i).map(|s| sidecars[*s].clone()),
+                live_video: plan.live_video_of.get(&i).copied(),
+                hidden: live_videos.contains(&i),
+                folder_album,
+            }
+        })
+        .collect();
+    for c in &candidates {
+        if let Some(sidecar) = &c.sidecar {
+            companions.push((sidecar.shown(), c.entry.shown()));
+        }
+    }
+    for c in &mut candidates {
+        if c.folder_album.as_deref() == Some("") {
+            c.folder_album = None;
+        }
+    }
+
     for (path, outcome) in &results {
         if let Outcome::Failed(error) = outcome {
-            let _ = writeln!(
-                ctx.err,
-                "failed: {}: {}",
-                shown(&path.display().to_string()),
-                shown(error)
-            );
+            let _ = writeln!(ctx.err, "failed: {}: {}", shown(path), shown(error));
         }
     }
 
     let threads = args.concurrency;
-    let total_bytes: u64 = candidates.iter().map(|(_, len)| len).sum();
+    let total_bytes: u64 = candidates.iter().map(|c| c.entry.size).sum();
     let digests = hash_all(ctx, &candidates, threads, total_bytes);
 
     // Hashed files, minus the ones that repeat an earlier file of this run.
@@ -132,7 +312,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
                 let _ = writeln!(
                     ctx.err,
                     "failed: {}: {}",
-                    shown(&candidates[index].0.display().to_string()),
+                    shown(&candidates[index].entry.shown()),
                     shown(&error)
                 );
                 outcomes[index] = Some(Outcome::Failed(error));
@@ -150,8 +330,55 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     check_with_server(&ctx.client, &first_with, &mut outcomes)?;
     pending.retain(|index| outcomes[*index].is_none());
 
-    let mut sent = upload_all(ctx, &candidates, &pending, threads, &mut outcomes);
-    let copies = send_copies_of_failed(ctx, &candidates, copies, threads, &mut outcomes, &mut sent);
+    let client = ctx.client.clone();
+    let mut paused: Option<PausedQueues<'_>> = None;
+    let mut sent = 0;
+    let stop = AtomicBool::new(false);
+    let mut stopped_why: Option<&str> = None;
+    if more.dry_run {
+        for &index in &pending {
+            outcomes[index] = Some(Outcome::WouldUpload);
+        }
+        for (copy, _) in &copies {
+            outcomes[*copy] = Some(Outcome::Duplicate(None));
+        }
+        copies.clear();
+    } else {
+        if more.pause_jobs && !pending.is_empty() {
+            upload_jobs::install_interrupt_handler().map_err(Failure::Message)?;
+            match PausedQueues::pause(&client) {
+                Ok(guard) => paused = Some(guard),
+                Err(e) => {
+                    return Err(Failure::Message(format!(
+                        "--pause-jobs: cannot pause the server's jobs (it needs an admin's \
+                         API key): {}",
+                        describe(&e, &ctx.url)
+                    )))
+                }
+            }
+        }
+        let on_error = more.on_error;
+        // Everything but the stills of live photos first: their videos must be on the server
+        // before them.
+        let (stills, first): (Vec<usize>, Vec<usize>) = pending
+            .iter()
+            .partition(|&&i| candidates[i].live_video.is_some());
+        let run = UploadRun {
+            candidates: &candidates,
+            threads,
+            stop: &stop,
+            on_error,
+        };
+        sent += run.upload_all(ctx, &first, &mut outcomes);
+        sent += run.upload_all(ctx, &stills, &mut outcomes);
+        let copies_left = send_copies_of_failed(ctx, &run, copies, &mut outcomes, &mut sent);
+        copies = copies_left;
+        if upload_jobs::interrupted() {
+            stopped_why = Some("not sent: interrupted (Ctrl-C)");
+        } else if stop.load(Ordering::SeqCst) {
+            stopped_why = Some("not sent: stopped after a failure (--on-error stop)");
+        }
+    }
 
     for (copy, first) in copies {
         outcomes[copy] = Some(match &outcomes[first] {
@@ -163,34 +390,326 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
             _ => Outcome::Duplicate(None),
         });
     }
-    for (index, outcome) in outcomes.into_iter().enumerate() {
-        let outcome =
-            outcome.unwrap_or_else(|| Outcome::Failed("not processed (internal error)".into()));
-        results.push((candidates[index].0.clone(), outcome));
-    }
-    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|o| match (o, stopped_why) {
+            (Some(o), _) => o,
+            (None, Some(why)) => Outcome::Skipped(why.to_owned()),
+            (None, None) => Outcome::Failed("not processed (internal error)".into()),
+        })
+        .collect();
 
-    let (mut report, album_ids) = build_report(results, sent);
-
-    // Even when some files failed, the others go into the album.
-    let album_result = match album_target {
-        Some(target) => add_to_album(&ctx.client, target, album_ids).map(Some),
-        None => Ok(None),
+    let mut report = Report {
+        uploaded: Vec::new(),
+        duplicates: Vec::new(),
+        skipped: Vec::new(),
+        failed: Vec::new(),
+        would_upload: Vec::new(),
+        album: None,
+        folder_albums: Vec::new(),
+        tags: Vec::new(),
+        stacks: Vec::new(),
+        live_photos: 0,
+        paused_queues: paused.as_ref().map(PausedQueues::names).unwrap_or_default(),
+        dry_run: more.dry_run,
+        summary: Summary {
+            bytes_uploaded: sent,
+            ..Summary::default()
+        },
     };
-    let album_error = match album_result {
-        Ok(album) => {
-            report.album = album;
-            None
+
+    // After the uploads: albums, tags, stacks. Even when some files failed, the others go in.
+    let mut errors: Vec<Failure> = Vec::new();
+    let visible_ids: Vec<AssetId> = candidates
+        .iter()
+        .zip(&outcomes)
+        .filter(|(c, _)| !c.hidden)
+        .filter_map(|(_, o)| o.id().cloned())
+        .collect();
+    report.live_photos = candidates
+        .iter()
+        .zip(&outcomes)
+        .filter(|(c, o)| c.live_video.is_some() && matches!(o, Outcome::Uploaded(_)))
+        .count();
+    let mut folder_albums: BTreeMap<String, Vec<AssetId>> = BTreeMap::new();
+    for (c, o) in candidates.iter().zip(&outcomes) {
+        if let (Some(name), false) = (&c.folder_album, c.hidden) {
+            let ids = folder_albums.entry(name.clone()).or_default();
+            ids.extend(o.id().cloned());
         }
-        Err(e) => Some(e),
-    };
+    }
+    if more.dry_run {
+        plan_lines(
+            ctx,
+            &candidates,
+            &outcomes,
+            &results,
+            &more,
+            &folder_albums,
+            &args.album,
+        )?;
+    } else {
+        if let Some(target) = album_target {
+            match add_to_album(&client, target, visible_ids.clone()) {
+                Ok(album) => report.album = Some(album),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !folder_albums.is_empty() {
+            match client.albums() {
+                Ok(existing) => {
+                    for (name, ids) in folder_albums {
+                        if ids.is_empty() {
+                            continue;
+                        }
+                        let target = match album_by_id_or_name(&name, &existing) {
+                            Ok(Some(AlbumChoice::Named(album))) => {
+                                AlbumTarget::Existing(Box::new(album.clone()))
+                            }
+                            Ok(_) => AlbumTarget::New(name.clone()),
+                            Err(e) => {
+                                errors.push(e);
+                                continue;
+                            }
+                        };
+                        match add_to_album(&client, target, ids) {
+                            Ok(album) => report.folder_albums.push(album),
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                }
+                Err(e) => errors.push(e.into()),
+            }
+        }
+        if !more.tags.is_empty() && !visible_ids.is_empty() {
+            match tag_assets(&client, &more.tags, &visible_ids) {
+                Ok(()) => report.tags = more.tags.clone(),
+                Err(e) => errors.push(e),
+            }
+        }
+        for stack in &plan.stacks {
+            let any_new = stack
+                .iter()
+                .any(|&i| matches!(outcomes[i], Outcome::Uploaded(_)));
+            let mut ids: Vec<AssetId> = Vec::new();
+            for &i in stack {
+                if let Some(id) = outcomes[i].id() {
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+            // A stack made on an earlier run is not made again.
+            if !any_new || ids.len() < 2 {
+                continue;
+            }
+            match client.send(&CreateStack::new(StackCreate::new(ids))) {
+                Ok(made) => report.stacks.push(StackReport {
+                    assets: stack.len(),
+                    primary_asset_id: made.primary_asset_id,
+                }),
+                Err(e) => errors.push(e.into()),
+            }
+        }
+    }
+    if let Some(mut guard) = paused.take() {
+        for (queue, e) in guard.resume() {
+            let _ = writeln!(
+                ctx.err,
+                "error: the server's {queue} jobs could not be resumed: {}",
+                shown(&describe(&e, &ctx.url))
+            );
+            errors.push(Failure::Reported);
+        }
+    }
+
+    // The per-file lines, every file in path order.
+    let mut lines: Vec<(String, Outcome, usize)> = results
+        .into_iter()
+        .map(|(path, outcome)| (path, outcome, usize::MAX))
+        .collect();
+    for (i, (c, o)) in candidates.iter().zip(outcomes).enumerate() {
+        lines.push((c.entry.shown(), o, i));
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(file) = &mut report_file {
+        let mut text = String::new();
+        for (path, outcome, index) in &lines {
+            let candidate = candidates.get(*index);
+            let sidecar = candidate.and_then(|c| c.sidecar.as_ref()).map(Entry::shown);
+            let live = candidate
+                .and_then(|c| c.live_video)
+                .and_then(|v| candidates.get(v))
+                .map(|v| v.entry.shown());
+            let albums: Vec<String> = candidate
+                .filter(|c| !c.hidden && outcome.id().is_some())
+                .map(|c| {
+                    args.album
+                        .iter()
+                        .chain(c.folder_album.iter())
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let line = ReportLine {
+                path,
+                outcome: outcome.word(),
+                id: outcome.id(),
+                reason: match outcome {
+                    Outcome::Skipped(r) => Some(r),
+                    _ => None,
+                },
+                error: match outcome {
+                    Outcome::Failed(e) => Some(e),
+                    _ => None,
+                },
+                sidecar: sidecar.as_deref(),
+                sidecar_of: None,
+                live_photo_video: live.as_deref(),
+                albums: (!albums.is_empty()).then_some(albums.as_slice()),
+            };
+            text.push_str(&serde_json::to_string(&line).unwrap_or_default());
+            text.push('\n');
+        }
+        for (sidecar, of) in &companions {
+            let line = ReportLine {
+                path: sidecar,
+                outcome: "sidecar",
+                id: None,
+                reason: None,
+                error: None,
+                sidecar: None,
+                sidecar_of: Some(of),
+                live_photo_video: None,
+                albums: None,
+            };
+            text.push_str(&serde_json::to_string(&line).unwrap_or_default());
+            text.push('\n');
+        }
+        if let Err(e) = file.write_all(text.as_bytes()) {
+            errors.push(Failure::Message(format!("cannot write the report: {e}")));
+        }
+    }
+
+    for (path, outcome, _) in lines {
+        let entry = |id: Option<AssetId>, reason, error| FileReport {
+            path: path.clone(),
+            id,
+            reason,
+            error,
+        };
+        match outcome {
+            Outcome::Uploaded(id) => report.uploaded.push(entry(Some(id), None, None)),
+            Outcome::Duplicate(id) => report.duplicates.push(entry(id, None, None)),
+            Outcome::WouldUpload => report.would_upload.push(entry(None, None, None)),
+            Outcome::Skipped(reason) => report.skipped.push(entry(None, Some(reason), None)),
+            Outcome::Failed(error) => report.failed.push(entry(None, None, Some(error))),
+        }
+    }
+    report.summary.uploaded = report.uploaded.len();
+    report.summary.duplicates = report.duplicates.len();
+    report.summary.skipped = report.skipped.len();
+    report.summary.failed = report.failed.len();
+    report.summary.would_upload = report.would_upload.len();
 
     print_report(ctx, &report)?;
-    if let Some(e) = album_error {
+    if let Some(why) = stopped_why {
+        let _ = writeln!(ctx.err, "stopped: {why}");
+    }
+    if let Some(e) = errors.into_iter().next() {
         return Err(e);
     }
-    if report.summary.failed > 0 {
+    if report.summary.failed > 0 || stopped_why.is_some() {
         return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+/// `--dry-run`: what would happen, a line per file, then the albums, tags and stacks.
+fn plan_lines(
+    ctx: &mut Ctx<'_>,
+    candidates: &[Candidate],
+    outcomes: &[Outcome],
+    results: &[(String, Outcome)],
+    more: &crate::upload_args::UploadMore,
+    folder_albums: &BTreeMap<String, Vec<AssetId>>,
+    album: &Option<String>,
+) -> Result<(), Failure> {
+    if ctx.json {
+        return Ok(());
+    }
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (c, o) in candidates.iter().zip(outcomes) {
+        let mut line = match o {
+            Outcome::WouldUpload => "would upload".to_owned(),
+            Outcome::Duplicate(_) => "already on the server".to_owned(),
+            Outcome::Skipped(r) => format!("skip: {r}"),
+            Outcome::Failed(e) => format!("failed: {e}"),
+            Outcome::Uploaded(_) => "uploaded".to_owned(),
+        };
+        if let Some(sidecar) = &c.sidecar {
+            line.push_str(&format!(", with sidecar {}", sidecar.name()));
+        }
+        if c.hidden {
+            line.push_str(" (hidden: a live photo's video)");
+        }
+        if let Some(v) = c.live_video.and_then(|v| candidates.get(v)) {
+            line.push_str(&format!(", as a live photo with {}", v.entry.name()));
+        }
+        if let (Some(name), false) = (&c.folder_album, c.hidden) {
+            line.push_str(&format!(", into album \"{name}\""));
+        }
+        lines.push((c.entry.shown(), line));
+    }
+    for (path, o) in results {
+        let line = match o {
+            Outcome::Failed(e) => format!("failed: {e}"),
+            Outcome::Skipped(r) => format!("skip: {r}"),
+            _ => continue,
+        };
+        lines.push((path.clone(), line));
+    }
+    lines.sort();
+    for (path, line) in lines {
+        say!(ctx.out, "{}: {}", shown(&path), shown(&line));
+    }
+    if let Some(album) = album {
+        say!(ctx.out, "would add them to the album \"{}\"", shown(album));
+    }
+    for name in folder_albums.keys() {
+        say!(ctx.out, "would fill the album \"{}\"", shown(name));
+    }
+    for tag in &more.tags {
+        say!(ctx.out, "would tag them {}", shown(tag));
+    }
+    Ok(())
+}
+
+/// Creates the tags that are missing (`PUT /tags`, which takes paths like `Trips/2025`) and
+/// tags the assets with all of them, a batch of assets at a time.
+fn tag_assets(client: &Client, names: &[String], ids: &[AssetId]) -> Result<(), Failure> {
+    let tags = client.send(&UpsertTags::new(TagUpsert::new(names.to_vec())))?;
+    let mut tag_ids = Vec::new();
+    for name in names {
+        let wanted = name.trim_matches('/');
+        match tags.iter().find(|t| t.value == wanted) {
+            Some(tag) => tag_ids.push(tag.id.clone()),
+            None => {
+                return Err(Failure::Message(format!(
+                    "the server did not create the tag {wanted:?}"
+                )))
+            }
+        }
+    }
+    let mut unique = HashSet::new();
+    let ids: Vec<AssetId> = ids
+        .iter()
+        .filter(|id| unique.insert((*id).clone()))
+        .cloned()
+        .collect();
+    for chunk in ids.chunks(ALBUM_BATCH) {
+        let body = TagBulkAssets::new(chunk.to_vec(), tag_ids.clone());
+        client.send(&BulkTagAssets::new(body))?;
     }
     Ok(())
 }
@@ -201,9 +720,8 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
 /// with the file (first or copy) whose outcome they share.
 fn send_copies_of_failed(
     ctx: &mut Ctx<'_>,
-    candidates: &[(PathBuf, u64)],
+    run: &UploadRun<'_>,
     mut copies: Vec<(usize, usize)>,
-    threads: usize,
     outcomes: &mut [Option<Outcome>],
     sent: &mut u64,
 ) -> Vec<(usize, usize)> {
@@ -219,12 +737,15 @@ fn send_copies_of_failed(
                 waiting.push((copy, first));
             }
         }
-        if stand_in_for.is_empty() {
-            return waiting;
+        if stand_in_for.is_empty() || run.stopped() {
+            return waiting
+                .into_iter()
+                .chain(stand_in_for.into_iter().map(|(f, c)| (c, f)))
+                .collect();
         }
         let mut resend: Vec<usize> = stand_in_for.values().copied().collect();
         resend.sort_unstable();
-        *sent += upload_all(ctx, candidates, &resend, threads, outcomes);
+        *sent += run.upload_all(ctx, &resend, outcomes);
         // The rest of each group now follows the copy that was sent.
         copies = waiting
             .into_iter()
@@ -268,54 +789,22 @@ fn check_with_server(
     Ok(())
 }
 
-/// Sorts the outcomes into the report; also returns the ids that belong in the album.
-fn build_report(results: Vec<(PathBuf, Outcome)>, sent: u64) -> (Report, Vec<AssetId>) {
-    let mut report = Report {
-        uploaded: Vec::new(),
-        duplicates: Vec::new(),
-        skipped: Vec::new(),
-        failed: Vec::new(),
-        album: None,
-        summary: Summary {
-            bytes_uploaded: sent,
-            ..Summary::default()
-        },
-    };
-    let mut album_ids: Vec<AssetId> = Vec::new();
-    for (path, outcome) in results {
-        let path = path.display().to_string();
-        let entry = |id, reason, error| FileReport {
-            path: path.clone(),
-            id,
-            reason,
-            error,
-        };
-        match outcome {
-            Outcome::Uploaded(id) => {
-                album_ids.push(id.clone());
-                report.uploaded.push(entry(Some(id), None, None));
-            }
-            Outcome::Duplicate(id) => {
-                album_ids.extend(id.clone());
-                report.duplicates.push(entry(id, None, None));
-            }
-            Outcome::Skipped(reason) => report.skipped.push(entry(None, Some(reason), None)),
-            Outcome::Failed(error) => report.failed.push(entry(None, None, Some(error))),
-        }
-    }
-    report.summary.uploaded = report.uploaded.len();
-    report.summary.duplicates = report.duplicates.len();
-    report.summary.skipped = report.skipped.len();
-    report.summary.failed = report.failed.len();
-
-    (report, album_ids)
-}
-
 fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
     if ctx.json {
         return output::json(ctx.out, report);
     }
     let s = &report.summary;
+    if report.dry_run {
+        say!(
+            ctx.out,
+            "dry run, nothing sent: would upload {}, duplicates {}, skipped {}, failed {}",
+            s.would_upload,
+            s.duplicates,
+            s.skipped,
+            s.failed
+        );
+        return Ok(());
+    }
     say!(
         ctx.out,
         "uploaded {}, duplicates {}, skipped {}, failed {} ({} sent)",
@@ -325,7 +814,7 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
         s.failed,
         output::bytes(s.bytes_uploaded)
     );
-    if let Some(album) = &report.album {
+    for album in report.album.iter().chain(&report.folder_albums) {
         let how = if album.created { "created, " } else { "" };
         say!(
             ctx.out,
@@ -336,101 +825,34 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
             album.already_there
         );
     }
+    if !report.tags.is_empty() {
+        let tags: Vec<String> = report.tags.iter().map(|t| shown(t).to_string()).collect();
+        say!(ctx.out, "tagged: {}", tags.join(", "));
+    }
+    if !report.stacks.is_empty() || report.live_photos > 0 {
+        say!(
+            ctx.out,
+            "stacks created {}, live photos linked {}",
+            report.stacks.len(),
+            report.live_photos
+        );
+    }
+    if !report.paused_queues.is_empty() {
+        say!(
+            ctx.out,
+            "paused during the upload and resumed: {}",
+            report.paused_queues.join(", ")
+        );
+    }
     Ok(())
 }
 
-/// Collects files below `path`. Symbolic links to files are followed; links to folders only
-/// when named on the command line (deeper ones could loop).
-fn walk(
-    path: &Path,
-    depth: usize,
-    files: &mut Vec<PathBuf>,
-    results: &mut Vec<(PathBuf, Outcome)>,
-    seen: &mut HashSet<PathBuf>,
-) {
-    if !seen.insert(path.to_owned()) {
-        return;
-    }
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) => {
-            results.push((
-                path.to_owned(),
-                Outcome::Failed(format!("cannot read it: {e}")),
-            ));
-            return;
-        }
-    };
-    let is_dir = if meta.file_type().is_symlink() {
-        // A dangling link counts as a file: reading it reports the failure.
-        let target_is_dir = fs::metadata(path).is_ok_and(|m| m.is_dir());
-        if target_is_dir && depth > 0 {
-            let reason = "a link to a folder (not followed)".to_owned();
-            results.push((path.to_owned(), Outcome::Skipped(reason)));
-            return;
-        }
-        target_is_dir
-    } else {
-        meta.is_dir()
-    };
-    if !is_dir {
-        if meta.is_file() || meta.file_type().is_symlink() {
-            files.push(path.to_owned());
-        } else {
-            results.push((
-                path.to_owned(),
-                Outcome::Skipped("not a regular file".into()),
-            ));
-        }
-        return;
-    }
-    if depth >= MAX_DEPTH {
-        results.push((path.to_owned(), Outcome::Skipped("folder too deep".into())));
-        return;
-    }
-    let entries = match fs::read_dir(path) {
-        Ok(entries) => entries,
-        Err(e) => {
-            results.push((
-                path.to_owned(),
-                Outcome::Failed(format!("cannot list it: {e}")),
-            ));
-            return;
-        }
-    };
-    let mut children = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(entry) => children.push(entry.path()),
-            Err(e) => results.push((
-                path.to_owned(),
-                Outcome::Failed(format!("cannot list it: {e}")),
-            )),
-        }
-    }
-    children.sort();
-    for child in children {
-        walk(&child, depth + 1, files, results, seen);
-    }
-}
-
-/// Why the server would not take this file, judged by its name as the server does.
-fn refused_type(media: &SupportedMediaTypes, path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_string_lossy();
-    if media.accepts(&name) {
-        None
-    } else if media.is_sidecar(&name) {
-        Some("an XMP sidecar (not uploaded on its own)".into())
-    } else {
-        Some("not a photo or video type the server takes".into())
-    }
-}
-
 /// Runs `work` on every item with `threads` threads; `done` sees each result on this thread,
-/// in completion order.
+/// in completion order. No item starts once `stop` is set.
 fn parallel<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
+    stop: &AtomicBool,
     work: impl Fn(&T) -> R + Sync,
     mut done: impl FnMut(usize, R),
 ) {
@@ -443,6 +865,9 @@ fn parallel<T: Sync, R: Send>(
         for _ in 0..threads.clamp(1, items.len()) {
             let (sender, next, work) = (sender.clone(), &next, &work);
             scope.spawn(move || loop {
+                if stop.load(Ordering::SeqCst) || upload_jobs::interrupted() {
+                    break;
+                }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(index) else { break };
                 if sender.send((index, work(item))).is_err() {
@@ -459,7 +884,7 @@ fn parallel<T: Sync, R: Send>(
 
 fn hash_all(
     ctx: &mut Ctx<'_>,
-    candidates: &[(PathBuf, u64)],
+    candidates: &[Candidate],
     threads: usize,
     total_bytes: u64,
 ) -> Vec<Result<Sha1Digest, String>> {
@@ -467,14 +892,16 @@ fn hash_all(
     let mut progress = Progress::new(ctx.progress);
     let (mut files, mut bytes) = (0, 0);
     let err = &mut *ctx.err;
+    let never = AtomicBool::new(false);
     parallel(
         candidates,
         threads,
-        |(path, _)| sha1_of(path).map_err(|e| format!("cannot read it: {e}")),
+        &never,
+        |c| sha1_of(&c.entry).map_err(|e| format!("cannot read it: {e}")),
         |index, digest| {
             digests[index] = digest;
             files += 1;
-            bytes += candidates[index].1;
+            bytes += candidates[index].entry.size;
             let line =
                 progress.transfer_line("hashing", (files, candidates.len()), bytes, total_bytes);
             progress.draw(err, &line, files == candidates.len());
@@ -484,8 +911,8 @@ fn hash_all(
     digests
 }
 
-fn sha1_of(path: &Path) -> std::io::Result<Sha1Digest> {
-    let mut file = fs::File::open(path)?;
+fn sha1_of(entry: &Entry) -> std::io::Result<Sha1Digest> {
+    let mut file = entry.open()?;
     let mut hasher = Sha1Checksum::new();
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
@@ -498,58 +925,108 @@ fn sha1_of(path: &Path) -> std::io::Result<Sha1Digest> {
     }
 }
 
-/// Uploads the `pending` candidates; returns the bytes of the files the server took.
-fn upload_all(
-    ctx: &mut Ctx<'_>,
-    candidates: &[(PathBuf, u64)],
-    pending: &[usize],
+/// What every upload round of one run shares.
+struct UploadRun<'a> {
+    candidates: &'a [Candidate],
     threads: usize,
-    outcomes: &mut [Option<Outcome>],
-) -> u64 {
-    let total_bytes: u64 = pending.iter().map(|&i| candidates[i].1).sum();
-    let mut progress = Progress::new(ctx.progress);
-    let (mut files, mut bytes, mut sent) = (0, 0, 0);
-    let (client, url, err) = (&ctx.client, ctx.url.as_str(), &mut *ctx.err);
-    parallel(
-        pending,
-        threads,
-        |&index| {
-            let path = &candidates[index].0;
-            match client.upload_path(path, UploadOptions::new()) {
-                Ok(result) if result.is_duplicate() => Outcome::Duplicate(Some(result.id)),
-                Ok(result) => Outcome::Uploaded(result.id),
-                Err(e) => Outcome::Failed(describe(&e, url)),
-            }
-        },
-        |slot, outcome| {
-            let index = pending[slot];
-            let len = candidates[index].1;
-            files += 1;
-            bytes += len;
-            match &outcome {
-                Outcome::Uploaded(_) => sent += len,
-                Outcome::Failed(error) => {
-                    progress.clear(err);
-                    let _ = writeln!(
-                        err,
-                        "failed: {}: {}",
-                        shown(&candidates[index].0.display().to_string()),
-                        shown(error)
-                    );
-                }
-                _ => {}
-            }
-            outcomes[index] = Some(outcome);
-            let line =
-                progress.transfer_line("uploading", (files, pending.len()), bytes, total_bytes);
-            progress.draw(err, &line, files == pending.len());
-        },
-    );
-    progress.clear(err);
-    sent
+    stop: &'a AtomicBool,
+    on_error: OnError,
 }
 
-/// Where `--album` puts the uploads.
+impl UploadRun<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || upload_jobs::interrupted()
+    }
+
+    /// The upload options of candidate `index`: its sidecar, hidden for a live photo's video,
+    /// the video's id for a live photo's still (once the video is on the server).
+    fn options(&self, index: usize, outcomes: &[Option<Outcome>]) -> UploadOptions {
+        let c = &self.candidates[index];
+        let mut options = UploadOptions::new();
+        if let Some(path) = c.sidecar.as_ref().and_then(Entry::path) {
+            options = options.sidecar(path);
+        }
+        if c.hidden {
+            options = options.visibility(AssetVisibility::Hidden);
+        }
+        if let Some(id) = c
+            .live_video
+            .and_then(|v| outcomes.get(v))
+            .and_then(|o| o.as_ref())
+            .and_then(Outcome::id)
+        {
+            options = options.live_photo_video_id(id.clone());
+        }
+        options
+    }
+
+    /// Uploads the `pending` candidates; returns the bytes of the files the server took.
+    fn upload_all(
+        &self,
+        ctx: &mut Ctx<'_>,
+        pending: &[usize],
+        outcomes: &mut [Option<Outcome>],
+    ) -> u64 {
+        let candidates = self.candidates;
+        let total_bytes: u64 = pending.iter().map(|&i| candidates[i].entry.size).sum();
+        let mut progress = Progress::new(ctx.progress);
+        let (mut files, mut bytes, mut sent) = (0, 0, 0);
+        let (client, url, err) = (&ctx.client, ctx.url.as_str(), &mut *ctx.err);
+        let work: Vec<(usize, UploadOptions)> = pending
+            .iter()
+            .map(|&i| (i, self.options(i, outcomes)))
+            .collect();
+        parallel(
+            &work,
+            self.threads,
+            self.stop,
+            |(index, options)| {
+                let entry = &candidates[*index].entry;
+                let Some(path) = entry.path() else {
+                    return Outcome::Failed("not a file on disk".into());
+                };
+                match client.upload_path(path, options.clone()) {
+                    Ok(result) if result.is_duplicate() => Outcome::Duplicate(Some(result.id)),
+                    Ok(result) => Outcome::Uploaded(result.id),
+                    Err(e) => {
+                        // Here, not in `done`: this thread must not start another file.
+                        if self.on_error == OnError::Stop {
+                            self.stop.store(true, Ordering::SeqCst);
+                        }
+                        Outcome::Failed(describe(&e, url))
+                    }
+                }
+            },
+            |slot, outcome| {
+                let index = pending[slot];
+                let len = candidates[index].entry.size;
+                files += 1;
+                bytes += len;
+                match &outcome {
+                    Outcome::Uploaded(_) => sent += len,
+                    Outcome::Failed(error) => {
+                        progress.clear(err);
+                        let _ = writeln!(
+                            err,
+                            "failed: {}: {}",
+                            shown(&candidates[index].entry.shown()),
+                            shown(error)
+                        );
+                    }
+                    _ => {}
+                }
+                outcomes[index] = Some(outcome);
+                let line =
+                    progress.transfer_line("uploading", (files, pending.len()), bytes, total_bytes);
+                progress.draw(err, &line, files == pending.len());
+            },
+        );
+        progress.clear(err);
+        sent
+    }
+}
+
+/// Where `--album` (or a folder's album) puts the uploads.
 enum AlbumTarget {
     /// An album that exists (named by its id, or by its one name).
     Existing(Box<Album>),

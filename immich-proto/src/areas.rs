@@ -16,7 +16,6 @@ pub mod partners;
 pub mod plugins;
 pub mod queues;
 pub mod sessions;
-pub mod sync;
 pub mod system_config;
 pub mod system_metadata;
 pub mod users_admin;

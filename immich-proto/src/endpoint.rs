@@ -367,6 +367,9 @@ pub fn error_from_response(head: &response::Parts, body: &[u8]) -> Error {
             }
         }
     }
+    if crate::sync::refuses_api_key(&api) {
+        return Error::SessionRequired;
+    }
     Error::Api(Box::new(api))
 }
 

@@ -142,6 +142,13 @@ pub enum Error {
         /// What happened.
         reason: String,
     },
+    /// The server refuses the sync endpoints (`/sync/stream`, `/sync/ack`) to an API key: they
+    /// need a login session. Raised before sending when the client holds only an API key, and
+    /// from the server's `403` "Sync endpoints cannot be used with API keys".
+    SessionRequired,
+    /// The sync stream could not be read: a line over the limit, a line that is not an event,
+    /// or a stream that ended inside a line.
+    SyncStream(crate::sync::SyncStreamError),
 }
 
 impl Error {
@@ -261,6 +268,11 @@ impl fmt::Display for Error {
                 f,
                 "{operation}: the server redirected more than {limit} times; gave up"
             ),
+            Error::SessionRequired => f.write_str(
+                "sync needs a login session, and the server refuses API keys for it: log in \
+                 with `Client::login(email, password)` (in the CLI: `immich login`)",
+            ),
+            Error::SyncStream(error) => error.fmt(f),
         }
     }
 }

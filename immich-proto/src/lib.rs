@@ -132,6 +132,7 @@ pub mod search;
 pub mod server;
 pub mod shared_links;
 pub mod stacks;
+pub mod sync;
 pub mod tags;
 pub mod timeline;
 pub mod trash;

@@ -3674,6 +3674,489 @@ impl SyncAckSet {
     }
 }
 
+/// `SyncAckV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAckV1 {}
+
+/// `SyncAlbumDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumDeleteV1 {
+    /// Album ID
+    pub album_id: String,
+}
+
+/// `SyncAlbumToAssetDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumToAssetDeleteV1 {
+    /// Album ID
+    pub album_id: String,
+    /// Asset ID
+    pub asset_id: String,
+}
+
+/// `SyncAlbumToAssetV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumToAssetV1 {
+    /// Album ID
+    pub album_id: String,
+    /// Asset ID
+    pub asset_id: String,
+}
+
+/// `SyncAlbumUserDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumUserDeleteV1 {
+    /// Album ID
+    pub album_id: String,
+    /// User ID
+    pub user_id: String,
+}
+
+/// `SyncAlbumUserV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumUserV1 {
+    /// Album ID
+    pub album_id: String,
+    /// `role`.
+    pub role: crate::albums::AlbumUserRole,
+    /// User ID
+    pub user_id: String,
+}
+
+/// `SyncAlbumV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumV1 {
+    /// Created at
+    pub created_at: crate::DateTime,
+    /// Album description
+    pub description: String,
+    /// Album ID
+    pub id: String,
+    /// Is activity enabled
+    pub is_activity_enabled: bool,
+    /// Album name
+    pub name: String,
+    /// `order`.
+    pub order: crate::assets::AssetOrder,
+    /// Owner ID
+    pub owner_id: String,
+    /// Thumbnail asset ID
+    #[serde(default)]
+    pub thumbnail_asset_id: Option<String>,
+    /// Updated at
+    pub updated_at: crate::DateTime,
+}
+
+/// `SyncAlbumV2` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAlbumV2 {
+    /// Created at
+    pub created_at: crate::DateTime,
+    /// Album description
+    pub description: String,
+    /// Album ID
+    pub id: String,
+    /// Is activity enabled
+    pub is_activity_enabled: bool,
+    /// Album name
+    pub name: String,
+    /// `order`.
+    pub order: crate::assets::AssetOrder,
+    /// Thumbnail asset ID
+    #[serde(default)]
+    pub thumbnail_asset_id: Option<String>,
+    /// Updated at
+    pub updated_at: crate::DateTime,
+}
+
+/// `SyncAssetDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetDeleteV1 {
+    /// Asset ID
+    pub asset_id: String,
+}
+
+/// `SyncAssetEditDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetEditDeleteV1 {
+    /// Edit ID
+    pub edit_id: String,
+}
+
+/// `SyncAssetEditV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetEditV1 {
+    /// `action`.
+    pub action: AssetEditAction,
+    /// Asset ID
+    pub asset_id: String,
+    /// Edit ID
+    pub id: String,
+    /// Edit parameters
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+    /// Edit sequence
+    pub sequence: i64,
+}
+
+/// `SyncAssetExifV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetExifV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// City
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Country
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Date time original
+    #[serde(default)]
+    pub date_time_original: Option<crate::DateTime>,
+    /// Description
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Exif image height
+    #[serde(default)]
+    pub exif_image_height: Option<i64>,
+    /// Exif image width
+    #[serde(default)]
+    pub exif_image_width: Option<i64>,
+    /// Exposure time
+    #[serde(default)]
+    pub exposure_time: Option<String>,
+    /// F number
+    #[serde(default)]
+    pub f_number: Option<f64>,
+    /// File size in byte
+    #[serde(default)]
+    pub file_size_in_byte: Option<i64>,
+    /// Focal length
+    #[serde(default)]
+    pub focal_length: Option<f64>,
+    /// FPS
+    #[serde(default)]
+    pub fps: Option<f64>,
+    /// ISO
+    #[serde(default)]
+    pub iso: Option<i64>,
+    /// Latitude
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    /// Lens model
+    #[serde(default)]
+    pub lens_model: Option<String>,
+    /// Longitude
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// Make
+    #[serde(default)]
+    pub make: Option<String>,
+    /// Model
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Modify date
+    #[serde(default)]
+    pub modify_date: Option<crate::DateTime>,
+    /// Orientation
+    #[serde(default)]
+    pub orientation: Option<String>,
+    /// Profile description
+    #[serde(default)]
+    pub profile_description: Option<String>,
+    /// Projection type
+    #[serde(default)]
+    pub projection_type: Option<String>,
+    /// Rating
+    #[serde(default)]
+    pub rating: Option<i64>,
+    /// State
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Time zone
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// `SyncAssetFaceDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetFaceDeleteV1 {
+    /// Asset face ID
+    pub asset_face_id: String,
+}
+
+/// `SyncAssetFaceV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetFaceV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Bounding box X1
+    pub bounding_box_x1: i64,
+    /// Bounding box X2
+    pub bounding_box_x2: i64,
+    /// Bounding box Y1
+    pub bounding_box_y1: i64,
+    /// Bounding box Y2
+    pub bounding_box_y2: i64,
+    /// Asset face ID
+    pub id: String,
+    /// Image height
+    pub image_height: i64,
+    /// Image width
+    pub image_width: i64,
+    /// Person ID
+    #[serde(default)]
+    pub person_id: Option<String>,
+    /// Source type
+    pub source_type: String,
+}
+
+/// `SyncAssetFaceV2` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetFaceV2 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Bounding box X1
+    pub bounding_box_x1: i64,
+    /// Bounding box X2
+    pub bounding_box_x2: i64,
+    /// Bounding box Y1
+    pub bounding_box_y1: i64,
+    /// Bounding box Y2
+    pub bounding_box_y2: i64,
+    /// Face deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// Asset face ID
+    pub id: String,
+    /// Image height
+    pub image_height: i64,
+    /// Image width
+    pub image_width: i64,
+    /// Is the face visible in the asset
+    pub is_visible: bool,
+    /// Person ID
+    #[serde(default)]
+    pub person_id: Option<String>,
+    /// Source type
+    pub source_type: String,
+}
+
+/// `SyncAssetMetadataDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetMetadataDeleteV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Key
+    pub key: String,
+}
+
+/// `SyncAssetMetadataV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetMetadataV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Key
+    pub key: String,
+    /// Value
+    pub value: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `SyncAssetV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetV1 {
+    /// Checksum
+    pub checksum: String,
+    /// Uploaded to Immich at
+    #[serde(default)]
+    pub created_at: Option<crate::DateTime>,
+    /// Deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// Duration
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// File created at
+    #[serde(default)]
+    pub file_created_at: Option<crate::DateTime>,
+    /// File modified at
+    #[serde(default)]
+    pub file_modified_at: Option<crate::DateTime>,
+    /// Asset height
+    #[serde(default)]
+    pub height: Option<i64>,
+    /// Asset ID
+    pub id: String,
+    /// Is edited
+    pub is_edited: bool,
+    /// Is favorite
+    pub is_favorite: bool,
+    /// Library ID
+    #[serde(default)]
+    pub library_id: Option<String>,
+    /// Live photo video ID
+    #[serde(default)]
+    pub live_photo_video_id: Option<String>,
+    /// Local date time
+    #[serde(default)]
+    pub local_date_time: Option<crate::DateTime>,
+    /// Original file name
+    pub original_file_name: String,
+    /// Owner ID
+    pub owner_id: String,
+    /// Stack ID
+    #[serde(default)]
+    pub stack_id: Option<String>,
+    /// Thumbhash
+    #[serde(default)]
+    pub thumbhash: Option<String>,
+    /// `type`.
+    pub r#type: crate::assets::AssetType,
+    /// `visibility`.
+    pub visibility: crate::assets::AssetVisibility,
+    /// Asset width
+    #[serde(default)]
+    pub width: Option<i64>,
+}
+
+/// `SyncAssetV2` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAssetV2 {
+    /// Checksum
+    pub checksum: String,
+    /// Uploaded to Immich at
+    #[serde(default)]
+    pub created_at: Option<crate::DateTime>,
+    /// Deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// Duration
+    #[serde(default)]
+    pub duration: Option<i64>,
+    /// File created at
+    #[serde(default)]
+    pub file_created_at: Option<crate::DateTime>,
+    /// File modified at
+    #[serde(default)]
+    pub file_modified_at: Option<crate::DateTime>,
+    /// Asset height
+    #[serde(default)]
+    pub height: Option<i64>,
+    /// Asset ID
+    pub id: String,
+    /// Is edited
+    pub is_edited: bool,
+    /// Is favorite
+    pub is_favorite: bool,
+    /// Library ID
+    #[serde(default)]
+    pub library_id: Option<String>,
+    /// Live photo video ID
+    #[serde(default)]
+    pub live_photo_video_id: Option<String>,
+    /// Local date time
+    #[serde(default)]
+    pub local_date_time: Option<crate::DateTime>,
+    /// Original file name
+    pub original_file_name: String,
+    /// Owner ID
+    pub owner_id: String,
+    /// Stack ID
+    #[serde(default)]
+    pub stack_id: Option<String>,
+    /// Thumbhash
+    #[serde(default)]
+    pub thumbhash: Option<String>,
+    /// `type`.
+    pub r#type: crate::assets::AssetType,
+    /// `visibility`.
+    pub visibility: crate::assets::AssetVisibility,
+    /// Asset width
+    #[serde(default)]
+    pub width: Option<i64>,
+}
+
+/// `SyncAuthUserV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncAuthUserV1 {
+    /// `avatarColor`.
+    #[serde(default)]
+    pub avatar_color: Option<crate::users::UserAvatarColor>,
+    /// User deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// User email
+    pub email: String,
+    /// User has profile image
+    pub has_profile_image: bool,
+    /// User ID
+    pub id: String,
+    /// User is admin
+    pub is_admin: bool,
+    /// User name
+    pub name: String,
+    /// User OAuth ID
+    pub oauth_id: String,
+    /// User pin code
+    #[serde(default)]
+    pub pin_code: Option<crate::Secret>,
+    /// User profile changed at
+    pub profile_changed_at: crate::DateTime,
+    /// Quota size in bytes
+    #[serde(default)]
+    pub quota_size_in_bytes: Option<i64>,
+    /// Quota usage in bytes
+    pub quota_usage_in_bytes: i64,
+    /// User storage label
+    #[serde(default)]
+    pub storage_label: Option<String>,
+}
+
+/// `SyncCompleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncCompleteV1 {}
+
 crate::string_enum! {
     /// Sync entity type
     ///
@@ -3796,6 +4279,135 @@ crate::string_enum! {
     }
 }
 
+/// `SyncMemoryAssetDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncMemoryAssetDeleteV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Memory ID
+    pub memory_id: String,
+}
+
+/// `SyncMemoryAssetV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncMemoryAssetV1 {
+    /// Asset ID
+    pub asset_id: String,
+    /// Memory ID
+    pub memory_id: String,
+}
+
+/// `SyncMemoryDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncMemoryDeleteV1 {
+    /// Memory ID
+    pub memory_id: String,
+}
+
+/// `SyncMemoryV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncMemoryV1 {
+    /// Created at
+    pub created_at: crate::DateTime,
+    /// Data
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// Deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// Hide at
+    #[serde(default)]
+    pub hide_at: Option<crate::DateTime>,
+    /// Memory ID
+    pub id: String,
+    /// Is saved
+    pub is_saved: bool,
+    /// Memory at
+    pub memory_at: crate::DateTime,
+    /// Owner ID
+    pub owner_id: String,
+    /// Seen at
+    #[serde(default)]
+    pub seen_at: Option<crate::DateTime>,
+    /// Show at
+    #[serde(default)]
+    pub show_at: Option<crate::DateTime>,
+    /// `type`.
+    pub r#type: crate::memories::MemoryType,
+    /// Updated at
+    pub updated_at: crate::DateTime,
+}
+
+/// `SyncPartnerDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncPartnerDeleteV1 {
+    /// Shared by ID
+    pub shared_by_id: String,
+    /// Shared with ID
+    pub shared_with_id: String,
+}
+
+/// `SyncPartnerV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncPartnerV1 {
+    /// In timeline
+    pub in_timeline: bool,
+    /// Shared by ID
+    pub shared_by_id: String,
+    /// Shared with ID
+    pub shared_with_id: String,
+}
+
+/// `SyncPersonDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncPersonDeleteV1 {
+    /// Person ID
+    pub person_id: String,
+}
+
+/// `SyncPersonV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncPersonV1 {
+    /// Birth date
+    #[serde(default)]
+    pub birth_date: Option<crate::DateTime>,
+    /// Color
+    #[serde(default)]
+    pub color: Option<String>,
+    /// Created at
+    pub created_at: crate::DateTime,
+    /// Face asset ID
+    #[serde(default)]
+    pub face_asset_id: Option<String>,
+    /// Person ID
+    pub id: String,
+    /// Is favorite
+    pub is_favorite: bool,
+    /// Is hidden
+    pub is_hidden: bool,
+    /// Person name
+    pub name: String,
+    /// Owner ID
+    pub owner_id: String,
+    /// Updated at
+    pub updated_at: crate::DateTime,
+}
+
 crate::string_enum! {
     /// Sync request type
     ///
@@ -3856,6 +4468,38 @@ crate::string_enum! {
     }
 }
 
+/// `SyncResetV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncResetV1 {}
+
+/// `SyncStackDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncStackDeleteV1 {
+    /// Stack ID
+    pub stack_id: String,
+}
+
+/// `SyncStackV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncStackV1 {
+    /// Created at
+    pub created_at: crate::DateTime,
+    /// Stack ID
+    pub id: String,
+    /// Owner ID
+    pub owner_id: String,
+    /// Primary asset ID
+    pub primary_asset_id: String,
+    /// Updated at
+    pub updated_at: crate::DateTime,
+}
+
 /// `SyncStreamDto` in the OpenAPI document.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -3873,6 +4517,62 @@ impl SyncStream {
     pub fn new(types: Vec<SyncRequestType>) -> Self {
         SyncStream { reset: None, types }
     }
+}
+
+/// `SyncUserDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncUserDeleteV1 {
+    /// User ID
+    pub user_id: String,
+}
+
+/// `SyncUserMetadataDeleteV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncUserMetadataDeleteV1 {
+    /// `key`.
+    pub key: UserMetadataKey,
+    /// User ID
+    pub user_id: String,
+}
+
+/// `SyncUserMetadataV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncUserMetadataV1 {
+    /// `key`.
+    pub key: UserMetadataKey,
+    /// User ID
+    pub user_id: String,
+    /// User metadata value
+    pub value: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `SyncUserV1` in the OpenAPI document.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SyncUserV1 {
+    /// `avatarColor`.
+    #[serde(default)]
+    pub avatar_color: Option<crate::users::UserAvatarColor>,
+    /// User deleted at
+    #[serde(default)]
+    pub deleted_at: Option<crate::DateTime>,
+    /// User email
+    pub email: String,
+    /// User has profile image
+    pub has_profile_image: bool,
+    /// User ID
+    pub id: String,
+    /// User name
+    pub name: String,
+    /// User profile changed at
+    pub profile_changed_at: crate::DateTime,
 }
 
 /// System configuration
@@ -5253,6 +5953,20 @@ pub struct UserLicense {
     pub activation_key: crate::Secret,
     /// License key (format: /^IM(SV|CL)(-\[\dA-Za-z\]{4}){8}$/)
     pub license_key: crate::Secret,
+}
+
+crate::string_enum! {
+    /// User metadata key
+    ///
+    /// `UserMetadataKey` in the OpenAPI document.
+    pub enum UserMetadataKey {
+        /// `preferences`.
+        Preferences => "preferences",
+        /// `license`.
+        License => "license",
+        /// `onboarding`.
+        Onboarding => "onboarding",
+    }
 }
 
 /// `UserPreferencesResponseDto` in the OpenAPI document.

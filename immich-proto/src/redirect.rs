@@ -6,8 +6,9 @@
 //! store may redirect to a signed URL elsewhere. Every request carries a credential (the
 //! `x-api-key` header, `Authorization`, a cookie, or the shared link's key or slug in the
 //! query), so a redirect to another origin is never followed: it is the typed
-//! [`Error::CrossOriginRedirect`]. A transport sends what [`Redirects::follow`] returns and
-//! decides nothing itself.
+//! [`Error::CrossOriginRedirect`]. A transport sends what [`Redirects::follow`] returns (through
+//! [`Session::follow_redirect`](crate::Session::follow_redirect), which gates it as the first
+//! request was) and decides nothing itself.
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
@@ -85,6 +86,11 @@ impl Redirects {
         }
         self.last = copy_request(&next);
         Ok(Some(next))
+    }
+
+    /// The operation of the call (the first request's).
+    pub fn operation(&self) -> &'static str {
+        self.operation
     }
 
     /// How many redirects were followed so far.

@@ -71,6 +71,23 @@ impl Session {
         crate::catalogue::gate(&self.server, operation, request)
     }
 
+    /// Decides what a media answer's head means for the call's [`Redirects`](crate::Redirects)
+    /// ([`Redirects::follow`](crate::Redirects::follow)), and gates the next request as the
+    /// first one was: a redirect is sent only if the release has the operation it leads to and
+    /// everything its query carries, so a server (or a proxy in front of it) cannot lead the
+    /// client past the gate.
+    pub fn follow_redirect(
+        &self,
+        redirects: &mut crate::Redirects,
+        head: &http::response::Parts,
+    ) -> Result<Option<Request<Bytes>>, Error> {
+        let Some(next) = redirects.follow(head)? else {
+            return Ok(None);
+        };
+        crate::catalogue::gate(&self.server, redirects.operation(), &next)?;
+        Ok(Some(next))
+    }
+
     /// Call on the answer: a 304 becomes the cached answer; a 200 refreshes the cache.
     pub fn finish(
         &self,

@@ -472,15 +472,16 @@ macro_rules! __client_shortcuts {
             self.search_assets($crate::search::MetadataSearch::by_albums(ids)) $($await)*
         }
 
-        /// The best matches of a smart (CLIP) search: one page of `POST /search/smart`
-        /// (`searchSmart`), of `SmartSearch::size` assets. A ranked search goes on through the
-        /// whole library; walk further with [`pages`](Self::pages).
+        /// The best matches of a smart (CLIP) search: one page's worth of `POST /search/smart`
+        /// (`searchSmart`), `SmartSearch::size` assets in relevance order. A ranked search goes
+        /// on through the whole library; walk further with [`pages`](Self::pages). Exact on
+        /// every release: before v1.135.0, which ignores `albumIds`, the albums' own asset lists
+        /// filter the ranked pages ([`SmartInAlbums`](immich_proto::search::SmartInAlbums)).
         pub $($async)? fn smart_search(
             &self,
             search: $crate::search::SmartSearch,
         ) -> ::core::result::Result<::std::vec::Vec<$crate::assets::Asset>, Error> {
-            let page = self.send(&$crate::search::SearchSmart::new(search)) $($await)* ?;
-            Ok(<$crate::search::SearchSmart as $crate::Paged>::into_items(page))
+            self.run($crate::search::SmartInAlbums::new(search)) $($await)*
         }
 
         /// People whose name matches, as the server searches: `GET /search/person`
@@ -561,6 +562,43 @@ macro_rules! __client_shortcuts {
             &self,
         ) -> ::core::result::Result<::std::vec::Vec<$crate::stacks::Stack>, Error> {
             self.send(&$crate::stacks::SearchStacks::new()) $($await)*
+        }
+
+        // ---- sync (a login session; the stream itself is the transport's `sync_stream`)
+
+        /// `GET /sync/ack` (`getSyncAck`): the acks the server keeps for this session. Fails
+        /// before sending with `SessionRequired` when the client holds only an API key.
+        pub $($async)? fn sync_acks(
+            &self,
+        ) -> ::core::result::Result<::std::vec::Vec<$crate::models::SyncAck>, Error> {
+            $crate::sync::require_session(self.server())?;
+            self.send(&$crate::sync::GetSyncAck::new()) $($await)*
+        }
+
+        /// `POST /sync/ack` (`sendSyncAck`): sends every ack the batcher holds, in batches of
+        /// at most [`MAX_ACKS_PER_REQUEST`]($crate::sync::MAX_ACKS_PER_REQUEST). On an error
+        /// the acks of the failed batch are not kept (their events come again next stream).
+        pub $($async)? fn send_sync_acks(
+            &self,
+            acks: &mut $crate::sync::AckBatcher,
+        ) -> ::core::result::Result<(), Error> {
+            $crate::sync::require_session(self.server())?;
+            while let Some(batch) = acks.take_batch() {
+                self.send(&batch) $($await)* ?;
+            }
+            Ok(())
+        }
+
+        /// `DELETE /sync/ack` (`deleteSyncAck`): forgets the session's acks of `types`, or all
+        /// of them with `None` (the first step of a [`ResetPlan`]($crate::sync::ResetPlan)).
+        pub $($async)? fn delete_sync_acks(
+            &self,
+            types: ::core::option::Option<::std::vec::Vec<$crate::models::SyncEntityType>>,
+        ) -> ::core::result::Result<(), Error> {
+            $crate::sync::require_session(self.server())?;
+            let mut body = $crate::models::SyncAckDelete::new();
+            body.types = types;
+            self.send(&$crate::sync::DeleteSyncAck::new(body)) $($await)*
         }
     };
 }

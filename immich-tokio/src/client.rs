@@ -317,7 +317,7 @@ impl Client {
                     )
                     .await;
                 let (head, body) = response?.into_parts();
-                match redirects.follow(&head)? {
+                match self.inner.session.follow_redirect(&mut redirects, &head)? {
                     // The redirect's own body (a line of text) is dropped unread.
                     Some(next) => request = next,
                     None => break Ok::<_, Error>((head, body)),

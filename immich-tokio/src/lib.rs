@@ -60,6 +60,7 @@ mod body;
 mod client;
 mod connect;
 mod error;
+mod sync_stream;
 mod tls;
 
 pub use body::{MediaBody, RequestBody};
@@ -72,6 +73,7 @@ pub use hyper_rustls;
 pub use hyper_util;
 /// The TLS library, for the `ClientConfig` of an [`HttpClient`] built by hand.
 pub use rustls;
+pub use sync_stream::SyncEvents;
 
 /// The protocol core, for everything not re-exported at the top.
 pub use immich_proto as proto;

@@ -1413,3 +1413,77 @@ fn search_by_album_is_exact_on_old_releases_or_says_which_release_is_needed() {
         .iter()
         .all(|r| r.path != "/api/search/metadata"));
 }
+
+/// Each `immich search` filter on a release that lacks it (issue 15): exact where the core can
+/// get the answer another way (the album filter, in a metadata or a smart search), else one
+/// line naming what is missing and the release that added it, exit status 1, nothing searched.
+#[test]
+fn search_filters_on_releases_that_lack_them_are_exact_or_refused() {
+    use immich_tests::server::Version;
+    let ids = |run: &Run| {
+        let mut ids: Vec<String> = run
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    // The answers of a server that has every filter.
+    let v3 = TestServer::start(Options::v3());
+    let smart_in_album = ["search", "--smart", "beach", "--album", "holidays"];
+    let expected_smart = ids(&immich(&v3, &smart_in_album));
+    assert!(!expected_smart.is_empty());
+    let tagged = ["search", "--tag", "Places/Beach"];
+    let expected_tagged = ids(&immich(&v3, &tagged));
+    assert!(!expected_tagged.is_empty());
+
+    // A smart search in an album before v1.135.0: exact, without `albumIds`.
+    let old = TestServer::start(Options::old(Version::new(1, 132, 3)));
+    let run = immich(&old, &smart_in_album);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(ids(&run), expected_smart, "{run:?}");
+    for request in old.requests() {
+        if request.path == "/api/search/smart" {
+            assert!(request.json().get("albumIds").is_none(), "{run:?}");
+        }
+    }
+
+    // Tags before v1.126.0: refused, naming the field and the release; from v1.126.0 exact.
+    let older = TestServer::start(Options::old(Version::new(1, 125, 0)));
+    for args in [
+        &tagged[..],
+        &["search", "--smart", "beach", "--tag", "Places/Beach"],
+    ] {
+        let run = immich(&older, args);
+        assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{run:?}");
+        assert!(
+            run.stderr.contains("tagIds")
+                && run.stderr.contains("v1.126.0")
+                && run.stderr.contains("v1.125.0"),
+            "{run:?}"
+        );
+    }
+    assert!(older
+        .requests()
+        .iter()
+        .all(|r| !r.path.starts_with("/api/search/metadata") && r.path != "/api/search/smart"));
+    let newer = TestServer::start(Options::old(Version::new(1, 126, 0)));
+    let run = immich(&newer, &tagged);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(ids(&run), expected_tagged, "{run:?}");
+
+    // The filters every release has answer alike on the oldest one.
+    let oldest = TestServer::start(Options::old(Version::new(1, 118, 0)));
+    for args in [
+        &["search", "--favorite"][..],
+        &["search", "--type", "image", "--taken-after", "2024-01-01"],
+        &["search", "--person", "Person 01"],
+        &["search", "--album", "holidays", "--favorite"],
+    ] {
+        let (run, reference) = (immich(&oldest, args), immich(&v3, args));
+        assert_eq!(run.status, EXIT_OK, "{run:?}");
+        assert_eq!(ids(&run), ids(&reference), "{args:?}: {run:?}");
+    }
+}

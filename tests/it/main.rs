@@ -2,6 +2,7 @@
 
 mod async_example;
 mod auth;
+mod backup;
 mod bench_smoke;
 mod blocking_transport;
 mod catalogue;
@@ -14,4 +15,5 @@ mod table;
 mod tls;
 mod tokio_transport;
 mod tour;
+mod upload_sources;
 mod version_matrix;

@@ -18,14 +18,19 @@ use immich_proto::{
 use immich_tests::samples::{visit_all, Visit};
 use immich_tests::server::{fixtures, Options, TestServer, Version};
 
-/// The releases of the matrix.
+/// The releases of the matrix (issue 15).
 const RELEASES: &[(u64, u64, u64)] = &[
     (1, 118, 0),
+    (1, 122, 0),
     (1, 126, 0),
+    (1, 131, 0),
     (1, 133, 0),
     (1, 135, 0),
+    (1, 139, 0),
+    (2, 0, 0),
     (2, 5, 0),
     (3, 0, 0),
+    (3, 1, 0),
 ];
 
 fn server(version: ServerVersion) -> Server {
@@ -403,4 +408,342 @@ fn both_transports_refuse_an_album_search_the_release_would_ignore() {
             .collect();
         assert_eq!(found, both, "{version:?}");
     }
+}
+
+/// What a flow gave on one release, through one transport: its answer (asset ids, sorted, or
+/// a count), or the refusal's typed error.
+type Outcome = Result<Vec<String>, Option<Error>>;
+
+fn sorted_ids(assets: Vec<immich_proto::assets::Asset>) -> Vec<String> {
+    let mut ids: Vec<String> = assets
+        .into_iter()
+        .map(|a| a.id.as_str().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Runs one call through both transports (the same method name on each) and gives both
+/// outcomes.
+macro_rules! both {
+    ($clients:expr, |$c:ident| $call:expr, $map:expr) => {{
+        let (blocking, tokio_client, runtime) = $clients;
+        let map = $map;
+        let one: Outcome = {
+            let $c = blocking;
+            ($call).map(map).map_err(|e| e.proto().cloned())
+        };
+        let two: Outcome = runtime.block_on(async {
+            let $c = tokio_client;
+            ($call).await.map(map).map_err(|e| e.proto().cloned())
+        });
+        [one, two]
+    }};
+}
+
+/// Every request the test server logged uses only operations, query parameters, body and form
+/// fields and enum values that `release` has (by the catalogue's spans).
+fn assert_sent_only_what_the_release_has(server: &TestServer, release: &ServerVersion) {
+    for request in server.requests() {
+        let Some(path) = request.path.strip_prefix("/api") else {
+            continue;
+        };
+        let Some(op) = catalogue::find_route(request.method.as_str(), path) else {
+            continue;
+        };
+        assert!(
+            op.since <= *release && op.until.as_ref().is_none_or(|u| release <= u),
+            "{} sent to v{release}",
+            op.id
+        );
+        let mut items = Vec::new();
+        for pair in request.query.as_deref().unwrap_or_default().split('&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            items.push(format!("query:{name}"));
+            items.push(format!("enum:{name}={value}"));
+        }
+        if let serde_json::Value::Object(fields) = request.json() {
+            for (name, value) in fields {
+                items.push(format!("field:{name}"));
+                let values = match value {
+                    serde_json::Value::Array(values) => values,
+                    one => vec![one],
+                };
+                for value in values.iter().filter_map(|v| v.as_str()) {
+                    items.push(format!("enum:{name}={value}"));
+                }
+            }
+        }
+        if let Some(upload) = &request.upload {
+            for (name, value) in &upload.fields {
+                items.push(format!("field:{name}"));
+                items.push(format!("enum:{name}={value}"));
+            }
+            for (name, ..) in &upload.files {
+                items.push(format!("field:{name}"));
+            }
+        }
+        for item in items {
+            assert!(
+                catalogue::has_item(op.id, &item, release),
+                "{} sent {item} to v{release}",
+                op.id
+            );
+        }
+    }
+}
+
+/// A refusal: the typed error naming the release, the server's version and the item.
+fn assert_refused(outcome: &Outcome, item: &str, minimum: &ServerVersion, release: &ServerVersion) {
+    match outcome {
+        Err(Some(Error::UnsupportedParameter(refused))) => {
+            assert_eq!(refused.parameter, item);
+            assert_eq!(&refused.release, minimum);
+            assert_eq!(&refused.found, release);
+        }
+        other => panic!("{item} on v{release}: {other:?}"),
+    }
+}
+
+/// The test server acting as each release of the matrix, through both transports: the flows
+/// give the answers a v3 server gives (the album search returns exactly the album's assets on
+/// every release), or are refused before sending when the release cannot answer exactly; and
+/// the server saw only what the release has. The server drops fields a v1/v2 release lacks and
+/// refuses them as v3 does, so a filter sent to a release without it would show here as a
+/// wrong answer.
+#[test]
+fn every_release_answers_the_flows_exactly_or_they_are_refused() {
+    use immich_proto::assets::UploadOptions;
+    use immich_proto::search::SmartSearch;
+    let v = ServerVersion::new;
+    let album = || AlbumId::new_unchecked(fixtures::album_holidays());
+    let tag = || TagId::new_unchecked(fixtures::tag(2));
+    let beach = || AssetId::new_unchecked(fixtures::asset_beach());
+    let photo = std::env::temp_dir().join(format!("immich-matrix-{}.jpg", std::process::id()));
+    std::fs::write(&photo, fixtures::seeded_bytes(90)).expect("a scratch photo");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+
+    // Answers that take no version into account: a v3.0.0 server's.
+    let mut reference: Option<BTreeMap<&str, Vec<String>>> = None;
+    for &(a, b, c) in [(3u64, 0u64, 0u64)].iter().chain(RELEASES) {
+        let release = v(a, b, c);
+        // Small pages: every search is paged.
+        let server = TestServer::start(Options::old(Version::new(a, b, c)).page_cap(2));
+        let blocking = immich_blocking::Client::builder(&server.url())
+            .api_key(server.api_key())
+            .build()
+            .expect("a client");
+        blocking.setup().expect("setup");
+        let tokio_client = runtime.block_on(async {
+            let client = immich_tokio::Client::builder(&server.url())
+                .api_key(server.api_key())
+                .build()
+                .expect("a client");
+            client.setup().await.expect("setup");
+            client
+        });
+        let clients = (&blocking, &tokio_client, &runtime);
+        let mut answers: BTreeMap<&str, [Outcome; 2]> = BTreeMap::new();
+        answers.insert(
+            "album search",
+            both!(clients, |c| c.assets_by_albums(vec![album()]), sorted_ids),
+        );
+        let mut favorites = MetadataSearch::by_albums(vec![album()]);
+        favorites.is_favorite = Some(true);
+        answers.insert(
+            "favourites in the album",
+            both!(clients, |c| c.search_assets(favorites.clone()), sorted_ids),
+        );
+        answers.insert(
+            "every asset, paged",
+            both!(clients, |c| c.all_assets(), sorted_ids),
+        );
+        answers.insert(
+            "tags",
+            both!(clients, |c| c.assets_by_tags(vec![tag()]), sorted_ids),
+        );
+        let mut rating = MetadataSearch::all();
+        rating.rating = Some(4);
+        answers.insert(
+            "rating",
+            both!(clients, |c| c.search_assets(rating.clone()), sorted_ids),
+        );
+        let mut archived = MetadataSearch::all();
+        archived.visibility = Some(AssetVisibility::Archive);
+        answers.insert(
+            "archived",
+            both!(clients, |c| c.search_assets(archived.clone()), sorted_ids),
+        );
+        let mut smart = SmartSearch::new("beach");
+        smart.album_ids = vec![album()];
+        answers.insert(
+            "smart search in the album",
+            both!(clients, |c| c.smart_search(smart.clone()), sorted_ids),
+        );
+        answers.insert(
+            "albums",
+            both!(clients, |c| c.albums(), |albums: Vec<
+                immich_proto::albums::Album,
+            >| {
+                let mut ids: Vec<String> = albums
+                    .into_iter()
+                    .map(|a| a.id.as_str().to_owned())
+                    .collect();
+                ids.sort();
+                ids
+            }),
+        );
+        for (name, size) in [
+            ("fullsize", AssetMediaSize::Fullsize),
+            ("original size", AssetMediaSize::Original),
+            ("preview", AssetMediaSize::Preview),
+        ] {
+            let view = ViewAsset::new(beach()).size(size);
+            answers.insert(
+                name,
+                both!(
+                    clients,
+                    |c| c.media_bytes(&view, 1 << 20),
+                    |m: immich_proto::transport::Media<Bytes>| { vec![m.body.len().to_string()] }
+                ),
+            );
+        }
+        for (name, visibility) in [
+            ("upload archived", AssetVisibility::Archive),
+            ("upload locked", AssetVisibility::Locked),
+        ] {
+            let options = UploadOptions::new().visibility(visibility);
+            answers.insert(
+                name,
+                both!(
+                    clients,
+                    |c| c.upload_path(&photo, options.clone()),
+                    |r: immich_proto::assets::UploadResult| {
+                        // The second transport's upload is a duplicate of the first's.
+                        vec![r.id.as_str().to_owned()]
+                    }
+                ),
+            );
+        }
+
+        // The album search is exact everywhere.
+        let mut expected = server
+            .album_asset_ids(&fixtures::album_holidays())
+            .expect("the album");
+        expected.sort();
+        for outcome in &answers["album search"] {
+            assert_eq!(outcome.as_ref().ok(), Some(&expected), "v{release}");
+        }
+        // Refused exactly where the release lacks the filter or size.
+        let refusals = [
+            ("tags", "field:tagIds", v(1, 126, 0)),
+            ("rating", "field:rating", v(1, 127, 0)),
+            ("archived", "field:visibility", v(1, 133, 0)),
+            ("fullsize", "enum:size=fullsize", v(1, 131, 0)),
+            ("original size", "enum:size=original", v(2, 5, 0)),
+            ("upload locked", "field:visibility", v(1, 133, 0)),
+        ];
+        for (name, item, minimum) in refusals {
+            for outcome in &answers[name] {
+                if release < minimum {
+                    assert_refused(outcome, item, &minimum, &release);
+                } else {
+                    assert!(outcome.is_ok(), "{name} on v{release}: {outcome:?}");
+                }
+            }
+        }
+        // The rest is answered on every release, as on v3.
+        let answered: BTreeMap<&str, Vec<String>> = answers
+            .iter()
+            .filter_map(|(name, [one, two])| {
+                assert_eq!(one, two, "{name} on v{release}: the transports differ");
+                Some((*name, one.clone().ok()?))
+            })
+            .collect();
+        match &reference {
+            None => {
+                for name in [
+                    "album search",
+                    "smart search in the album",
+                    "tags",
+                    "albums",
+                ] {
+                    assert!(answered.get(name).is_some_and(|a| !a.is_empty()), "{name}");
+                }
+                reference = Some(answered);
+            }
+            Some(reference) => {
+                for (name, answer) in &answered {
+                    if name.starts_with("upload") {
+                        continue;
+                    }
+                    assert_eq!(Some(answer), reference.get(name), "{name} on v{release}");
+                }
+            }
+        }
+        assert_sent_only_what_the_release_has(&server, &release);
+    }
+    let _ = std::fs::remove_file(&photo);
+}
+
+/// The test server acts as the releases do with what they lack: v1.132.3 drops `albumIds` and
+/// answers with the whole library (the fault of issue 15, seen with the gate off: a client that
+/// never learned the version), v3 refuses an unknown field with `400`, and an operation a
+/// release does not have is a `404`.
+#[test]
+fn the_test_server_ignores_or_refuses_what_the_release_lacks() {
+    use std::io::{Read, Write};
+    let raw = |server: &TestServer, method: &str, path: &str, body: &str| {
+        let mut stream = std::net::TcpStream::connect(server.addr()).expect("connect");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: {}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            server.api_key(),
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    };
+    let old = TestServer::start(Options::old(Version::new(1, 132, 3)));
+    let body = format!(r#"{{"albumIds":["{}"]}}"#, fixtures::album_holidays());
+    let answer = raw(&old, "POST", "/api/search/metadata", &body);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let album = old
+        .album_asset_ids(&fixtures::album_holidays())
+        .expect("the album");
+    let found = answer.matches(r#""originalFileName""#).count();
+    assert!(
+        found > album.len(),
+        "the whole library, not the album: {answer}"
+    );
+    let answer = raw(&old, "GET", "/api/server/version-check", "");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+
+    let v3 = TestServer::start(Options::v3());
+    let answer = raw(
+        &v3,
+        "POST",
+        "/api/search/metadata",
+        r#"{"isArchived":true}"#,
+    );
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("isArchived"), "{answer}");
+    let answer = raw(&v3, "POST", "/api/search/metadata", &body);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // An enum value the release lacks is refused by every release.
+    let older = TestServer::start(Options::old(Version::new(1, 130, 0)));
+    let path = format!(
+        "/api/assets/{}/thumbnail?size=fullsize",
+        fixtures::asset_beach()
+    );
+    let answer = raw(&older, "GET", &path, "");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
 }

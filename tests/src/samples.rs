@@ -20,7 +20,7 @@ pub trait Visit {
         M: immich_proto::MediaEndpoint + std::fmt::Debug + Clone + Send + Sync + 'static;
 }
 
-/// The operationIds of the samples (197), in the order [`visit_all`] hands them out.
+/// The operationIds of the samples (196), in the order [`visit_all`] hands them out.
 pub const SAMPLED: &[&str] = &[
     "addAssetsToAlbums",
     "addMemoryAssets",
@@ -130,7 +130,6 @@ pub const SAMPLED: &[&str] = &[
     "getStorage",
     "getStorageTemplateOptions",
     "getSyncAck",
-    "getSyncStream",
     "getTagById",
     "getUniqueOriginalPaths",
     "getUser",
@@ -564,11 +563,6 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.endpoint(immich_proto::server::GetStorage::new());
     visit.endpoint(immich_proto::system_config::GetStorageTemplateOptions::new());
     visit.endpoint(immich_proto::sync::GetSyncAck::new());
-    visit.endpoint(immich_proto::sync::GetSyncStream::new(
-        immich_proto::models::SyncStream::new(vec![immich_proto::models::SyncRequestType::from(
-            "AlbumsV1",
-        )]),
-    ));
     visit.endpoint(immich_proto::tags::GetTagById::new(
         immich_proto::TagId::new_unchecked(SAMPLE_UUID),
     ));

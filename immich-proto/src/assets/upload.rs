@@ -9,7 +9,12 @@
 //! | `fileCreatedAt`, `fileModifiedAt` | UTC `...Z` | UTC `...Z` (the pattern rejects offsets) |
 //! | `duration` | string `H:MM:SS.ffffff` | integer milliseconds |
 //! | `visibility` | v1.133+; older servers get `isArchived` / `isVisible` | yes |
-//! | `isFavorite`, `filename`, `livePhotoVideoId`, `sidecarData` | yes | yes |
+//! | `filename` | v1.135+ (older ones take the file part's name, the same) | yes |
+//! | `isFavorite`, `livePhotoVideoId`, `sidecarData` | yes | yes |
+//!
+//! The request is built for the server's release and then checked against the catalogue
+//! ([`gate_upload`](crate::catalogue::gate_upload)): a field or value the release lacks (the
+//! locked folder before v1.133) fails before anything is sent.
 //!
 //! The body is a [`UploadBody`]: the core writes the fields and part headers, the transport
 //! streams the file into the placeholder.
@@ -364,9 +369,13 @@ impl UploadAsset {
             })?;
             builder = builder.header(CHECKSUM_HEADER, digest.to_hex());
         }
-        builder
+        let request = builder
             .body(body)
-            .map_err(|e| Error::invalid_input("request", e.to_string()))
+            .map_err(|e| Error::invalid_input("request", e.to_string()))?;
+        // Every form field and value must be one the release has (a streamed upload does not
+        // pass through the session's gate, which reads in-memory bodies).
+        crate::catalogue::gate_upload(server, Self::OPERATION_ID, &request)?;
+        Ok(request)
     }
 
     /// Reads the answer: `201` created, `200` duplicate (with the existing asset's id), or a
@@ -418,7 +427,11 @@ impl UploadAsset {
             "isFavorite",
             if self.is_favorite { "true" } else { "false" },
         )?;
-        form.text("filename", &self.filename)?;
+        // Releases before v1.135.0 take the name from the file part (the same name) and would
+        // ignore the field; v3 would refuse an unknown one.
+        if crate::catalogue::has_item(Self::OPERATION_ID, "field:filename", version) {
+            form.text("filename", &self.filename)?;
+        }
         if let Some(duration) = self.duration {
             if v3 {
                 form.text("duration", &duration.as_millis().to_string())?;
@@ -438,13 +451,10 @@ impl UploadAsset {
                     AssetVisibility::Hidden => {
                         form.text("isVisible", "false")?;
                     }
+                    // No older form says it (the locked folder is v1.133's): the field as
+                    // v1.133 has it, which the release gate refuses with the release needed.
                     other => {
-                        return Err(Error::invalid_input(
-                            "visibility",
-                            format!(
-                                "`{other}` needs server v1.133 or newer (this one is {version})"
-                            ),
-                        ))
+                        form.text("visibility", other.as_str())?;
                     }
                 }
             }

@@ -155,62 +155,198 @@ pub fn require_available(server: &Server, id: &'static str) -> Result<(), Error>
     }
 }
 
+/// Whether release `version` has `item` (`field:filename`, `query:size`, `enum:size=original`)
+/// of operation `id`, by the catalogue's spans: an item without a span of its own is there
+/// whenever the operation is. For requests built per release (the upload's form fields).
+pub fn has_item(id: &str, item: &str, version: &ServerVersion) -> bool {
+    let Some(operation) = find(id) else {
+        return true;
+    };
+    check_item(operation, item, version).is_ok()
+}
+
 /// Fails when the connected server is known to lack something `request` of operation `id`
 /// carries: the operation itself ([`require_available`]), a query parameter, a top-level JSON
-/// body field (null or not) or an enum value of either (a string, or each string of an array).
-/// The error ([`Error::UnsupportedParameter`], [`Error::RemovedParameter`]) names the
-/// operation, the item, the release that added it (or the last that had it) and the server's
-/// version. The operation is the one at the request's method and path (a flow names itself,
-/// not each request), else `id`. An unknown version, an operation outside the catalogue and a body that is not a
-/// JSON object (a multipart upload, bytes) pass what cannot be read.
+/// body field (null or not), a `multipart/form-data` part, or an enum value of any of them (a
+/// string, or each string of an array). The error ([`Error::UnsupportedParameter`],
+/// [`Error::RemovedParameter`]) names the operation, the item, the release that added it (or
+/// the last that had it) and the server's version. The operation is the one at the request's
+/// method and path (a flow names itself, not each request; a redirect is gated as the
+/// operation it leads to), else `id`. An unknown version, an operation outside the catalogue
+/// and a body that is neither JSON nor a form (bytes) pass what cannot be read.
 pub fn gate(server: &Server, id: &'static str, request: &Request<Bytes>) -> Result<(), Error> {
-    let Some(found) = server.version() else {
+    let Some((operation, found)) = gated(server, id, request.method(), request.uri())? else {
         return Ok(());
     };
-    // What is sent decides: a flow's requests are of other operations than the flow's name.
-    let path = request.uri().path();
-    let routed = path
-        .strip_prefix(server.api_path().trim_end_matches('/'))
-        .and_then(|rest| find_route(request.method().as_str(), rest));
-    let Some(operation) = routed.or_else(|| find(id)) else {
-        return Ok(());
-    };
-    require_available(server, operation.id)?;
-    if operation.items.is_empty() {
-        return Ok(());
-    }
-    let check = |item: &str| check_item(operation, item, &found);
-    for pair in request.uri().query().unwrap_or_default().split('&') {
-        if pair.is_empty() {
-            continue;
-        }
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = decode(name);
-        check(&format!("query:{name}"))?;
-        check(&format!("enum:{name}={}", decode(value)))?;
-    }
-    let is_json = request
+    let content_type = request
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json && !request.body().is_empty() {
+        .unwrap_or_default();
+    if request.body().is_empty() {
+        return Ok(());
+    }
+    if content_type.starts_with("application/json") {
         if let Ok(serde_json::Value::Object(fields)) =
             serde_json::from_slice::<serde_json::Value>(request.body())
         {
             for (name, value) in &fields {
-                check(&format!("field:{name}"))?;
+                check_item(operation, &format!("field:{name}"), &found)?;
                 let values = match value {
                     serde_json::Value::Array(values) => values.iter().collect(),
                     one => vec![one],
                 };
                 for value in values.into_iter().filter_map(|v| v.as_str()) {
-                    check(&format!("enum:{name}={value}"))?;
+                    check_item(operation, &format!("enum:{name}={value}"), &found)?;
                 }
             }
         }
+    } else if let Some(boundary) = form_boundary(content_type) {
+        for (name, value) in form_parts(request.body(), &boundary) {
+            check_form_part(operation, &name, value.as_deref(), &found)?;
+        }
     }
     Ok(())
+}
+
+/// [`gate`] for a streamed upload ([`UploadBody`](crate::multipart::UploadBody)): the query,
+/// and every form part the core wrote (text fields with their values, file parts by name).
+pub fn gate_upload(
+    server: &Server,
+    id: &'static str,
+    request: &Request<crate::multipart::UploadBody>,
+) -> Result<(), Error> {
+    let Some((operation, found)) = gated(server, id, request.method(), request.uri())? else {
+        return Ok(());
+    };
+    // The bytes the core wrote, with the files left out: every part's headers and every text
+    // field are there, and the delimiters still frame each part.
+    let mut written = Vec::new();
+    for segment in request.body().segments() {
+        if let crate::multipart::Segment::Bytes(bytes) = segment {
+            written.extend_from_slice(bytes);
+        }
+    }
+    let boundary = request.body().boundary().as_str().to_owned();
+    for (name, value) in form_parts(&written, &boundary) {
+        check_form_part(operation, &name, value.as_deref(), &found)?;
+    }
+    Ok(())
+}
+
+/// The operation a request is gated as (see [`gate`]), after the operation and query checks;
+/// `None` when nothing more can be checked.
+fn gated(
+    server: &Server,
+    id: &'static str,
+    method: &http::Method,
+    uri: &http::Uri,
+) -> Result<Option<(&'static Operation, ServerVersion)>, Error> {
+    let Some(found) = server.version() else {
+        return Ok(None);
+    };
+    // What is sent decides: a flow's requests are of other operations than the flow's name.
+    let routed = uri
+        .path()
+        .strip_prefix(server.api_path().trim_end_matches('/'))
+        .and_then(|rest| find_route(method.as_str(), rest));
+    let Some(operation) = routed.or_else(|| find(id)) else {
+        return Ok(None);
+    };
+    require_available(server, operation.id)?;
+    if operation.items.is_empty() {
+        return Ok(None);
+    }
+    for pair in uri.query().unwrap_or_default().split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode(name);
+        check_item(operation, &format!("query:{name}"), &found)?;
+        check_item(operation, &format!("enum:{name}={}", decode(value)), &found)?;
+    }
+    Ok(Some((operation, found)))
+}
+
+/// A form part: the field (`field:NAME`) and, for a text field, its value (`enum:NAME=VALUE`).
+fn check_form_part(
+    operation: &Operation,
+    name: &str,
+    value: Option<&str>,
+    found: &ServerVersion,
+) -> Result<(), Error> {
+    check_item(operation, &format!("field:{name}"), found)?;
+    if let Some(value) = value {
+        check_item(operation, &format!("enum:{name}={value}"), found)?;
+    }
+    Ok(())
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn form_boundary(content_type: &str) -> Option<String> {
+    let mut params = content_type.split(';');
+    let kind = params.next()?.trim();
+    if !kind.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.find_map(|p| {
+        let (key, value) = p.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The parts of a `multipart/form-data` body: each part's name, and its value when it is a
+/// text field (no `filename`) that is UTF-8. A part without a name is skipped.
+fn form_parts(body: &[u8], boundary: &str) -> Vec<(String, Option<String>)> {
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut parts = Vec::new();
+    let mut rest = body;
+    // Each part runs from one delimiter to the next; the first piece is the preamble.
+    let mut pieces = Vec::new();
+    while let Some(at) = position_of(rest, delimiter) {
+        pieces.push(&rest[..at]);
+        rest = &rest[at + delimiter.len()..];
+    }
+    for piece in pieces.into_iter().skip(1) {
+        let piece = piece.strip_prefix(b"\r\n").unwrap_or(piece);
+        let Some(end) = position_of(piece, b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&piece[..end]);
+        let Some(disposition) = headers
+            .split("\r\n")
+            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
+        else {
+            continue;
+        };
+        let param = |key: &str| {
+            disposition.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+            })
+        };
+        let Some(name) = param("name") else {
+            continue;
+        };
+        let value = if param("filename").is_some() {
+            None
+        } else {
+            let content = &piece[end + 4..];
+            let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+            std::str::from_utf8(content).ok().map(str::to_owned)
+        };
+        parts.push((name, value));
+    }
+    parts
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn position_of(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Refuses `item` when the operation's table says server `found` lacks it.
@@ -319,5 +455,135 @@ mod tests {
             gate(&old, "viewAsset", &request),
             Err(Error::UnsupportedParameter(refused)) if refused.parameter == "enum:size=original"
         ));
+    }
+
+    fn server_at(version: ServerVersion) -> Server {
+        Server::new("http://localhost:2283")
+            .unwrap()
+            .with_api_key("k")
+            .unwrap()
+            .with_version(version)
+    }
+
+    #[test]
+    fn form_parts_are_gated_by_name_and_value() {
+        use crate::multipart::{Boundary, MultipartBuilder};
+        let mut form = MultipartBuilder::new(Boundary::from_seed(3));
+        form.text("visibility", "locked").unwrap();
+        form.file_bytes("assetData", "a.jpg", "image/jpeg", b"abc")
+            .unwrap();
+        let body = form.finish().unwrap();
+        let written: Vec<u8> = body
+            .segments()
+            .iter()
+            .flat_map(|s| match s {
+                crate::multipart::Segment::Bytes(b) => b.to_vec(),
+                crate::multipart::Segment::File(_) => Vec::new(),
+            })
+            .collect();
+        assert_eq!(
+            form_parts(&written, body.boundary().as_str()),
+            vec![
+                ("visibility".to_owned(), Some("locked".to_owned())),
+                ("assetData".to_owned(), None)
+            ]
+        );
+        let request = Request::post("http://localhost:2283/api/assets")
+            .header("content-type", body.content_type())
+            .body(Bytes::from(written))
+            .unwrap();
+        let old = server_at(ServerVersion::new(1, 132, 3));
+        assert!(matches!(
+            gate(&old, "uploadAsset", &request),
+            Err(Error::UnsupportedParameter(refused)) if refused.parameter == "field:visibility"
+        ));
+        let new = server_at(ServerVersion::new(1, 133, 0));
+        assert_eq!(gate(&new, "uploadAsset", &request), Ok(()));
+        assert!(has_item("uploadAsset", "field:filename", &ServerVersion::new(1, 135, 0)));
+        assert!(!has_item("uploadAsset", "field:filename", &ServerVersion::new(1, 134, 1)));
+        assert!(has_item("uploadAsset", "field:isFavorite", &ServerVersion::new(1, 118, 0)));
+    }
+
+    #[test]
+    fn streamed_uploads_are_built_for_the_release_and_gated() {
+        use crate::assets::{AssetVisibility, UploadAsset};
+        use crate::DateTime;
+        let taken = DateTime::parse("2024-05-01T12:00:00Z").unwrap();
+        let upload = || UploadAsset::new("a.jpg", 3, taken.clone(), taken.clone());
+        let fields = |version: ServerVersion, upload: UploadAsset| {
+            let request = upload.request(&server_at(version))?;
+            let written: Vec<u8> = request
+                .body()
+                .segments()
+                .iter()
+                .flat_map(|s| match s {
+                    crate::multipart::Segment::Bytes(b) => b.to_vec(),
+                    crate::multipart::Segment::File(_) => Vec::new(),
+                })
+                .collect();
+            let boundary = request.body().boundary().as_str().to_owned();
+            Ok::<_, Error>(
+                form_parts(&written, &boundary)
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let old = fields(ServerVersion::new(1, 132, 3), upload()).unwrap();
+        assert!(old.contains(&"deviceAssetId".to_owned()), "{old:?}");
+        assert!(!old.contains(&"filename".to_owned()), "{old:?}");
+        let new = fields(ServerVersion::new(3, 0, 0), upload()).unwrap();
+        assert!(new.contains(&"filename".to_owned()), "{new:?}");
+        assert!(!new.contains(&"deviceAssetId".to_owned()), "{new:?}");
+        let locked = || upload().visibility(AssetVisibility::Locked);
+        assert!(matches!(
+            fields(ServerVersion::new(1, 132, 3), locked()),
+            Err(Error::UnsupportedParameter(refused))
+                if refused.parameter == "field:visibility"
+                    && refused.release == ServerVersion::new(1, 133, 0)
+        ));
+        assert!(fields(ServerVersion::new(1, 133, 0), locked()).is_ok());
+    }
+
+    #[test]
+    fn a_redirect_is_gated_as_the_operation_it_leads_to() {
+        let session = crate::Session::new(server_at(ServerVersion::new(2, 4, 0)));
+        let first = Request::get("http://localhost:2283/api/assets/a1/thumbnail?size=preview")
+            .body(Bytes::new())
+            .unwrap();
+        assert_eq!(session.admit("viewAsset", &first), Ok(()));
+        let head = |location: &str| {
+            http::Response::builder()
+                .status(302)
+                .header("location", location)
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        let mut redirects = crate::Redirects::new("viewAsset", &first);
+        let refused = session.follow_redirect(&mut redirects, &head("thumbnail?size=original"));
+        assert!(matches!(
+            refused,
+            Err(Error::UnsupportedParameter(r)) if r.parameter == "enum:size=original"
+        ));
+        let mut redirects = crate::Redirects::new("viewAsset", &first);
+        let refused = session.follow_redirect(&mut redirects, &head("original?edited=true"));
+        assert!(matches!(
+            refused,
+            Err(Error::UnsupportedParameter(r))
+                if r.operation == "downloadAsset" && r.parameter == "query:edited"
+        ));
+        let mut redirects = crate::Redirects::new("viewAsset", &first);
+        let next = session.follow_redirect(&mut redirects, &head("original"));
+        assert!(matches!(next, Ok(Some(_))));
+        // An operation the release does not have at all.
+        let mut redirects = crate::Redirects::new("viewAsset", &first);
+        let old = crate::Session::new(server_at(ServerVersion::new(1, 132, 3)));
+        let gone = old.follow_redirect(&mut redirects, &head("/api/server/version-check"));
+        assert!(
+            matches!(gone, Err(Error::Unsupported { operation: "getVersionCheck", .. })),
+            "{gone:?}"
+        );
     }
 }

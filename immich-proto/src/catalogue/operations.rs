@@ -3829,7 +3829,7 @@ pub static OPERATIONS: &[Operation] = &[
         tag: "Sync",
         rust_type: "sync::GetSyncStream",
         file: "sync/get_sync_stream.rs",
-        generated: true,
+        generated: false,
         kind: OperationKind::NoContent,
         permission: Some("sync.stream"),
         admin_only: false,

@@ -1,13 +1,15 @@
-//! A metadata search with `albumIds` that is exact on every release.
+//! Asset searches with `albumIds` that are exact on every release.
 //!
-//! Servers before v1.135.0 do not know `albumIds` in `POST /search/metadata` and ignore it,
-//! answering with the whole library; the gate refuses such a request. This flow gets the same
-//! answer another way there: each album's own asset list (`GET /albums/{id}`, which lists the
-//! assets on those releases), intersected (the search matches assets in *all* the albums), then
-//! the search with the other filters, paged, keeping only those assets in the search's order.
-//! From v1.135.0 on it is the plain paged search.
+//! Servers before v1.135.0 do not know `albumIds` in `POST /search/metadata` or
+//! `POST /search/smart` and ignore it, answering with the whole library; the gate refuses such
+//! a request. These flows get the same answer another way there: each album's own asset list
+//! (`GET /albums/{id}`, which lists the assets on those releases), intersected (the search
+//! matches assets in *all* the albums), then the search with the other filters, paged, keeping
+//! only those assets in the search's order (a smart search's relevance order too). From
+//! v1.135.0 on it is the plain paged search.
 
 use std::collections::HashSet;
+use std::fmt;
 
 use bytes::Bytes;
 use http::Response;
@@ -15,23 +17,80 @@ use http::Response;
 use crate::albums::GetAlbumInfo;
 use crate::assets::Asset;
 use crate::endpoint::parse_response;
-use crate::search::{MetadataSearch, SearchAssets};
-use crate::{AssetId, Endpoint, Error, Flow, Pager, Server, ServerVersion, Step};
+use crate::search::{MetadataSearch, SearchAssets, SearchSmart, SmartSearch};
+use crate::{AlbumId, AssetId, Endpoint, Error, Flow, Paged, Pager, Server, ServerVersion, Step};
 
-const OPERATION_ID: &str = "searchAssets";
-
-/// The first release whose metadata search knows `albumIds`.
+/// The first release whose metadata and smart searches know `albumIds`.
 pub const ALBUM_IDS_SINCE: ServerVersion = ServerVersion::new(1, 135, 0);
 
-/// Every asset a [`MetadataSearch`] matches, exact on every release even with `album_ids`
-/// (see the module doc). A [`Flow`]; with the server version unknown it is the plain paged
-/// search.
+/// A paged asset search with an album filter, which [`InAlbums`] makes exact on every release:
+/// [`SearchAssets`] and [`SearchSmart`].
+pub trait AlbumFiltered: Paged<Item = Asset> + Clone + fmt::Debug {
+    /// The albums every result must be in.
+    fn album_ids(&self) -> &[AlbumId];
+    /// The same search without the album filter, in pages of `size`.
+    fn without_albums(&self, size: u32) -> Self;
+    /// How many results to read when the caller sets no limit: every match of a metadata
+    /// search; the first page's worth of best matches of a smart search (which ranks the whole
+    /// library).
+    fn default_limit(&self) -> Option<usize>;
+    /// Checks the search before anything is sent (ids, paging).
+    fn check(&self, server: &Server) -> Result<(), Error>;
+}
+
+impl AlbumFiltered for SearchAssets {
+    fn album_ids(&self) -> &[AlbumId] {
+        &self.search.album_ids
+    }
+    fn without_albums(&self, size: u32) -> Self {
+        let mut search = self.search.clone();
+        search.album_ids.clear();
+        search.size = Some(size);
+        SearchAssets::new(search)
+    }
+    fn default_limit(&self) -> Option<usize> {
+        None
+    }
+    fn check(&self, server: &Server) -> Result<(), Error> {
+        self.search.check(server)
+    }
+}
+
+impl AlbumFiltered for SearchSmart {
+    fn album_ids(&self) -> &[AlbumId] {
+        &self.search.album_ids
+    }
+    fn without_albums(&self, size: u32) -> Self {
+        let mut search = self.search.clone();
+        search.album_ids.clear();
+        search.size = Some(size);
+        SearchSmart::new(search)
+    }
+    fn default_limit(&self) -> Option<usize> {
+        Some(self.search.size.map_or(100, |size| size as usize))
+    }
+    fn check(&self, server: &Server) -> Result<(), Error> {
+        self.search.check(server)
+    }
+}
+
+/// Every asset a metadata search matches, exact on every release even with `album_ids` (see
+/// the module doc). A [`Flow`]; with the server version unknown it is the plain paged search.
+pub type SearchInAlbums = InAlbums<SearchAssets>;
+
+/// The best matches of a smart search, exact on every release even with `album_ids`: in
+/// relevance order, as many as the search's page size (100 unless set) or
+/// [`with_limit`](InAlbums::with_limit). A [`Flow`].
+pub type SmartInAlbums = InAlbums<SearchSmart>;
+
+/// A search made exact on every release (see the module doc): [`SearchInAlbums`],
+/// [`SmartInAlbums`].
 #[derive(Debug)]
-pub struct SearchInAlbums {
-    search: MetadataSearch,
+pub struct InAlbums<P: AlbumFiltered> {
+    search: P,
     limit: Option<usize>,
-    state: State,
-    /// Index in `search.album_ids` of the album being read (before v1.135.0).
+    state: State<P>,
+    /// Index in the album ids of the album being read (before v1.135.0).
     current: usize,
     /// The assets in every album read so far (before v1.135.0).
     members: Option<HashSet<AssetId>>,
@@ -39,21 +98,36 @@ pub struct SearchInAlbums {
 }
 
 #[derive(Debug)]
-enum State {
+enum State<P: AlbumFiltered> {
     Start,
     /// Waiting for `GET /albums/{album_ids[current]}`.
     AwaitingAlbum,
     /// Paging through the search.
-    Searching(Box<Pager<SearchAssets>>),
+    Searching(Box<Pager<P>>),
     Finished,
 }
 
-impl SearchInAlbums {
+impl InAlbums<SearchAssets> {
     /// Searches with `search`.
     pub fn new(search: MetadataSearch) -> Self {
-        SearchInAlbums {
+        InAlbums::of(SearchAssets::new(search))
+    }
+}
+
+impl InAlbums<SearchSmart> {
+    /// Searches with `search`.
+    pub fn new(search: SmartSearch) -> Self {
+        InAlbums::of(SearchSmart::new(search))
+    }
+}
+
+impl<P: AlbumFiltered> InAlbums<P> {
+    /// Runs `search` (its first page).
+    pub fn of(search: P) -> Self {
+        let limit = search.default_limit();
+        InAlbums {
             search,
-            limit: None,
+            limit,
             state: State::Start,
             current: 0,
             members: None,
@@ -71,16 +145,14 @@ impl SearchInAlbums {
         self.limit.is_some_and(|limit| self.assets.len() >= limit)
     }
 
-    /// The first search request: the whole search from v1.135.0, else without `albumIds`.
+    /// The first search request: the whole search when the release knows `albumIds`, else
+    /// without it.
     fn start_search(&mut self, server: &Server, direct: bool) -> Result<Step<Vec<Asset>>, Error> {
-        let mut search = self.search.clone();
         let mut pager = if direct {
-            Pager::new(SearchAssets::new(search))
+            Pager::new(self.search.clone())
         } else {
-            search.album_ids.clear();
             // Most of the library may be read: the biggest pages.
-            search.size = Some(crate::MAX_PAGE_SIZE);
-            Pager::new(SearchAssets::new(search))
+            Pager::new(self.search.without_albums(crate::MAX_PAGE_SIZE))
         };
         if let (Some(limit), true) = (self.limit, direct) {
             pager = pager.with_limit(limit);
@@ -91,7 +163,7 @@ impl SearchInAlbums {
     fn next_page(
         &mut self,
         server: &Server,
-        mut pager: Box<Pager<SearchAssets>>,
+        mut pager: Box<Pager<P>>,
     ) -> Result<Step<Vec<Asset>>, Error> {
         if !self.full() {
             if let Some(request) = pager.next_request(server)? {
@@ -114,7 +186,7 @@ impl SearchInAlbums {
             self.state = State::Finished;
             return Ok(Step::Done(Vec::new()));
         }
-        match self.search.album_ids.get(self.current) {
+        match self.search.album_ids().get(self.current) {
             Some(album) => {
                 let request = GetAlbumInfo::new(album.clone()).request(server)?;
                 self.state = State::AwaitingAlbum;
@@ -125,9 +197,9 @@ impl SearchInAlbums {
     }
 }
 
-impl Flow for SearchInAlbums {
+impl<P: AlbumFiltered> Flow for InAlbums<P> {
     type Output = Vec<Asset>;
-    const OPERATION_ID: &'static str = OPERATION_ID;
+    const OPERATION_ID: &'static str = P::OPERATION_ID;
 
     fn step(
         &mut self,
@@ -141,28 +213,27 @@ impl Flow for SearchInAlbums {
             (State::Start, None) => {
                 self.search.check(server)?;
                 // An unknown version: the plain search, as the gate lets it pass.
-                let direct = self.search.album_ids.is_empty()
-                    || server
-                        .version()
-                        .is_none_or(|found| found >= ALBUM_IDS_SINCE);
+                let direct = self.search.album_ids().is_empty()
+                    || server.version().is_none_or(|found| {
+                        crate::catalogue::has_item(P::OPERATION_ID, "field:albumIds", &found)
+                    });
                 if direct {
                     return self.start_search(server, true);
                 }
                 // The rest of the search must be one the release can answer, before anything
                 // is sent.
-                let mut rest = self.search.clone();
-                rest.album_ids.clear();
-                let request = SearchAssets::new(rest).request(server)?;
-                crate::catalogue::gate(server, OPERATION_ID, &request)?;
+                let rest = self.search.without_albums(crate::MAX_PAGE_SIZE);
+                let request = rest.request(server)?;
+                crate::catalogue::gate(server, P::OPERATION_ID, &request)?;
                 self.next_album(server)
             }
             (State::AwaitingAlbum, Some(response)) => {
                 let album = self
                     .search
-                    .album_ids
+                    .album_ids()
                     .get(self.current)
                     .cloned()
-                    .ok_or_else(|| out_of_order(true))?;
+                    .ok_or_else(|| out_of_order(P::OPERATION_ID, true))?;
                 let album = parse_response(&GetAlbumInfo::new(album), response)?;
                 let ids: HashSet<AssetId> = album.assets.into_iter().map(|a| a.id).collect();
                 self.members = Some(match self.members.take() {
@@ -182,16 +253,16 @@ impl Flow for SearchInAlbums {
                 }
                 self.next_page(server, pager)
             }
-            (_, response) => Err(out_of_order(response.is_some())),
+            (_, response) => Err(out_of_order(P::OPERATION_ID, response.is_some())),
         }
     }
 }
 
-fn out_of_order(got_response: bool) -> Error {
+fn out_of_order(operation: &str, got_response: bool) -> Error {
     let reason = if got_response {
-        format!("{OPERATION_ID}: a response arrived when no request was pending")
+        format!("{operation}: a response arrived when no request was pending")
     } else {
-        format!("{OPERATION_ID}: the response to the last request is missing, or the flow is done")
+        format!("{operation}: the response to the last request is missing, or the flow is done")
     };
     Error::InvalidInput {
         what: "flow step",

@@ -9,7 +9,7 @@ pub(crate) mod search_assets;
 mod search_person;
 mod search_smart;
 
-pub use in_albums::{SearchInAlbums, ALBUM_IDS_SINCE};
+pub use in_albums::{AlbumFiltered, InAlbums, SearchInAlbums, SmartInAlbums, ALBUM_IDS_SINCE};
 pub use model::{MetadataSearch, SearchAlbumsPage, SearchAssetsPage, SearchPage, SmartSearch};
 pub use search_assets::SearchAssets;
 pub use search_person::SearchPerson;

@@ -41,6 +41,19 @@ enum Source {
     Bytes(Bytes),
     /// A buffer repeated forever; byte `n` of the body is `chunk[n % chunk.len()]`.
     Repeat(Bytes),
+    /// Chunks made as they are sent, of a length nobody knows in advance (sent chunked); an
+    /// `Err` drops the connection there, without the final chunk.
+    Chunks(ChunkSource),
+}
+
+/// What [`ReplyBody::chunks`] sends: each item is the next chunk, or `Err(())` to drop the
+/// connection at that point.
+pub(crate) struct ChunkSource(pub Box<dyn Iterator<Item = Result<Bytes, ()>> + Send>);
+
+impl std::fmt::Debug for ChunkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChunkSource")
+    }
 }
 
 impl ReplyBody {
@@ -68,6 +81,22 @@ impl ReplyBody {
             cut: Cut::None,
             pause: None,
         }
+    }
+
+    /// A body of chunks made as they are sent (see [`ChunkSource`]): no `Content-Length`.
+    pub(crate) fn chunks(source: ChunkSource) -> Self {
+        ReplyBody {
+            source: Source::Chunks(source),
+            pos: 0,
+            end: 0,
+            cut: Cut::None,
+            pause: None,
+        }
+    }
+
+    /// Whether the length is known in advance (else the body is sent chunked).
+    pub(crate) fn has_length(&self) -> bool {
+        !matches!(self.source, Source::Chunks(_))
     }
 
     /// Only `start..end` of the body (a satisfied `Range`).
@@ -141,6 +170,21 @@ impl Body for ReplyBody {
             }
             Cut::Trickle { .. } | Cut::None => {}
         }
+        if let Source::Chunks(chunks) = &mut this.source {
+            return match chunks.0.next() {
+                Some(Ok(data)) => {
+                    this.pos += data.len() as u64;
+                    this.end = this.pos;
+                    Poll::Ready(Some(Ok(Frame::data(data))))
+                }
+                Some(Err(())) => {
+                    // Drop here, after the pause that lets hyper flush what was sent.
+                    this.cut = Cut::Drop { at: this.pos };
+                    self.poll_frame(cx)
+                }
+                None => Poll::Ready(None),
+            };
+        }
         if this.pos >= limit {
             return Poll::Ready(None);
         }
@@ -153,16 +197,23 @@ impl Body for ReplyBody {
                 let take = want.min(len - offset);
                 chunk.slice(offset as usize..(offset + take) as usize)
             }
+            Source::Chunks(_) => return Poll::Ready(None),
         };
         this.pos += data.len() as u64;
         Poll::Ready(Some(Ok(Frame::data(data))))
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.cut, Cut::None | Cut::Trickle { .. }) && self.pos >= self.end
+        self.has_length()
+            && matches!(self.cut, Cut::None | Cut::Trickle { .. })
+            && self.pos >= self.end
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.end - self.pos)
+        if self.has_length() {
+            SizeHint::with_exact(self.end - self.pos)
+        } else {
+            SizeHint::default()
+        }
     }
 }

@@ -189,6 +189,7 @@ pub(crate) fn delete_assets(ctx: &Ctx<'_>, body: Value) -> Handled {
             }
         } else {
             store.edits_mut(id).trashed = true;
+            store.touch(id);
         }
     }
     Ok(no_content())

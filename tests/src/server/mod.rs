@@ -13,6 +13,9 @@
 //! bugs. Faults ([`Fault`]) are switched on per path; every request is logged
 //! ([`TestServer::requests`]) without its API key.
 //!
+//! The sync stream (`POST /sync/stream`, `/sync/ack`) keeps a change log of the store and
+//! per-session checkpoints; [`SyncFault`]s break its answers line by line (see `sync.rs`).
+//!
 //! [`Options::sink`] turns all bookkeeping off for benchmarks: uploads are counted and
 //! discarded, the video is a repeated buffer, `/server/about` is precomputed.
 
@@ -20,11 +23,16 @@ mod auth;
 mod body;
 mod manage;
 mod multipart;
+mod release;
 mod routes;
 #[cfg(test)]
 mod selftest;
 mod sink;
 mod store;
+mod sync;
+#[cfg(test)]
+mod sync_selftest;
+mod uploads;
 mod util;
 
 use std::net::SocketAddr;
@@ -38,6 +46,8 @@ use hyper_util::rt::TokioIo;
 
 pub use body::ReplyBody;
 pub use store::fixtures;
+pub use sync::{SyncFault, API_KEY_REFUSED, SINK_SESSION};
+pub use uploads::AssetView;
 pub use util::uuid;
 
 /// The API key the server accepts unless [`Options::api_key`] says otherwise.
@@ -113,6 +123,10 @@ pub struct Options {
     pub sink_thumbnail_len: usize,
     /// Sink mode: how many pages `POST /search/metadata` has, and how many assets each.
     pub sink_search: (usize, usize),
+    /// Sink mode: how many `AssetV2` (or `AssetV1`) events `POST /sync/stream` generates for
+    /// `AssetsV2` (`AssetsV1`), one chunk at a time (log in with `POST /auth/login` for the
+    /// session token, [`SINK_SESSION`]).
+    pub sink_sync_assets: u64,
     /// Serve HTTPS with this configuration instead of plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// How long each `POST /assets` waits before it is handled (none by default), so that
@@ -134,6 +148,7 @@ impl Default for Options {
             sink_video_len: 1 << 30,
             sink_thumbnail_len: 64 * 1024,
             sink_search: (5, 1000),
+            sink_sync_assets: 1000,
             tls: None,
             upload_delay: None,
         }
@@ -198,6 +213,12 @@ impl Options {
     /// Sink mode: the video's length.
     pub fn sink_video_len(mut self, len: u64) -> Self {
         self.sink_video_len = len;
+        self
+    }
+
+    /// Sink mode: `POST /sync/stream` generates `n` asset events.
+    pub fn sink_sync_assets(mut self, n: u64) -> Self {
+        self.sink_sync_assets = n;
         self
     }
 
@@ -533,6 +554,35 @@ impl TestServer {
         {
             asset.checksum = util::sha1(&bytes);
             asset.bytes = bytes;
+            store.touch(id);
+        }
+    }
+
+    /// Renames asset `id` on the server (its `originalFileName`, which may be any text, a
+    /// hostile one included) and marks it changed.
+    pub fn set_asset_file_name(&self, id: &str, name: &str) {
+        let mut store = lock(&self.shared.store);
+        if let Some(asset) = store
+            .assets
+            .iter_mut()
+            .find(|a| a.id.eq_ignore_ascii_case(id))
+        {
+            name.clone_into(&mut asset.file_name);
+            store.touch(id);
+        }
+    }
+
+    /// Marks asset `id` changed now: its `updatedAt` moves past every earlier one.
+    pub fn touch_asset(&self, id: &str) {
+        lock(&self.shared.store).touch(id);
+    }
+
+    /// Removes asset `id` for good (as emptying the trash does), from its albums too.
+    pub fn purge_asset(&self, id: &str) {
+        let mut store = lock(&self.shared.store);
+        store.assets.retain(|a| !a.id.eq_ignore_ascii_case(id));
+        for album in &mut store.albums {
+            album.assets.retain(|a| !a.eq_ignore_ascii_case(id));
         }
     }
 
@@ -562,6 +612,23 @@ impl TestServer {
             .iter()
             .map(|l| l.id.clone())
             .collect()
+    }
+
+    /// Every stored asset as an uploader sees it: visibility, tags, live photo link, sidecar,
+    /// stack, albums.
+    pub fn asset_views(&self) -> Vec<AssetView> {
+        uploads::views(&lock(&self.shared.store))
+    }
+
+    /// The job queues paused now.
+    pub fn paused_queues(&self) -> Vec<String> {
+        let store = lock(&self.shared.store);
+        store.upload_extras.paused.iter().cloned().collect()
+    }
+
+    /// Every queue pause (`true`) and resume (`false`) so far, in order.
+    pub fn queue_events(&self) -> Vec<(String, bool)> {
+        lock(&self.shared.store).upload_extras.queue_events.clone()
     }
 
     /// The asset ids an album holds.

@@ -60,7 +60,7 @@ impl Reply {
         let mut response = Response::new(self.body);
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
-        if self.status != StatusCode::NOT_MODIFIED {
+        if self.status != StatusCode::NOT_MODIFIED && response.body().has_length() {
             response
                 .headers_mut()
                 .insert(CONTENT_LENGTH, HeaderValue::from(len));
@@ -276,6 +276,7 @@ pub(crate) async fn handle(
     };
     let fault = shared.take_fault(&head.method, path);
     let result = route(&ctx, body, key_check, fault.as_ref()).await;
+    super::sync::after_request(&shared, &head.method);
     finish(&shared, log_index, &correlation_id, result, fault.as_ref())
 }
 
@@ -401,6 +402,13 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
         }
     }
 
+    // The emulated release: its routes, and what it does with parameters it lacks.
+    super::release::check_route(ctx)?;
+    let screened = Ctx {
+        query: super::release::screen_query(ctx)?,
+        ..*ctx
+    };
+    let ctx = &screened;
     let reply = match (method.as_str(), segments.as_slice()) {
         ("POST", ["assets"]) => {
             let _in_flight = UploadInFlight::enter(ctx.shared);
@@ -410,6 +418,22 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             return upload(ctx, body, fault == Some(&Fault::EarlyCloseDuplicate)).await;
         }
         ("POST", ["albums"]) => create_album(ctx, read_json(ctx, body).await?)?,
+        ("PUT", ["tags"]) => super::uploads::upsert_tags(ctx, read_json(ctx, body).await?)?,
+        ("PUT", ["tags", "assets"]) => {
+            super::uploads::bulk_tag_assets(ctx, read_json(ctx, body).await?)?
+        }
+        ("PUT", ["tags", id, "assets"]) => {
+            let id = ctx.id(id)?;
+            super::uploads::tag_assets(ctx, &id, read_json(ctx, body).await?)?
+        }
+        ("POST", ["stacks"]) => super::uploads::create_stack(ctx, read_json(ctx, body).await?)?,
+        ("GET", ["queues"]) => super::uploads::queues(ctx)?,
+        ("PUT", ["queues", name]) => {
+            super::uploads::update_queue(ctx, name, read_json(ctx, body).await?)?
+        }
+        ("PUT", ["jobs", name]) => {
+            super::uploads::job_command(ctx, name, read_json(ctx, body).await?)?
+        }
         ("PUT", ["albums", id, "assets"]) => {
             let id = ctx.id(id)?;
             add_assets(ctx, &id, read_json(ctx, body).await?)?
@@ -475,6 +499,17 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
             }
             search(ctx, body.clone(), Some(query.to_lowercase()))?
         }
+        ("POST", ["sync", "stream"]) => {
+            super::sync::stream(ctx, &caller, &read_json(ctx, body).await?)?
+        }
+        ("GET", ["sync", "ack"]) => super::sync::get_acks(ctx, &caller)?,
+        ("POST", ["sync", "ack"]) => {
+            super::sync::set_acks(ctx, &caller, &read_json(ctx, body).await?)?
+        }
+        ("DELETE", ["sync", "ack"]) => {
+            let body = super::sync::read_optional_json(ctx, body).await?;
+            super::sync::delete_acks(ctx, &caller, &body)?
+        }
         ("GET", _) => get(ctx, &segments)?,
         _ => {
             return Err(Failure::new(
@@ -507,11 +542,12 @@ async fn read_json(ctx: &Ctx<'_>, body: Incoming) -> Result<Value, Failure> {
             "expected a JSON body with Content-Type: application/json",
         ));
     }
-    let value: Value = serde_json::from_slice(&bytes)
+    let mut value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| Failure::bad_request(format!("Unexpected JSON: {e}")))?;
     if !value.is_object() {
         return Err(Failure::bad_request("the body must be a JSON object"));
     }
+    super::release::screen_json(ctx, &mut value)?;
     Ok(value)
 }
 
@@ -1133,9 +1169,21 @@ fn search(ctx: &Ctx<'_>, body: Value, smart_query: Option<String>) -> Handled {
     let favorite = body_bool(&body, "isFavorite")?;
     let not_in_album = body_bool(&body, "isNotInAlbum")?;
     let with_exif = body_bool(&body, "withExif")?.unwrap_or(false);
+    // Like the real server: trashed assets only with `withDeleted`, and `updatedAfter` (a UTC
+    // date-time, compared as the canonical text both sides use).
+    let with_deleted = body_bool(&body, "withDeleted")?.unwrap_or(false);
+    let updated_after = match body.get("updatedAfter") {
+        None => None,
+        Some(Value::String(t)) if util::is_rfc3339(t) => Some(t.clone()),
+        Some(_) => {
+            return Err(Failure::invalid(
+                "updatedAfter must be a valid ISO 8601 date string",
+                &["body", "updatedAfter"],
+            ))
+        }
+    };
     for key in [
         "withPeople",
-        "withDeleted",
         "withStacked",
         "isOffline",
         "isMotion",
@@ -1160,6 +1208,12 @@ fn search(ctx: &Ctx<'_>, body: Value, smart_query: Option<String>) -> Handled {
         .assets
         .iter()
         .filter(|a| favorite.is_none() || favorite == Some(a.favorite))
+        .filter(|a| with_deleted || !store.is_trashed(&a.id))
+        .filter(|a| {
+            updated_after
+                .as_ref()
+                .is_none_or(|after| store.updated_at(a) > *after)
+        })
         .filter(|a| kind.is_none() || kind == Some(a.kind))
         // Like the real server, each list of ids means "in all of them".
         .filter(|a| {
@@ -1307,10 +1361,10 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
     if let Some(entry) = lock(&ctx.shared.log).get_mut(ctx.log_index) {
         entry.upload = Some(record.clone());
     }
+    // What the release reads of the form (it drops or refuses fields it lacks).
+    let kept = super::release::screen_form(ctx, &record.fields)?;
     let field = |name: &str| {
-        record
-            .fields
-            .iter()
+        kept.iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     };
@@ -1408,6 +1462,9 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
             &json!({ "id": existing.id, "status": "duplicate" }),
         ));
     }
+    if let Some(video) = field("livePhotoVideoId") {
+        super::uploads::link_live_photo(&mut store, video)?;
+    }
     let file_name = field("filename")
         .map(str::to_owned)
         .or_else(|| asset_part.filename.clone())
@@ -1433,6 +1490,11 @@ async fn upload(ctx: &Ctx<'_>, body: Incoming, early_close_duplicate: bool) -> H
         tags: Vec::new(),
         people: Vec::new(),
     });
+    let sidecar = parts
+        .iter()
+        .find(|p| p.name == "sidecarData")
+        .map(|p| (p.filename.clone().unwrap_or_default(), p.data.len() as u64));
+    super::uploads::remember(&mut store, &id, field("livePhotoVideoId"), sidecar);
     Ok(Reply::json(
         StatusCode::CREATED,
         &json!({ "id": id, "status": "created" }),

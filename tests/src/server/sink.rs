@@ -209,6 +209,9 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Reply
     if path == "/server/version" {
         return ok_json(&cache.version);
     }
+    if super::sync::is_sink_route(&head) {
+        return super::sync::sink_route(shared, &head, body).await;
+    }
     let key_ok = head
         .headers
         .get("x-api-key")

@@ -120,6 +120,23 @@ pub(crate) struct AssetEdits {
     pub taken: Option<String>,
     /// The checksum the asset JSON announces instead of the real one (a damaged library).
     pub wrong_checksum: bool,
+    /// `updatedAt` after a change (see [`next_update_time`]); the upload time until then.
+    pub updated: Option<String>,
+}
+
+/// The `updatedAt` of an asset changed now: later than every seeded or uploaded time, and one
+/// second after the previous change (a process-wide clock, so it only grows).
+pub(crate) fn next_update_time() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CLOCK: AtomicU64 = AtomicU64::new(0);
+    let n = CLOCK.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "2026-01-{:02}T{:02}:{:02}:{:02}.000Z",
+        1 + (n / 86_400) % 28,
+        n / 3600 % 24,
+        n / 60 % 60,
+        n % 60
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +205,10 @@ pub(crate) struct Store {
     pub next_session: u64,
     /// `(stack id, asset ids)`, the first asset primary.
     pub stacks: Vec<(String, Vec<String>)>,
+    /// Live photo links, sidecars, paused queues (uploads.rs).
+    pub upload_extras: super::uploads::Extras,
+    /// The sync change log and the sessions' checkpoints.
+    pub sync: super::sync::SyncLog,
 }
 
 const SEED_TIME: &str = "2024-05-01T10:00:00.000Z";
@@ -243,6 +264,8 @@ impl Store {
                 fixtures::stack(),
                 vec![fixtures::asset_beach(), fixtures::asset_family()],
             )],
+            upload_extras: super::uploads::Extras::default(),
+            sync: Default::default(),
         };
         for (n, name, favorite, owner) in [
             (1, "beach.jpg", true, fixtures::me()),
@@ -398,6 +421,18 @@ impl Store {
         self.edits.entry(asset.to_ascii_lowercase()).or_default()
     }
 
+    /// The asset's `updatedAt` as its JSON shows it.
+    pub fn updated_at(&self, asset: &Asset) -> String {
+        self.edits(&asset.id)
+            .updated
+            .unwrap_or_else(|| asset.uploaded.clone())
+    }
+
+    /// Marks an asset changed now (its `updatedAt`).
+    pub fn touch(&mut self, asset: &str) {
+        self.edits_mut(asset).updated = Some(next_update_time());
+    }
+
     /// Whether an asset is in the trash.
     pub fn is_trashed(&self, asset: &str) -> bool {
         self.edits
@@ -504,7 +539,7 @@ pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: b
         "fileCreatedAt": asset.created,
         "fileModifiedAt": asset.modified,
         "localDateTime": asset.created,
-        "updatedAt": asset.uploaded,
+        "updatedAt": edits.updated.as_deref().unwrap_or(&asset.uploaded),
         "hasMetadata": true,
         "height": 480,
         "width": 640,
@@ -517,7 +552,7 @@ pub(crate) fn asset_json(asset: &Asset, version: Version, store: &Store, exif: b
         "originalPath": format!("/data/upload/{}/{}", asset.owner, asset.file_name),
         "thumbhash": null,
         "type": match asset.kind { Kind::Image => "IMAGE", Kind::Video => "VIDEO" },
-        "livePhotoVideoId": null,
+        "livePhotoVideoId": store.upload_extras.live_photo.get(&asset.id),
         "duplicateId": null,
         "people": asset.people.iter().filter_map(|p| store.person(p)).map(|p| person_json(p, version)).collect::<Vec<_>>(),
         "tags": asset.tags.iter().filter_map(|t| store.tag(t)).map(tag_json).collect::<Vec<_>>(),

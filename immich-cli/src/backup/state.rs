@@ -1,0 +1,400 @@
+//! What a backup folder remembers between runs (`DIR/.immich-backup/state.json`), and the
+//! file operations that keep it and the folder consistent: atomic writes, the pending-rename
+//! journal, moves into `DIR/.trash`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use immich_blocking::proto::names::{is_safe_file_name, numbered_file_name};
+use serde::{Deserialize, Serialize};
+
+/// The folder inside DIR that holds the state, the partial downloads and the journal.
+pub(crate) const META_DIR: &str = ".immich-backup";
+/// The folder inside DIR that receives replaced and deleted files.
+pub(crate) const TRASH_DIR: &str = ".trash";
+/// The state file's name inside [`META_DIR`].
+const STATE_FILE: &str = "state.json";
+/// The state format this version writes and reads.
+const FORMAT: u32 = 1;
+/// The most numbered names (`name (2).jpg`, ...) tried for one file.
+const MAX_NUMBERED_NAMES: u64 = 10_000;
+
+/// The whole state of a backup folder.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct State {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The user whose library this is: a run as someone else is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Where each change source continues.
+    #[serde(default)]
+    pub checkpoint: Checkpoint,
+    /// Asset id -> what is on disk for it.
+    #[serde(default)]
+    pub assets: BTreeMap<String, Entry>,
+    /// Album id -> what the manifest was made from.
+    #[serde(default)]
+    pub albums: BTreeMap<String, AlbumEntry>,
+}
+
+/// Where the change sources continue.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Checkpoint {
+    /// Walk source: the newest `updatedAt` of a completed run (the next walk asks for changes
+    /// after it, minus a safety margin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk_updated_after: Option<String>,
+    /// Sync source: the acks of the last completed run (sent to the server only after they
+    /// are written here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sync_acks: Vec<String>,
+}
+
+/// One backed-up asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Entry {
+    /// The original, relative to DIR, `/`-separated.
+    pub path: String,
+    /// The base64 SHA-1 the file was verified against.
+    pub checksum: String,
+    /// The asset's `updatedAt` when its metadata file was written.
+    pub updated_at: String,
+    /// The file's size when written.
+    pub size: u64,
+    /// The file's modification time when written (ns since the epoch).
+    pub mtime_ns: u64,
+}
+
+/// One album as last read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AlbumEntry {
+    /// The album's name (exact, as the server sent it).
+    pub name: String,
+    /// Its `updatedAt`.
+    pub updated_at: String,
+    /// Its asset count.
+    pub asset_count: u64,
+    /// Its assets' ids.
+    pub asset_ids: Vec<String>,
+}
+
+/// A file that a run made final but whose state entry may not be written yet (a crash between
+/// the rename and the next state write): adopted by the next run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pending {
+    id: String,
+    entry: Entry,
+}
+
+/// Paths of one backup folder.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    pub fn meta(&self) -> PathBuf {
+        self.root.join(META_DIR)
+    }
+
+    pub fn state_file(&self) -> PathBuf {
+        self.meta().join(STATE_FILE)
+    }
+
+    /// Where downloads collect until verified.
+    pub fn partial_dir(&self) -> PathBuf {
+        self.meta().join("partial")
+    }
+
+    fn journal_dir(&self) -> PathBuf {
+        self.meta().join("pending")
+    }
+
+    pub fn trash(&self) -> PathBuf {
+        self.root.join(TRASH_DIR)
+    }
+
+    /// `rel` (a state path) inside DIR, or `None` when it is not one this tool makes: every
+    /// component a safe file name, so nothing read from the state file can point outside DIR.
+    pub fn resolve(&self, rel: &str) -> Option<PathBuf> {
+        let mut path = self.root.clone();
+        let mut parts = 0;
+        for part in rel.split('/') {
+            if !is_safe_file_name(part) {
+                return None;
+            }
+            path.push(part);
+            parts += 1;
+        }
+        (parts > 0).then_some(path)
+    }
+
+    /// Makes the folders this tool needs; refuses a DIR whose own folders are links.
+    pub fn create(&self) -> std::io::Result<()> {
+        fs::create_dir_all(&self.root)?;
+        for dir in [self.meta(), self.partial_dir(), self.journal_dir()] {
+            real_dir(&dir)?;
+        }
+        Ok(())
+    }
+
+    /// Loads the state; a missing file is a new backup. Adopts what the journal says a crashed
+    /// run finished.
+    pub fn load(&self) -> Result<State, String> {
+        let path = self.state_file();
+        let mut state = match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<State>(&bytes).map_err(|e| {
+                format!(
+                    "{} is damaged ({e}); move it away to start a new backup in this folder",
+                    path.display()
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State {
+                format: FORMAT,
+                ..State::default()
+            },
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        if state.format != FORMAT {
+            return Err(format!(
+                "{} has format {}, this tool reads format {FORMAT}",
+                path.display(),
+                state.format
+            ));
+        }
+        self.adopt_journal(&mut state);
+        Ok(state)
+    }
+
+    /// Entries of files made final by a run that stopped before writing the state.
+    fn adopt_journal(&self, state: &mut State) {
+        let Ok(dir) = fs::read_dir(self.journal_dir()) else {
+            return;
+        };
+        for item in dir.flatten() {
+            let Ok(bytes) = fs::read(item.path()) else {
+                continue;
+            };
+            let Ok(pending) = serde_json::from_slice::<Pending>(&bytes) else {
+                continue;
+            };
+            let Some(path) = self.resolve(&pending.entry.path) else {
+                continue;
+            };
+            // Only when the file is there and still the one written.
+            if let Some((size, mtime_ns)) = file_facts(&path) {
+                if size == pending.entry.size && mtime_ns == pending.entry.mtime_ns {
+                    state.assets.insert(pending.id, pending.entry);
+                }
+            }
+        }
+    }
+
+    /// Notes, durably, that `id`'s file is about to get its final name.
+    pub fn journal(&self, id: &str, entry: &Entry) -> std::io::Result<()> {
+        let pending = Pending {
+            id: id.to_owned(),
+            entry: entry.clone(),
+        };
+        let bytes = serde_json::to_vec(&pending).map_err(std::io::Error::other)?;
+        write_atomic(&self.journal_dir().join(format!("{id}.json")), &bytes)
+    }
+
+    /// Forgets the journal (after the state that holds its entries is written).
+    pub fn clear_journal(&self) {
+        if let Ok(dir) = fs::read_dir(self.journal_dir()) {
+            for item in dir.flatten() {
+                let _ = fs::remove_file(item.path());
+            }
+        }
+    }
+
+    /// Writes the state atomically: a temporary file in the same folder, synced, renamed over
+    /// the old one, and the folder synced.
+    pub fn save(&self, state: &State) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+        write_atomic(&self.state_file(), &bytes)?;
+        self.clear_journal();
+        Ok(())
+    }
+
+    /// Moves the file at `rel` (and its metadata file) into the trash, keeping the relative
+    /// path; a name taken there gets a number. Returns the trash path (relative to DIR), or
+    /// `None` when there was no file.
+    pub fn move_to_trash(&self, rel: &str) -> std::io::Result<Option<String>> {
+        let Some(source) = self.resolve(rel) else {
+            return Ok(None);
+        };
+        if fs::symlink_metadata(&source).is_err() {
+            return Ok(None);
+        }
+        let (folder, name) = match rel.rsplit_once('/') {
+            Some((folder, name)) => (Some(folder), name),
+            None => (None, name_only(rel)),
+        };
+        let trash_folder = match folder {
+            Some(folder) => folder
+                .split('/')
+                .fold(self.trash(), |path, part| path.join(part)),
+            None => self.trash(),
+        };
+        real_dir(&self.trash())?;
+        fs::create_dir_all(&trash_folder)?;
+        for number in 0..=MAX_NUMBERED_NAMES {
+            let candidate = match number {
+                0 => name.to_owned(),
+                n => numbered_file_name(name, n + 1),
+            };
+            let target = trash_folder.join(&candidate);
+            let json_target = trash_folder.join(format!("{candidate}.json"));
+            if fs::symlink_metadata(&target).is_ok() || fs::symlink_metadata(&json_target).is_ok() {
+                continue;
+            }
+            fs::rename(&source, &target)?;
+            let json = metadata_path(&source);
+            if fs::symlink_metadata(&json).is_ok() {
+                fs::rename(&json, &json_target)?;
+            }
+            sync_dir(&trash_folder);
+            if let Some(parent) = source.parent() {
+                sync_dir(parent);
+            }
+            let trash_rel = match folder {
+                Some(folder) => format!("{TRASH_DIR}/{folder}/{candidate}"),
+                None => format!("{TRASH_DIR}/{candidate}"),
+            };
+            return Ok(Some(trash_rel));
+        }
+        Err(std::io::Error::other(format!(
+            "no free name for {rel} in {TRASH_DIR}"
+        )))
+    }
+}
+
+fn name_only(rel: &str) -> &str {
+    rel
+}
+
+/// The metadata file of an original: `name.ext.json` beside it.
+pub(crate) fn metadata_path(original: &Path) -> PathBuf {
+    let mut name = original.file_name().unwrap_or_default().to_os_string();
+    name.push(".json");
+    original.with_file_name(name)
+}
+
+/// Makes `dir` when missing; fails when something other than a real folder (a link) has the
+/// name.
+pub(crate) fn real_dir(dir: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(std::io::Error::other(format!(
+            "{} is not a folder (a link or a file)",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => fs::create_dir(dir),
+        Err(e) => Err(e),
+    }
+}
+
+/// Size and modification time (ns since the epoch) of a regular file, not following links.
+pub(crate) fn file_facts(path: &Path) -> Option<(u64, u64)> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some((
+        meta.len(),
+        u64::try_from(mtime.as_nanos()).unwrap_or(u64::MAX),
+    ))
+}
+
+/// Writes `bytes` to `path` atomically (temporary file beside it, fsync, rename, fsync folder).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(path.file_name().unwrap_or_default());
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Makes a folder's entries (a rename into it) durable; best effort where folders cannot be
+/// opened.
+pub(crate) fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(file) = fs::File::open(dir) {
+        let _ = file.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// The relative paths (lower-cased: some file systems ignore case) already used by entries,
+/// with their metadata files.
+pub(crate) fn taken_names(state: &State) -> HashSet<String> {
+    let mut taken = HashSet::new();
+    for entry in state.assets.values() {
+        taken.insert(entry.path.to_lowercase());
+        taken.insert(format!("{}.json", entry.path).to_lowercase());
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_paths_never_leave_the_folder() {
+        let layout = Layout {
+            root: PathBuf::from("/backup"),
+        };
+        assert_eq!(
+            layout.resolve("2024/05/a.jpg"),
+            Some(PathBuf::from("/backup/2024/05/a.jpg"))
+        );
+        for bad in [
+            "../x",
+            "2024/../../x",
+            "/etc/passwd",
+            "",
+            "2024//a",
+            ".trash/a",
+        ] {
+            assert_eq!(layout.resolve(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn metadata_files_sit_beside_the_original() {
+        assert_eq!(
+            metadata_path(Path::new("/b/2024/05/a.jpg")),
+            PathBuf::from("/b/2024/05/a.jpg.json")
+        );
+    }
+}

@@ -1,0 +1,516 @@
+//! `immich upload` over a generated folder tree, end to end against the test server: selection
+//! (hidden files, system folders, `.immichignore`, `--exclude`, `--ext`, `--date-range`),
+//! folder albums and nested tags, XMP sidecars of both namings, a live photo, RAW+JPEG and
+//! HEIC+JPEG pairs and a burst stacked with their covers, `--dry-run`, `--pause-jobs`,
+//! `--on-error` and the `--report` lines. Each asset's outcome is checked on the server.
+#![cfg(unix)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use immich_blocking::Client;
+use immich_cli::{Env, EXIT_FAILED, EXIT_OK};
+use immich_tests::server::AssetView;
+use immich_tests::{Fault, Options, TestServer};
+use serde_json::Value;
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+}
+
+fn immich(server: &TestServer, args: &[&str]) -> Run {
+    let env = Env::new()
+        .var("IMMICH_URL", server.url())
+        .var("IMMICH_API_KEY", server.api_key());
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = immich_cli::run(args.iter().copied(), &env, &mut stdout, &mut stderr);
+    Run {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A scratch folder, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "immich-upload-sources-{}-{name}-{n}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Distinct bytes per seed, shaped like a JPEG.
+fn bytes(seed: u64) -> Vec<u8> {
+    let mut data = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    data.extend((0..1500u64).map(|i| (i.wrapping_mul(131) ^ seed.wrapping_mul(7919)) as u8));
+    data.extend(seed.to_le_bytes());
+    data.extend([0xFF, 0xD9]);
+    data
+}
+
+fn put(root: &Path, rel: &str, seed: u64) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, bytes(seed)).unwrap();
+}
+
+const SIDECAR: &str = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>\n";
+
+/// The fixture: what is uploaded, and what is not.
+fn library() -> Scratch {
+    let dir = Scratch::new("library");
+    let root = dir.0.join("Library");
+    let uploaded = [
+        "Trip/IMG_1.jpg",
+        "Trip/IMG_2.jpg",
+        "Trip/IMG_10.HEIC",
+        "Trip/IMG_10.MOV",
+        "Raw/IMG_20.jpg",
+        "Raw/IMG_20.dng",
+        "Raw/IMG_30.heic",
+        "Raw/IMG_30.jpg",
+        "Burst/IMG_40_BURST001.jpg",
+        "Burst/IMG_40_BURST002_COVER.jpg",
+        "Burst/IMG_40_BURST003.jpg",
+    ];
+    let left_out = [
+        ".hidden.jpg",
+        "Trip/.secret/inside.jpg",
+        "@eaDir/SYNOPHOTO_THUMB_XL.jpg",
+        "Trip/._IMG_1.jpg",
+        "$RECYCLE.BIN/old.jpg",
+        ".Trash-1000/files/gone.jpg",
+        "drafts/draft.jpg",
+        "Trip/IMG_5.tmp.jpg",
+        "Old/scan.jpg",
+        "Trip/notes.txt",
+    ];
+    for (n, rel) in uploaded.iter().chain(&left_out).enumerate() {
+        put(&root, rel, n as u64 + 1);
+    }
+    fs::write(root.join("Trip/IMG_1.jpg.xmp"), SIDECAR).unwrap();
+    fs::write(root.join("Trip/IMG_2.xmp"), SIDECAR.repeat(2)).unwrap();
+    fs::write(root.join("Trip/orphan.xmp"), SIDECAR).unwrap();
+    fs::write(root.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    fs::write(
+        root.join(".immichignore"),
+        "# drafts are not ready\ndrafts/\n*.tmp.jpg\n",
+    )
+    .unwrap();
+    // Outside --date-range: modified in 2001.
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    fs::File::options()
+        .write(true)
+        .open(root.join("Old/scan.jpg"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    dir
+}
+
+fn view<'a>(views: &'a [AssetView], name: &str) -> &'a AssetView {
+    views
+        .iter()
+        .find(|v| v.file_name == name)
+        .unwrap_or_else(|| panic!("{name} is not on the server: {views:#?}"))
+}
+
+fn new_assets(server: &TestServer, before: usize) -> Vec<AssetView> {
+    server.asset_views().into_iter().skip(before).collect()
+}
+
+fn report_lines(path: &Path) -> Vec<Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn line_of<'a>(lines: &'a [Value], suffix: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
+        .unwrap_or_else(|| panic!("no report line for {suffix}: {lines:#?}"))
+}
+
+#[test]
+fn a_folder_tree_lands_asset_by_asset() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let before = server.asset_views().len();
+    let report = dir.0.join("report.jsonl");
+    let args = [
+        "upload",
+        &dir.path("Library"),
+        "--folder-as-album",
+        "name",
+        "--tag",
+        "Trips/2025",
+        "--tag",
+        "Family",
+        "--date-range",
+        "2010-01-01..",
+        "--report",
+        &report.display().to_string(),
+    ];
+    let run = immich(&server, &args);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+
+    let views = new_assets(&server, before);
+    let names: BTreeSet<&str> = views.iter().map(|v| v.file_name.as_str()).collect();
+    let expected: BTreeSet<&str> = [
+        "IMG_1.jpg",
+        "IMG_2.jpg",
+        "IMG_10.HEIC",
+        "IMG_10.MOV",
+        "IMG_20.jpg",
+        "IMG_20.dng",
+        "IMG_30.heic",
+        "IMG_30.jpg",
+        "IMG_40_BURST001.jpg",
+        "IMG_40_BURST002_COVER.jpg",
+        "IMG_40_BURST003.jpg",
+    ]
+    .into();
+    assert_eq!(names, expected, "{run:?}");
+
+    // Sidecars of both namings, sent with their image only.
+    // (The part's file name is the library's choice; the server keeps the bytes.)
+    let sidecar_len = |name: &str| view(&views, name).sidecar.as_ref().map(|s| s.1);
+    assert_eq!(sidecar_len("IMG_1.jpg"), Some(SIDECAR.len() as u64));
+    assert_eq!(sidecar_len("IMG_2.jpg"), Some(2 * SIDECAR.len() as u64));
+    assert_eq!(view(&views, "IMG_20.jpg").sidecar, None);
+
+    // The live photo: the video went first, hidden, and the photo points at it.
+    let video = view(&views, "IMG_10.MOV");
+    let photo = view(&views, "IMG_10.HEIC");
+    assert_eq!(photo.live_photo_video_id.as_ref(), Some(&video.id));
+    assert_eq!(video.visibility, "hidden");
+    assert_eq!(photo.visibility, "timeline");
+    assert!(
+        video.albums.is_empty() && video.tags.is_empty(),
+        "{video:?}"
+    );
+
+    // Stacks and their covers (JPEG by default; the burst's _COVER frame).
+    let stack_of = |name: &str| view(&views, name).stack.clone().expect(name);
+    let (raw_stack, jpeg_on_top) = stack_of("IMG_20.jpg");
+    assert!(jpeg_on_top);
+    assert_eq!(stack_of("IMG_20.dng"), (raw_stack.clone(), false));
+    let (heic_stack, jpeg_on_top) = stack_of("IMG_30.jpg");
+    assert!(jpeg_on_top);
+    assert_eq!(stack_of("IMG_30.heic"), (heic_stack.clone(), false));
+    let (burst, cover_on_top) = stack_of("IMG_40_BURST002_COVER.jpg");
+    assert!(cover_on_top);
+    assert_eq!(stack_of("IMG_40_BURST001.jpg"), (burst.clone(), false));
+    assert_eq!(stack_of("IMG_40_BURST003.jpg"), (burst.clone(), false));
+    assert_ne!(raw_stack, burst);
+    assert_eq!(view(&views, "IMG_1.jpg").stack, None);
+    assert_eq!(view(&views, "IMG_10.HEIC").stack, None);
+
+    // Albums by folder name; nested tags created and put on every visible asset.
+    assert_eq!(view(&views, "IMG_1.jpg").albums, ["Trip"]);
+    assert_eq!(view(&views, "IMG_10.HEIC").albums, ["Trip"]);
+    assert_eq!(view(&views, "IMG_20.dng").albums, ["Raw"]);
+    assert_eq!(view(&views, "IMG_40_BURST003.jpg").albums, ["Burst"]);
+    for v in views.iter().filter(|v| v.visibility != "hidden") {
+        let tags: BTreeSet<&str> = v.tags.iter().map(String::as_str).collect();
+        assert_eq!(tags, ["Family", "Trips/2025"].into(), "{v:?}");
+    }
+
+    // One report line per file, with its outcome.
+    let lines = report_lines(&report);
+    assert_eq!(line_of(&lines, "Trip/IMG_1.jpg")["outcome"], "uploaded");
+    assert_eq!(
+        line_of(&lines, "Trip/IMG_1.jpg")["sidecar"],
+        dir.path("Library/Trip/IMG_1.jpg.xmp").as_str()
+    );
+    assert_eq!(line_of(&lines, "Trip/IMG_1.jpg.xmp")["outcome"], "sidecar");
+    assert_eq!(
+        line_of(&lines, "Trip/IMG_10.HEIC")["livePhotoVideo"],
+        dir.path("Library/Trip/IMG_10.MOV").as_str()
+    );
+    for (left_out, why) in [
+        (".hidden.jpg", "hidden"),
+        ("Trip/.secret", "hidden"),
+        ("@eaDir", "system"),
+        ("Trip/._IMG_1.jpg", "system"),
+        ("$RECYCLE.BIN", "system"),
+        (".Trash-1000", "system"),
+        (".DS_Store", "system"),
+        ("drafts", ".immichignore"),
+        ("Trip/IMG_5.tmp.jpg", ".immichignore"),
+        ("Old/scan.jpg", "--date-range"),
+        ("Trip/notes.txt", "not a photo or video"),
+        ("Trip/orphan.xmp", "sidecar without"),
+    ] {
+        let line = line_of(&lines, left_out);
+        assert_eq!(line["outcome"], "skipped", "{line}");
+        let reason = line["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(why), "{left_out}: {reason}");
+    }
+    let first_run_lines = lines.len();
+
+    // Again: nothing is sent twice, no stack is made again, the report grows.
+    let stacks_before: BTreeSet<_> = views.iter().filter_map(|v| v.stack.clone()).collect();
+    let again = immich(&server, &args);
+    assert_eq!(again.status, EXIT_OK, "{again:?}");
+    assert!(
+        again.stdout.contains("uploaded 0, duplicates 11"),
+        "{again:?}"
+    );
+    let views = new_assets(&server, before);
+    assert_eq!(views.len(), 11);
+    let stacks_after: BTreeSet<_> = views.iter().filter_map(|v| v.stack.clone()).collect();
+    assert_eq!(stacks_before, stacks_after);
+    let lines = report_lines(&report);
+    assert_eq!(
+        lines.len(),
+        2 * first_run_lines,
+        "the report is appended to"
+    );
+    assert_eq!(
+        lines.last().map(|l| l["outcome"].clone()),
+        Some("sidecar".into())
+    );
+}
+
+#[test]
+fn selection_options_and_the_raw_cover() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let before = server.asset_views().len();
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &dir.path("Library"),
+            "--include-hidden",
+            "--exclude",
+            "Burst/**",
+            "--ext",
+            "jpg,dng",
+            "--stack-cover",
+            "raw",
+            "--folder-as-album",
+            "path",
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&server, before);
+    let names: BTreeSet<&str> = views.iter().map(|v| v.file_name.as_str()).collect();
+    // Hidden files come with --include-hidden; system folders and ignored files never do.
+    let expected: BTreeSet<&str> = [
+        "IMG_1.jpg",
+        "IMG_2.jpg",
+        "IMG_20.jpg",
+        "IMG_20.dng",
+        "IMG_30.jpg",
+        ".hidden.jpg",
+        "inside.jpg",
+        "scan.jpg",
+    ]
+    .into();
+    assert_eq!(names, expected, "{run:?}");
+    assert_eq!(
+        view(&views, "IMG_20.dng").stack.as_ref().map(|s| s.1),
+        Some(true)
+    );
+    assert_eq!(
+        view(&views, "IMG_20.jpg").stack.as_ref().map(|s| s.1),
+        Some(false)
+    );
+    assert_eq!(view(&views, "IMG_1.jpg").albums, ["Library/Trip"]);
+    assert_eq!(view(&views, "inside.jpg").albums, ["Library/Trip/.secret"]);
+    assert_eq!(view(&views, ".hidden.jpg").albums, ["Library"]);
+
+    // --no-stack: pairs are uploaded, not stacked.
+    let server = TestServer::start(Options::v3());
+    let before = server.asset_views().len();
+    let run = immich(&server, &["upload", &dir.path("Library/Raw"), "--no-stack"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&server, before);
+    assert_eq!(views.len(), 4);
+    assert!(views.iter().all(|v| v.stack.is_none()), "{views:#?}");
+}
+
+#[test]
+fn a_dry_run_changes_nothing() {
+    let server = TestServer::start(Options::v3());
+    let dir = library();
+    let before = server.asset_views();
+    server.clear_requests();
+    let report = dir.0.join("dry.jsonl");
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &dir.path("Library"),
+            "--dry-run",
+            "--folder-as-album",
+            "name",
+            "--album",
+            "New album",
+            "--tag",
+            "Trips/2025",
+            "--pause-jobs",
+            "--report",
+            &report.display().to_string(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert!(run.stdout.contains("would upload 12"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("IMG_10.HEIC: would upload, as a live photo with IMG_10.MOV"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("into album \"Trip\""), "{run:?}");
+    let changes: Vec<String> = server
+        .request_lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("GET ") && !l.contains("/assets/bulk-upload-check"))
+        .collect();
+    assert!(changes.is_empty(), "a dry run sent {changes:?}");
+    assert_eq!(server.asset_views(), before);
+    assert!(server.queue_events().is_empty());
+    let lines = report_lines(&report);
+    assert_eq!(line_of(&lines, "Trip/IMG_1.jpg")["outcome"], "would-upload");
+}
+
+fn three_photos() -> Scratch {
+    let dir = Scratch::new("three");
+    for n in 1..=3 {
+        put(&dir.0, &format!("p{n}.jpg"), 100 + n);
+    }
+    dir
+}
+
+fn upload_posts(server: &TestServer) -> usize {
+    server
+        .request_lines()
+        .iter()
+        .filter(|l| *l == "POST /api/assets")
+        .count()
+}
+
+#[test]
+fn pause_jobs_resumes_after_a_failure_and_on_error_stop_stops() {
+    let server = TestServer::start(Options::v3());
+    // An admin paused smart search before: it stays paused.
+    let client = Client::new(&server.url(), server.api_key()).unwrap();
+    client.setup().unwrap();
+    let mut body = immich_blocking::proto::models::QueueUpdate::new();
+    body.is_paused = Some(true);
+    client
+        .send(&immich_blocking::proto::queues::UpdateQueue::new(
+            immich_blocking::proto::models::QueueName::SmartSearch,
+            body,
+        ))
+        .unwrap();
+    let dir = three_photos();
+    server.fault(
+        Some(http::Method::POST),
+        "/assets",
+        Fault::Status(500, "disk full".into()),
+    );
+    server.clear_requests();
+    let reports = Scratch::new("reports");
+    let report = reports.0.join("stop.jsonl");
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &dir.path(""),
+            "-j",
+            "1",
+            "--pause-jobs",
+            "--on-error",
+            "stop",
+            "--report",
+            &report.display().to_string(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(
+        upload_posts(&server),
+        1,
+        "stopped after the first failure: {run:?}"
+    );
+    // After the test's own pause of smart search.
+    let events = server.queue_events()[1..].to_vec();
+    let paused: Vec<&str> = events
+        .iter()
+        .filter(|e| e.1)
+        .map(|e| e.0.as_str())
+        .collect();
+    let resumed: Vec<&str> = events
+        .iter()
+        .filter(|e| !e.1)
+        .map(|e| e.0.as_str())
+        .collect();
+    assert!(paused.contains(&"thumbnailGeneration") && paused.contains(&"metadataExtraction"));
+    assert!(!paused.contains(&"smartSearch") && !paused.contains(&"backupDatabase"));
+    assert_eq!(
+        resumed.iter().filter(|q| **q != "smartSearch").count(),
+        paused.len()
+    );
+    assert_eq!(server.paused_queues(), ["smartSearch"], "{events:?}");
+    let lines = report_lines(&report);
+    let outcomes: Vec<&str> = lines.iter().filter_map(|l| l["outcome"].as_str()).collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "failed").count(),
+        1,
+        "{lines:#?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "skipped").count(),
+        2,
+        "{lines:#?}"
+    );
+    assert!(lines.iter().any(|l| l["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("--on-error stop"))));
+
+    // --on-error continue (the default) tries every file.
+    server.clear_requests();
+    let run = immich(&server, &["upload", &dir.path(""), "-j", "1"]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert_eq!(upload_posts(&server), 3, "{run:?}");
+    assert!(run.stdout.contains("failed 3"), "{run:?}");
+}
