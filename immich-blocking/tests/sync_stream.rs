@@ -180,3 +180,50 @@ fn a_stream_cut_inside_a_line_ends_with_truncated() {
         ))
     );
 }
+
+/// End to end over loopback: asset events per second through ureq and the core's decoder
+/// (printed; run with `--release -- --nocapture` for the real figure).
+#[test]
+fn many_events_stream_through() {
+    let n = 20_000;
+    let mut body = Vec::new();
+    for i in 0..n {
+        body.extend_from_slice(format!(
+            r#"{{"type":"AssetV2","data":{{"id":"a{i}","ownerId":"u1","originalFileName":"IMG_{i}.jpg","thumbhash":"dGh1bWI=","checksum":"c2hhMQ==","fileCreatedAt":"2024-07-01T09:30:00.000Z","fileModifiedAt":"2024-07-01T09:30:00.000Z","localDateTime":"2024-07-01T11:30:00.000Z","duration":null,"type":"IMAGE","deletedAt":null,"isFavorite":false,"visibility":"timeline","livePhotoVideoId":null,"stackId":null,"libraryId":null,"width":4032,"height":3024,"isEdited":false,"createdAt":"2024-07-01T09:31:00.000Z"}},"ack":"AssetV2|{i}"}}"#
+        ).as_bytes());
+        body.push(b'\n');
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        read_request(&mut stream);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/jsonlines+json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+    });
+    let client = Client::builder(&url)
+        .session_token("t0ken")
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut count = 0;
+    for event in client
+        .sync_stream(&GetSyncStream::new(vec![SyncRequestType::AssetsV2]))
+        .unwrap()
+    {
+        assert!(matches!(event.unwrap().entity, SyncEntity::AssetV2(_)));
+        count += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    server.join().unwrap();
+    assert_eq!(count, n);
+    println!(
+        "sync stream (blocking, loopback): {n} asset events in {:.1} ms: {:.0} events/s",
+        seconds * 1000.0,
+        n as f64 / seconds
+    );
+}

@@ -487,6 +487,31 @@ mod tests {
     }
 
     #[test]
+    fn backup_options() {
+        let (_, command) =
+            parse_line("backup /b --dry-run --prune-trash --source walk --email a@b.c").unwrap();
+        assert_eq!(
+            command,
+            Command::Backup(BackupArgs {
+                dir: "/b".into(),
+                dry_run: true,
+                prune_trash: true,
+                source: SourceChoice::Walk,
+                email: Some("a@b.c".into()),
+                password_stdin: false,
+            })
+        );
+        assert!(parse_line("backup").unwrap_err().contains("one folder"));
+        assert!(parse_line("backup /b --source fast")
+            .unwrap_err()
+            .contains("auto, walk or sync"));
+        assert!(parse_line("backup /b --password hunter2")
+            .unwrap_err()
+            .contains("never given on the command line"));
+        assert!(parse_line("me --prune-trash").is_err());
+    }
+
+    #[test]
     fn help_forms() {
         assert_eq!(parse_line("").unwrap().1, Command::Help(None));
         assert_eq!(

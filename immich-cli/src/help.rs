@@ -100,21 +100,74 @@ add     adds assets to an album; exits 1 if one could not be added (one already 
         }
         "upload" => {
             "\
-Usage: immich upload [--concurrency N] [--album ALBUM] PATH...
+Usage: immich upload [OPTIONS] PATH...
 
 Uploads files, and folders with everything below them. Before sending anything it asks the
 server which file types it takes (other files are skipped) and checks every file's SHA-1
-against the server's library: files it already has are reported as duplicates, not sent.
-One file that fails does not stop the others.
+against the server's library: files it already has are reported as duplicates, not sent, so
+an interrupted upload is resumed by running it again.
 
   -j, --concurrency N   upload N files at a time (1 to 64, default 4)
+
+Selection:
+  --include GLOB        only files matching GLOB (repeatable); a GLOB without `/` matches the
+                        file name in any folder, one with `/` the path below the folder given
+                        (`*` stays in a folder, `**` crosses folders)
+  --exclude GLOB        leave out files matching GLOB (repeatable, same rules)
+  --ext LIST            only these extensions, e.g. jpg,heic,dng (repeatable)
+  --date-range FROM..TO only files whose date is in the range: YYYY-MM-DD days (both
+                        included) or RFC 3339 instants, either side may be empty
+                        (2024-06-01..). The date is the file's modification time (no EXIF
+                        is read)
+  --include-hidden      also take hidden files and folders (names starting with `.`)
+  Always skipped: system files and folders (.DS_Store, ._* AppleDouble files, @eaDir,
+  .thumbnails, .Trash-*, $RECYCLE.BIN, System Volume Information, Thumbs.db, desktop.ini).
+  A `.immichignore` file in a folder given on the command line leaves out what its lines
+  match, gitignore-like: `#` comments, `!` takes back an earlier match, a trailing `/`
+  matches folders only, a `/` at the start or in the middle matches from that folder
+  (otherwise a name at any depth); an ignored folder is not entered.
+
+Albums and tags:
   --album ALBUM         add the uploaded files (and the duplicates) to this album: an id, or
                         the exact name (created if no album has it; refused before anything
                         is sent if several have it)
+  --folder-as-album name|path
+                        add each file to the album of its folder: `name` the folder's name,
+                        `path` its path from the folder given (that one's name included),
+                        joined with `/`; created when missing
+  --tag NAME            tag the files NAME (repeatable); nested tags as paths (Trips/2025);
+                        created when missing
+
+Sidecars and pairs (by name, in the same folder, ignoring case):
+  An XMP sidecar `IMG_1.jpg.xmp`, or `IMG_1.xmp`, is sent with its image. A photo
+  (.heic/.jpg) and a video (.mov/.mp4) of the same name are a live photo: the video is sent
+  first, hidden, then the photo linked to it. Images of the same name (RAW+JPEG, HEIC+JPEG)
+  are stacked, and so are bursts: NAME_BURST001[_COVER]..., NAME_BURST<time>, and
+  YYYYMMDD_HHMMSS_001... (the _COVER frame, else the first by name, on top). A stack made
+  on an earlier run is not made again.
+  --stack-cover raw|jpeg  which image of a pair is on top (default jpeg; raw: the RAW, or
+                        the HEIC)
+  --no-stack            upload pairs and bursts without stacking them
+
+Operations:
+  --dry-run             say per file what would happen and send nothing that changes the
+                        server (it still reads: file types, albums, the SHA-1 check)
+  --pause-jobs          (admins) pause the server's heavy jobs (thumbnails, metadata, video
+                        conversion, faces, smart search, duplicates, OCR) during the upload;
+                        they are resumed after it, also when it fails or on Ctrl-C (which
+                        stops it between files; a second Ctrl-C quits at once). Jobs paused
+                        before stay paused
+  --on-error continue|stop
+                        continue (default): one failed file does not stop the others; stop:
+                        no further file is sent after a failure
+  --report FILE         append one JSON line per file: path, outcome (uploaded, duplicate,
+                        would-upload, skipped, failed, sidecar), id, reason or error, its
+                        sidecar, live photo video and albums. The file is appended to, never
+                        replaced
 
 Prints progress on stderr when it is a terminal, then a summary: uploaded, duplicates,
-skipped, failed. Exits 1 if any file failed. Symbolic links to files are followed; links to
-folders are not (they could loop).
+skipped, failed. Exits 1 if any file failed or the run was stopped. Symbolic links to files
+are followed; links to folders are not (they could loop).
 "
         }
         "download" => {

@@ -233,7 +233,8 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     }
     let folder_of = |e: &Entry| {
         let shown = e.shown();
-        shown[..shown.len() - e.name().len()].to_owned()
+        let end = shown.len().saturating_sub(e.name().len());
+        shown.get(..end).unwrap_or(&shown).to_owned()
     };
     let media_folders: Vec<String> = chosen.iter().map(folder_of).collect();
     let sidecar_folders: Vec<String> = sidecars.iter().map(folder_of).collect();

@@ -28,6 +28,8 @@ pub fn interrupted() -> bool {
 /// Installs the SIGINT handler: the first Ctrl-C asks the upload to stop (and so to resume the
 /// queues); a second one quits at once.
 pub fn install_interrupt_handler() -> Result<(), String> {
+    // A Ctrl-C of an earlier run in this process does not stop this one.
+    INTERRUPTED.store(false, Ordering::SeqCst);
     HANDLER
         .get_or_init(|| {
             ctrlc::set_handler(|| {

@@ -243,7 +243,7 @@ impl Filter {
         }
         if !self.extensions.is_empty() {
             let ext = extension(entry.name());
-            if !self.extensions.iter().any(|e| *e == ext) {
+            if !self.extensions.contains(&ext) {
                 return Some("its extension is not in --ext".into());
             }
         }

@@ -621,6 +621,20 @@ fn older_servers_are_walked_with_what_they_have() {
         let run = backup(&server, &dir, &[]);
         assert_eq!(run.status, EXIT_OK, "{version:?}: {run:?}");
         assert_eq!(run.json()["summary"]["new"], 2, "{version:?}: {run:?}");
+        // Before v1.133 a search leaves archived assets out unless asked; later releases have
+        // no such field (the gate would refuse it).
+        let search = server
+            .requests()
+            .into_iter()
+            .find(|r| r.path == "/api/search/metadata")
+            .unwrap()
+            .json();
+        let wanted = (!version.at_least(1, 133)).then_some(true);
+        assert_eq!(
+            search["withArchived"].as_bool(),
+            wanted,
+            "{version:?}: {search}"
+        );
         server.purge_asset(&fixtures::asset_family());
         server.clear_requests();
         let run = backup(&server, &dir, &[]);
@@ -628,4 +642,90 @@ fn older_servers_are_walked_with_what_they_have() {
         assert_eq!(run.json()["summary"]["trashed"], 1, "{version:?}: {run:?}");
         assert_eq!(original_requests(&server), 0, "{version:?}");
     }
+}
+
+/// `immich --json backup DIR --email ... ARGS...` with the password in the environment.
+fn backup_logged_in(server: &TestServer, dir: &Path, args: &[&str]) -> Run {
+    let env = Env::new()
+        .var("IMMICH_URL", server.url())
+        .var("IMMICH_PASSWORD", fixtures::PASSWORD);
+    let mut all = vec![
+        "--json",
+        "backup",
+        dir.to_str().unwrap(),
+        "--email",
+        fixtures::EMAIL,
+    ];
+    all.extend_from_slice(args);
+    run_with(&env, &all)
+}
+
+#[test]
+fn the_sync_source_follows_the_stream_and_acknowledges_after_the_state_is_written() {
+    let server = TestServer::start(Options::v3());
+    let scratch = Scratch::new("sync");
+    let dir = scratch.path("b");
+
+    let run = backup_logged_in(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["source"], "sync", "{run:?}");
+    assert_eq!(report["summary"]["new"], 2, "{run:?}");
+    for id in my_assets() {
+        let rel = path_of(&dir, &id);
+        assert_eq!(
+            std::fs::read(dir.join(&rel)).unwrap(),
+            server.asset_bytes(&id).unwrap().to_vec()
+        );
+    }
+    let acks = state(&dir)["checkpoint"]["syncAcks"].clone();
+    assert!(
+        acks.as_array().is_some_and(|a| !a.is_empty()),
+        "{}",
+        state(&dir)
+    );
+    let lines = server.request_lines();
+    let stream = lines.iter().position(|l| l == "POST /api/sync/stream");
+    let ack = lines.iter().rposition(|l| l == "POST /api/sync/ack");
+    let last_download = lines.iter().rposition(|l| l.ends_with("/original"));
+    assert!(
+        stream.is_some() && ack > last_download && ack > stream,
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("POST /api/auth/logout")
+    );
+
+    // Nothing changed: the stored acks go to the new session first, and nothing is fetched.
+    server.clear_requests();
+    let run = backup_logged_in(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.json()["summary"]["unchanged"], 2, "{run:?}");
+    let lines = server.request_lines();
+    assert_eq!(original_requests(&server), 0, "{lines:?}");
+    let first_ack = lines.iter().position(|l| l == "POST /api/sync/ack");
+    let stream = lines.iter().position(|l| l == "POST /api/sync/stream");
+    assert!(first_ack < stream, "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("GET /api/assets/")),
+        "{lines:?}"
+    );
+
+    // A changed original and a deleted asset arrive as events.
+    let (beach, family) = (fixtures::asset_beach(), fixtures::asset_family());
+    let new = Bytes::from_static(b"\xFF\xD8\xFF\xE0 synced beach \xFF\xD9");
+    server.replace_asset_bytes(&beach, new.clone());
+    server.purge_asset(&family);
+    let family_rel = path_of(&dir, &family);
+    let run = backup_logged_in(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let summary = &run.json()["summary"];
+    assert_eq!(summary["updated"], 1, "{run:?}");
+    assert_eq!(summary["trashed"], 1, "{run:?}");
+    assert_eq!(
+        std::fs::read(dir.join(path_of(&dir, &beach))).unwrap(),
+        new.to_vec()
+    );
+    assert!(dir.join(".trash").join(family_rel).exists());
 }

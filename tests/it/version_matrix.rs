@@ -522,7 +522,9 @@ fn every_release_answers_the_flows_exactly_or_they_are_refused() {
     let album = || AlbumId::new_unchecked(fixtures::album_holidays());
     let tag = || TagId::new_unchecked(fixtures::tag(2));
     let beach = || AssetId::new_unchecked(fixtures::asset_beach());
-    let photo = std::env::temp_dir().join(format!("immich-matrix-{}.jpg", std::process::id()));
+    let scratch = std::env::temp_dir().join(format!("immich-matrix-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("a scratch folder");
+    let photo = scratch.join("photo.jpg");
     std::fs::write(&photo, fixtures::seeded_bytes(90)).expect("a scratch photo");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -614,6 +616,22 @@ fn every_release_answers_the_flows_exactly_or_they_are_refused() {
                 ),
             );
         }
+        // A download (resumable, verified against the asset's SHA-1), to a new file each time.
+        let downloads = std::sync::atomic::AtomicUsize::new(0);
+        let target = || {
+            let n = downloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            scratch.join(format!("v{release}-{n}.jpg"))
+        };
+        answers.insert(
+            "download",
+            both!(
+                clients,
+                |c| c.download_original(beach(), target(), true),
+                |r: immich_proto::assets::DownloadReport| {
+                    vec![r.bytes.to_string(), r.verified.to_string()]
+                }
+            ),
+        );
         for (name, visibility) in [
             ("upload archived", AssetVisibility::Archive),
             ("upload locked", AssetVisibility::Locked),
@@ -689,7 +707,7 @@ fn every_release_answers_the_flows_exactly_or_they_are_refused() {
         }
         assert_sent_only_what_the_release_has(&server, &release);
     }
-    let _ = std::fs::remove_file(&photo);
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// The test server acts as the releases do with what they lack: v1.132.3 drops `albumIds` and

@@ -168,11 +168,12 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
 
     let changes = source.changes(&ctx.client, &state)?;
     let steps = plan(&layout, &state, changes.upserts, &changes.gone)?;
-    let untouched = state.assets.len()
-        - steps
-            .iter()
-            .filter(|s| state.assets.contains_key(s.id.as_str()))
-            .count();
+    let touched: HashSet<&str> = steps
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| state.assets.contains_key(*id))
+        .collect();
+    let untouched = state.assets.len().saturating_sub(touched.len());
     let mut report = Report {
         source: source.kind(),
         directory: layout.root.display().to_string(),
@@ -257,7 +258,20 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
     }
     save(&layout, &state)?;
     if complete {
-        source.committed(&ctx.client, &changes.checkpoint)?;
+        // Harmless when it fails: the state holds the acks, and the next run gives them to
+        // its session first.
+        if let Err(e) = source.committed(&ctx.client, &changes.checkpoint) {
+            let reason = match e {
+                Failure::Client(e) => describe(&e, &ctx.url),
+                Failure::Message(m) | Failure::Usage(m) => m,
+                Failure::Reported | Failure::Output => String::new(),
+            };
+            let _ = writeln!(
+                ctx.err,
+                "warning: acknowledging the changes to the server failed: {}",
+                shown(&reason)
+            );
+        }
     }
     if args.prune_trash {
         match fs::remove_dir_all(layout.trash()) {
@@ -372,9 +386,13 @@ fn plan(
             }
         }
     }
+    let mut stepped: HashSet<String> = steps.iter().map(|s| s.id.to_string()).collect();
     for id in trashed {
         let key = id.to_string();
         handled.insert(key.clone());
+        if !stepped.insert(key.clone()) {
+            continue;
+        }
         if let Some(entry) = state.assets.get(&key) {
             steps.push(Step {
                 action: Action::Trashed,

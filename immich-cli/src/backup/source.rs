@@ -13,13 +13,13 @@ use immich_blocking::assets::Asset;
 use immich_blocking::proto::assets::GetAssetInfo;
 use immich_blocking::proto::models::{SyncAckSet, SyncRequestType};
 use immich_blocking::proto::sync::{
-    family, request_types_named, AckBatcher, AckOutcome, GetSyncStream, ResetPlan,
-    SendSyncAck, SyncEntity,
+    family, request_types_named, AckBatcher, AckOutcome, GetSyncStream, ResetPlan, SendSyncAck,
+    SyncEntity,
 };
 use immich_blocking::proto::{AsReceived, Received, Single};
 use immich_blocking::search::{MetadataSearch, SearchAssets};
 use immich_blocking::timeline::{GetTimeBucket, GetTimeBuckets};
-use immich_blocking::{AssetId, Client, DateTime, ErrorKind, Pager};
+use immich_blocking::{AssetId, Client, DateTime, ErrorKind, Pager, ServerVersion};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -126,7 +126,11 @@ impl ChangeSource for Walk {
             .as_deref()
             .and_then(DateTime::parse)
             .map(|t| DateTime::from_unix(t.unix_seconds().saturating_sub(WALK_MARGIN_SECS), 0));
-        let search = walk_search(after.clone());
+        let old_search = client
+            .server()
+            .version()
+            .is_some_and(|v| v < ServerVersion::new(1, 133, 0));
+        let search = walk_search(after, old_search);
         let found: Received<Vec<Asset>> =
             client.run(AsReceived::new(Pager::new(SearchAssets::new(search))))?;
         let ids: Vec<String> = found.typed.iter().map(|a| a.id.to_string()).collect();
@@ -147,7 +151,7 @@ impl ChangeSource for Walk {
                 continue;
             }
             if newest.as_ref().is_none_or(|n| asset.updated_at > *n) {
-                newest = Some(asset.updated_at.clone());
+                newest = Some(asset.updated_at);
             }
             upserts.push(RemoteAsset::from_asset(asset, raw));
         }
@@ -188,10 +192,14 @@ impl ChangeSource for Walk {
 }
 
 /// The walk's search: everything (first run), or what changed after `after` with the trashed
-/// assets too (so a move to the trash is seen). Only fields every release has are sent
-/// (`updatedAfter`, `withDeleted`, `page`, `size`: since v1; the core's gate checks).
-fn walk_search(after: Option<DateTime>) -> MetadataSearch {
+/// assets too (so a move to the trash is seen). Only fields the release has are sent
+/// (`updatedAfter`, `withDeleted`, `page`, `size`: since v1; `withArchived` only before
+/// v1.133, whose search leaves archived assets out without it; the core's gate checks).
+fn walk_search(after: Option<DateTime>, before_v1_133: bool) -> MetadataSearch {
     let mut search = MetadataSearch::all();
+    if before_v1_133 {
+        search.with_archived = Some(true);
+    }
     if after.is_some() {
         search.with_deleted = Some(true);
     }
@@ -345,7 +353,11 @@ impl ChangeSource for SyncStream {
                 if streamed.assets.contains_key(key) || gone_keys.contains(key) {
                     continue;
                 }
-                if let Some((id, _)) = state.assets.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                if let Some((id, _)) = state
+                    .assets
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                {
                     if let Ok(id) = AssetId::parse(id.as_str()) {
                         ask.push(id);
                     }
@@ -454,7 +466,9 @@ impl SyncStream {
 
 /// A status that says the asset is not there (or not ours): 400 on Immich, 404 on newer.
 fn is_not_found(e: &immich_blocking::Error) -> bool {
-    e.kind() == ErrorKind::Status && e.status().is_some_and(|s| s.as_u16() == 400 || s.as_u16() == 404)
+    e.kind() == ErrorKind::Status
+        && e.status()
+            .is_some_and(|s| s.as_u16() == 400 || s.as_u16() == 404)
 }
 
 /// The sync source.

@@ -239,7 +239,7 @@ impl Layout {
         }
         let (folder, name) = match rel.rsplit_once('/') {
             Some((folder, name)) => (Some(folder), name),
-            None => (None, name_only(rel)),
+            None => (None, rel),
         };
         let trash_folder = match folder {
             Some(folder) => folder
@@ -278,10 +278,6 @@ impl Layout {
             "no free name for {rel} in {TRASH_DIR}"
         )))
     }
-}
-
-fn name_only(rel: &str) -> &str {
-    rel
 }
 
 /// The metadata file of an original: `name.ext.json` beside it.
@@ -388,6 +384,42 @@ mod tests {
         ] {
             assert_eq!(layout.resolve(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_rename_the_state_missed_is_adopted_from_the_journal() {
+        let root =
+            std::env::temp_dir().join(format!("immich-backup-journal-{}", std::process::id()));
+        let layout = Layout { root: root.clone() };
+        layout.create().unwrap();
+        let file = root.join("2024/05/a.jpg");
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, b"abc").unwrap();
+        let (size, mtime_ns) = file_facts(&file).unwrap();
+        let entry = Entry {
+            path: "2024/05/a.jpg".into(),
+            checksum: "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=".into(),
+            updated_at: "2024-05-01T10:00:00.000Z".into(),
+            size,
+            mtime_ns,
+        };
+        let id = "0000a55e-0000-4000-8000-000000000101";
+        // The crash: renamed, journaled, state not written.
+        layout.journal(id, &entry).unwrap();
+        let state = layout.load().unwrap();
+        assert_eq!(state.assets.get(id), Some(&entry));
+        // A journal whose file is not as written is not adopted.
+        fs::write(&file, b"changed").unwrap();
+        assert!(layout.load().unwrap().assets.is_empty());
+        // Writing the state clears the journal.
+        layout.save(&state).unwrap();
+        assert_eq!(
+            fs::read_dir(root.join(".immich-backup/pending"))
+                .unwrap()
+                .count(),
+            0
+        );
+        let _ = fs::remove_dir_all(&root);
     }
 
     #[test]

@@ -317,10 +317,10 @@ fn form_parts(body: &[u8], boundary: &str) -> Vec<(String, Option<String>)> {
             continue;
         };
         let headers = String::from_utf8_lossy(&piece[..end]);
-        let Some(disposition) = headers
-            .split("\r\n")
-            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
-        else {
+        let Some(disposition) = headers.split("\r\n").find(|line| {
+            line.to_ascii_lowercase()
+                .starts_with("content-disposition:")
+        }) else {
             continue;
         };
         let param = |key: &str| {
@@ -499,9 +499,21 @@ mod tests {
         ));
         let new = server_at(ServerVersion::new(1, 133, 0));
         assert_eq!(gate(&new, "uploadAsset", &request), Ok(()));
-        assert!(has_item("uploadAsset", "field:filename", &ServerVersion::new(1, 135, 0)));
-        assert!(!has_item("uploadAsset", "field:filename", &ServerVersion::new(1, 134, 1)));
-        assert!(has_item("uploadAsset", "field:isFavorite", &ServerVersion::new(1, 118, 0)));
+        assert!(has_item(
+            "uploadAsset",
+            "field:filename",
+            &ServerVersion::new(1, 135, 0)
+        ));
+        assert!(!has_item(
+            "uploadAsset",
+            "field:filename",
+            &ServerVersion::new(1, 134, 1)
+        ));
+        assert!(has_item(
+            "uploadAsset",
+            "field:isFavorite",
+            &ServerVersion::new(1, 118, 0)
+        ));
     }
 
     #[test]
@@ -509,7 +521,7 @@ mod tests {
         use crate::assets::{AssetVisibility, UploadAsset};
         use crate::DateTime;
         let taken = DateTime::parse("2024-05-01T12:00:00Z").unwrap();
-        let upload = || UploadAsset::new("a.jpg", 3, taken.clone(), taken.clone());
+        let upload = || UploadAsset::new("a.jpg", 3, taken, taken);
         let fields = |version: ServerVersion, upload: UploadAsset| {
             let request = upload.request(&server_at(version))?;
             let written: Vec<u8> = request
@@ -582,8 +594,40 @@ mod tests {
         let old = crate::Session::new(server_at(ServerVersion::new(1, 132, 3)));
         let gone = old.follow_redirect(&mut redirects, &head("/api/server/version-check"));
         assert!(
-            matches!(gone, Err(Error::Unsupported { operation: "getVersionCheck", .. })),
+            matches!(
+                gone,
+                Err(Error::Unsupported {
+                    operation: "getVersionCheck",
+                    ..
+                })
+            ),
             "{gone:?}"
         );
+    }
+
+    #[test]
+    fn enum_values_inside_arrays_are_gated_one_by_one() {
+        let request = |permissions: &str| {
+            Request::post("http://localhost:2283/api/api-keys")
+                .header("content-type", "application/json")
+                .body(Bytes::from(format!(
+                    r#"{{"name":"k","permissions":{permissions}}}"#
+                )))
+                .unwrap()
+        };
+        let old = server_at(ServerVersion::new(1, 136, 0));
+        let new_name = request(r#"["asset.read","adminUser.read"]"#);
+        assert!(matches!(
+            gate(&old, "createApiKey", &new_name),
+            Err(Error::UnsupportedParameter(r)) if r.parameter == "enum:permissions=adminUser.read"
+        ));
+        let new = server_at(ServerVersion::new(1, 137, 0));
+        assert_eq!(gate(&new, "createApiKey", &new_name), Ok(()));
+        let old_name = request(r#"["admin.user.read"]"#);
+        assert_eq!(gate(&old, "createApiKey", &old_name), Ok(()));
+        assert!(matches!(
+            gate(&new, "createApiKey", &old_name),
+            Err(Error::RemovedParameter(r)) if r.parameter == "enum:permissions=admin.user.read"
+        ));
     }
 }

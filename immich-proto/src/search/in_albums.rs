@@ -30,10 +30,10 @@ pub trait AlbumFiltered: Paged<Item = Asset> + Clone + fmt::Debug {
     fn album_ids(&self) -> &[AlbumId];
     /// The same search without the album filter, in pages of `size`.
     fn without_albums(&self, size: u32) -> Self;
-    /// How many results to read when the caller sets no limit: every match of a metadata
-    /// search; the first page's worth of best matches of a smart search (which ranks the whole
-    /// library).
-    fn default_limit(&self) -> Option<usize>;
+    /// How many results to read when the caller sets no limit: `None` for every match (a
+    /// metadata search); for a smart search, which ranks the whole library, the first page (and
+    /// where the albums filter the pages here, as many best matches as a page holds).
+    fn first_page(&self) -> Option<usize>;
     /// Checks the search before anything is sent (ids, paging).
     fn check(&self, server: &Server) -> Result<(), Error>;
 }
@@ -48,7 +48,7 @@ impl AlbumFiltered for SearchAssets {
         search.size = Some(size);
         SearchAssets::new(search)
     }
-    fn default_limit(&self) -> Option<usize> {
+    fn first_page(&self) -> Option<usize> {
         None
     }
     fn check(&self, server: &Server) -> Result<(), Error> {
@@ -66,7 +66,7 @@ impl AlbumFiltered for SearchSmart {
         search.size = Some(size);
         SearchSmart::new(search)
     }
-    fn default_limit(&self) -> Option<usize> {
+    fn first_page(&self) -> Option<usize> {
         Some(self.search.size.map_or(100, |size| size as usize))
     }
     fn check(&self, server: &Server) -> Result<(), Error> {
@@ -79,8 +79,9 @@ impl AlbumFiltered for SearchSmart {
 pub type SearchInAlbums = InAlbums<SearchAssets>;
 
 /// The best matches of a smart search, exact on every release even with `album_ids`: in
-/// relevance order, as many as the search's page size (100 unless set) or
-/// [`with_limit`](InAlbums::with_limit). A [`Flow`].
+/// relevance order, the first page (as many matches as a page holds, 100 unless set, where
+/// the albums filter the pages here), or [`with_limit`](InAlbums::with_limit) matches. A
+/// [`Flow`].
 pub type SmartInAlbums = InAlbums<SearchSmart>;
 
 /// A search made exact on every release (see the module doc): [`SearchInAlbums`],
@@ -89,6 +90,10 @@ pub type SmartInAlbums = InAlbums<SearchSmart>;
 pub struct InAlbums<P: AlbumFiltered> {
     search: P,
     limit: Option<usize>,
+    /// No limit set and the search reads only its first page ([`AlbumFiltered::first_page`]).
+    first_page: Option<usize>,
+    /// Stop after the first page.
+    single_page: bool,
     state: State<P>,
     /// Index in the album ids of the album being read (before v1.135.0).
     current: usize,
@@ -124,10 +129,12 @@ impl InAlbums<SearchSmart> {
 impl<P: AlbumFiltered> InAlbums<P> {
     /// Runs `search` (its first page).
     pub fn of(search: P) -> Self {
-        let limit = search.default_limit();
+        let first_page = search.first_page();
         InAlbums {
             search,
-            limit,
+            limit: None,
+            first_page,
+            single_page: false,
             state: State::Start,
             current: 0,
             members: None,
@@ -138,6 +145,7 @@ impl<P: AlbumFiltered> InAlbums<P> {
     /// Stops after `limit` assets.
     pub fn with_limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
+        self.first_page = None;
         self
     }
 
@@ -148,6 +156,15 @@ impl<P: AlbumFiltered> InAlbums<P> {
     /// The first search request: the whole search when the release knows `albumIds`, else
     /// without it.
     fn start_search(&mut self, server: &Server, direct: bool) -> Result<Step<Vec<Asset>>, Error> {
+        if let Some(page) = self.first_page {
+            if direct {
+                // One page, whatever the server's page holds.
+                self.single_page = true;
+                return self.next_page(server, Box::new(Pager::new(self.search.clone())));
+            }
+            // Filtered here: as many matches as the page would hold.
+            self.limit = Some(page);
+        }
         let mut pager = if direct {
             Pager::new(self.search.clone())
         } else {
@@ -165,7 +182,8 @@ impl<P: AlbumFiltered> InAlbums<P> {
         server: &Server,
         mut pager: Box<Pager<P>>,
     ) -> Result<Step<Vec<Asset>>, Error> {
-        if !self.full() {
+        let first_page_read = self.single_page && pager.pages() > 0;
+        if !self.full() && !first_page_read {
             if let Some(request) = pager.next_request(server)? {
                 self.state = State::Searching(pager);
                 return Ok(Step::Send(request));

@@ -119,6 +119,11 @@ pub struct MetadataSearch {
     /// Include trashed assets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub with_deleted: Option<bool>,
+    /// Include archived assets: servers before v1.133 leave them out of a search unless this
+    /// is `true` (v1.133 replaced it with `visibility`, and includes them by default; the
+    /// catalogue's gate refuses it there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_archived: Option<bool>,
     /// Sort order (the server's default is newest first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<AssetOrder>,

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -33,15 +35,21 @@ pub fn child_main(args: &[String]) -> i32 {
     }
 }
 
-/// `--child serve seconds=N`: a sink server alone, for profiling a client by hand. Prints its
-/// URL and API key, serves for `seconds` (default 60, at most an hour), then stops.
+/// `--child serve seconds=N [pages=P per_page=K]`: a sink server alone, for profiling a client
+/// by hand. Prints its URL and API key, serves for `seconds` (default 60, at most an hour),
+/// then stops.
 fn serve_main(args: &HashMap<String, String>) -> Result<(), Failure> {
     let seconds: u64 = args
         .get("seconds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(60)
         .min(3600);
-    let server = crate::server::TestServer::try_start(crate::server::Options::sink())
+    let mut options = crate::server::Options::sink();
+    let number = |key: &str| args.get(key).and_then(|s| s.parse::<usize>().ok());
+    if let (Some(pages), Some(per_page)) = (number("pages"), number("per_page")) {
+        options.sink_search = (pages.clamp(1, 100_000), per_page.clamp(1, 10_000));
+    }
+    let server = crate::server::TestServer::try_start(options)
         .map_err(|e| Failure(format!("cannot start the sink: {e}")))?;
     println!("URL {} KEY {}", server.url(), server.api_key());
     std::thread::sleep(std::time::Duration::from_secs(seconds));
@@ -57,6 +65,8 @@ struct Job {
     checksum: bool,
     count: usize,
     id: String,
+    /// Requests or uploads in flight at once (`grid`, `folder`).
+    parallel: usize,
 }
 
 /// What it did.
@@ -76,6 +86,7 @@ fn client_main(args: &HashMap<String, String>) -> Result<(), Failure> {
         checksum: get("checksum") == "1",
         count: get("count").parse().unwrap_or(1),
         id: get("id"),
+        parallel: get("parallel").parse().unwrap_or(1).clamp(1, 64),
     };
     let started = Instant::now();
     let done = match get("transport").as_str() {
@@ -155,6 +166,67 @@ async fn run_tokio(job: &Job) -> Result<Done, Failure> {
                 done.items += 1;
             }
         }
+        "grid" => {
+            // `parallel` tasks on one client (one pool), taking thumbnails from a shared count.
+            let id = asset_id(job)?;
+            let next = Arc::new(AtomicUsize::new(0));
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..job.parallel {
+                let (client, id, next, count) =
+                    (client.clone(), id.clone(), next.clone(), job.count);
+                tasks.spawn(async move {
+                    let mut done = Done::default();
+                    while next.fetch_add(1, Ordering::Relaxed) < count {
+                        let media = client
+                            .thumbnail(id.clone(), AssetMediaSize::Thumbnail)
+                            .await
+                            .map_err(|e| failed("thumbnail")(&e))?;
+                        done.bytes += media.body.len() as u64;
+                        done.items += 1;
+                    }
+                    Ok::<_, Failure>(done)
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let part = joined.map_err(|e| failed("task")(&e))??;
+                done.bytes += part.bytes;
+                done.items += part.items;
+            }
+        }
+        "folder" => {
+            // `parallel` uploads at once, each with its SHA-1 pass first: one file is hashed
+            // (on the blocking pool) while others are being sent.
+            let files = Arc::new(folder_files(job)?);
+            let next = Arc::new(AtomicUsize::new(0));
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..job.parallel {
+                let (client, files, next) = (client.clone(), files.clone(), next.clone());
+                let checksum = job.checksum;
+                tasks.spawn(async move {
+                    let mut done = Done::default();
+                    while let Some((path, len)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let result = client
+                            .upload_path(path, UploadOptions::default().checksum(checksum))
+                            .await
+                            .map_err(|e| failed("upload")(&e))?;
+                        if result.status != AssetMediaStatus::Created {
+                            return Err(Failure(format!("upload answered {}", result.status)));
+                        }
+                        done.bytes += len;
+                        done.items += 1;
+                    }
+                    Ok(done)
+                });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let part = joined.map_err(|e| failed("task")(&e))??;
+                done.bytes += part.bytes;
+                done.items += part.items;
+            }
+        }
+        "sync" => {
+            (done.items, done.bytes) = super::sync_stream::read_tokio(&client).await?;
+        }
         "pages" => {
             let mut assets = client.pages(Pager::new(SearchAssets::new(MetadataSearch::all())));
             while let Some(asset) = assets.next().await {
@@ -222,6 +294,83 @@ fn run_blocking(job: &Job) -> Result<Done, Failure> {
                 done.items += 1;
             }
         }
+        "grid" => {
+            // `parallel` threads sharing one client (one agent, one pool).
+            let id = asset_id(job)?;
+            let next = AtomicUsize::new(0);
+            let parts = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..job.parallel)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut done = Done::default();
+                            while next.fetch_add(1, Ordering::Relaxed) < job.count {
+                                let media = client
+                                    .thumbnail(id.clone(), AssetMediaSize::Thumbnail)
+                                    .map_err(|e| failed("thumbnail")(&e))?;
+                                done.bytes += media.body.len() as u64;
+                                done.items += 1;
+                            }
+                            Ok::<_, Failure>(done)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_else(|_| Err(Failure("thread".into()))))
+                    .collect::<Vec<_>>()
+            });
+            for part in parts {
+                let part = part?;
+                done.bytes += part.bytes;
+                done.items += part.items;
+            }
+        }
+        "folder" => {
+            // `parallel` threads, each hashing then sending one file at a time: one thread's
+            // SHA-1 pass runs while the others send.
+            let files = folder_files(job)?;
+            let next = AtomicUsize::new(0);
+            let parts = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..job.parallel)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut done = Done::default();
+                            while let Some((path, len)) =
+                                files.get(next.fetch_add(1, Ordering::Relaxed))
+                            {
+                                let result = client
+                                    .upload_path(
+                                        path,
+                                        UploadOptions::default().checksum(job.checksum),
+                                    )
+                                    .map_err(|e| failed("upload")(&e))?;
+                                if result.status != AssetMediaStatus::Created {
+                                    return Err(Failure(format!(
+                                        "upload answered {}",
+                                        result.status
+                                    )));
+                                }
+                                done.bytes += len;
+                                done.items += 1;
+                            }
+                            Ok(done)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_else(|_| Err(Failure("thread".into()))))
+                    .collect::<Vec<_>>()
+            });
+            for part in parts {
+                let part = part?;
+                done.bytes += part.bytes;
+                done.items += part.items;
+            }
+        }
+        "sync" => {
+            (done.items, done.bytes) = super::sync_stream::read_blocking(&client)?;
+        }
         "pages" => {
             for asset in client.pages(Pager::new(SearchAssets::new(MetadataSearch::all()))) {
                 let asset = asset.map_err(|e| failed("pages")(&e))?;
@@ -232,6 +381,20 @@ fn run_blocking(job: &Job) -> Result<Done, Failure> {
         other => return Err(Failure(format!("unknown op {other:?}"))),
     }
     Ok(done)
+}
+
+/// The regular files of the folder `file=DIR`, by name, with their lengths.
+fn folder_files(job: &Job) -> Result<Vec<(PathBuf, u64)>, Failure> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&job.file).map_err(|e| failed("folder")(&e))? {
+        let entry = entry.map_err(|e| failed("folder")(&e))?;
+        let meta = entry.metadata().map_err(|e| failed("folder")(&e))?;
+        if meta.is_file() {
+            files.push((entry.path(), meta.len()));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn asset_id(job: &Job) -> Result<AssetId, Failure> {

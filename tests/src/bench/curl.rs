@@ -64,24 +64,41 @@ pub(crate) fn gets(
     write(dir, name, &config)
 }
 
-/// `POST /assets` with `-F`: the same fields, in the same order, as our v3 upload.
-/// `Expect: 100-continue` is turned off, since our clients do not wait for it either.
-pub(crate) fn upload(
+/// GET `url` `count` times, `parallel` at a time (`--parallel --parallel-max N`: curl opens up
+/// to N connections and reuses them), each body to `/dev/null`.
+pub(crate) fn gets_parallel(
     dir: &Path,
     name: &str,
     headers: &HeaderMap,
     url: &str,
-    file: &Path,
-    file_name: &str,
-    file_time: &str,
+    count: usize,
+    parallel: usize,
 ) -> Result<CurlJob, Failure> {
+    let mut config = format!("parallel\nparallel-max = {parallel}\n");
+    config.push_str(&preamble(headers));
+    for _ in 0..count {
+        let _ = writeln!(config, "url = {}\noutput = \"/dev/null\"", quote(url));
+    }
+    write(dir, name, &config)
+}
+
+/// One file to upload: its path, the name the server gets, its modification time (UTC).
+pub(crate) struct UploadFile<'a> {
+    pub path: &'a Path,
+    pub name: &'a str,
+    pub time: &'a str,
+}
+
+/// One `POST /assets` with `-F`: the same fields, in the same order, as our v3 upload.
+/// `Expect: 100-continue` is turned off, since our clients do not wait for it either.
+fn upload_transfer(headers: &HeaderMap, url: &str, file: &UploadFile<'_>) -> String {
     let mut config = preamble(headers);
     config.push_str("header = \"Expect:\"\n");
     for (field, value) in [
-        ("fileCreatedAt", file_time),
-        ("fileModifiedAt", file_time),
+        ("fileCreatedAt", file.time),
+        ("fileModifiedAt", file.time),
         ("isFavorite", "false"),
-        ("filename", file_name),
+        ("filename", file.name),
     ] {
         let _ = writeln!(
             config,
@@ -93,11 +110,43 @@ pub(crate) fn upload(
         config,
         "form = {}",
         quote(&format!(
-            "assetData=@{};filename={file_name};type=application/octet-stream",
-            file.display()
+            "assetData=@{};filename={};type=application/octet-stream",
+            file.path.display(),
+            file.name
         ))
     );
     let _ = writeln!(config, "url = {}\noutput = \"/dev/null\"", quote(url));
+    config
+}
+
+/// `POST /assets` with `-F` for one file (see `uploads`).
+pub(crate) fn upload(
+    dir: &Path,
+    name: &str,
+    headers: &HeaderMap,
+    url: &str,
+    file: &UploadFile<'_>,
+) -> Result<CurlJob, Failure> {
+    write(dir, name, &upload_transfer(headers, url, file))
+}
+
+/// `POST /assets` of every file, `parallel` at a time: one operation per file (`next`
+/// separates them, each with its own form), run with `--parallel --parallel-max N`.
+pub(crate) fn uploads(
+    dir: &Path,
+    name: &str,
+    headers: &HeaderMap,
+    url: &str,
+    files: &[UploadFile<'_>],
+    parallel: usize,
+) -> Result<CurlJob, Failure> {
+    let mut config = format!("parallel\nparallel-max = {parallel}\n");
+    for (i, file) in files.iter().enumerate() {
+        if i > 0 {
+            config.push_str("next\n");
+        }
+        config.push_str(&upload_transfer(headers, url, file));
+    }
     write(dir, name, &config)
 }
 

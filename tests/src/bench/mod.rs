@@ -1,8 +1,13 @@
 //! The benchmark of issue 6: upload, download, request overhead and decoding, each measured
 //! against curl on the same local sink server in the same run.
 //!
-//! Run it with `cargo run --release -p immich-tests --bin bench` (add `--smoke` for the quick
-//! mode the test suite runs). It prints a table and writes it to `target/bench/results.md`.
+//! Issue 14 added hashing then sending (against `openssl sha1` + curl), SHA-1 speed, a grid of
+//! thumbnails fetched 16 at a time, folders of many files uploaded with the check, and a walk
+//! of a whole library from lazily generated search pages.
+//!
+//! Run it with `cargo run --release -p immich-tests --bin bench` (add `--large` for the 1 GiB
+//! file and video and the million-asset library, `--smoke` for the quick mode the test suite
+//! runs). It prints a table and writes it to `target/bench/results.md`.
 //!
 //! **Setup.** The sink server ([`Options::sink`]: no state, no log, precomputed answers) runs
 //! on `127.0.0.1` in this process, on its own thread and single-threaded tokio runtime. Every
@@ -19,6 +24,7 @@ mod child;
 mod curl;
 mod decode;
 mod process;
+mod sync_stream;
 
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -50,6 +56,9 @@ impl std::error::Error for Failure {}
 /// The largest peak RSS a client may reach in the 1 GiB cases.
 pub const RSS_GOAL_KIB: u64 = 32 * 1024;
 
+/// The decode rate the library walk must reach, assets per second.
+const WALK_GOAL: f64 = 150_000.0;
+
 /// The asset id the video and thumbnail cases ask for (any v4 UUID: the sink ignores it).
 const ASSET_ID: &str = "3f1c7e0a-5b2d-4c8e-9a6f-1d2e3f4a5b6c";
 
@@ -80,24 +89,61 @@ pub struct Config {
     pub decode_iterations: usize,
     /// A client process still running after this long is killed and the benchmark fails.
     pub child_timeout: Duration,
+    /// The large mode (`--large`): the 1 GiB file and video, the million-asset library.
+    pub large: bool,
+    /// openssl, the baseline of SHA-1 (`openssl sha1`, `openssl speed`).
+    pub openssl: PathBuf,
+    /// Bytes hashed in memory for the SHA-1 speed case.
+    pub sha1_bytes: usize,
+    /// The folder of many small files: how many, and each one's size.
+    pub small_files: (usize, u64),
+    /// The folder of large files: how many, and each one's size.
+    pub large_files: (usize, u64),
+    /// Uploads in flight at once in the folder cases (the CLI's default `--concurrency`).
+    pub folder_parallel: usize,
+    /// Thumbnails in flight at once in the grid case.
+    pub grid_parallel: usize,
+    /// The library walk: pages, and assets per page.
+    pub walk: (usize, usize),
 }
 
 impl Config {
-    /// The real benchmark, at the sizes of the issue.
+    /// The default run, about a minute: the file and the video at 256 MiB, a 100,000-asset
+    /// library; everything else at the sizes of the issues.
     pub fn full(exe: impl Into<PathBuf>) -> Self {
         Config {
             smoke: false,
             runs: 5,
             exe: exe.into(),
             curl: PathBuf::from("/usr/bin/curl"),
-            file_len: 1 << 30,
-            video_len: 1 << 30,
+            file_len: 256 << 20,
+            video_len: 256 << 20,
             requests: 2000,
             thumbnail_len: 64 * 1024,
             pages: 5,
             page_size: 1000,
             decode_iterations: 20,
             child_timeout: Duration::from_secs(300),
+            large: false,
+            openssl: PathBuf::from("/usr/bin/openssl"),
+            sha1_bytes: 64 << 20,
+            small_files: (2000, 200 * 1024),
+            large_files: (20, 50 << 20),
+            folder_parallel: 4,
+            grid_parallel: 16,
+            walk: (100, 1000),
+        }
+    }
+
+    /// The large mode (`--large`): the 1 GiB file and video and the million-asset library of
+    /// issue 14, several minutes.
+    pub fn large(exe: impl Into<PathBuf>) -> Self {
+        Config {
+            large: true,
+            file_len: 1 << 30,
+            video_len: 1 << 30,
+            walk: (1000, 1000),
+            ..Config::full(exe)
         }
     }
 
@@ -113,6 +159,10 @@ impl Config {
             page_size: 100,
             decode_iterations: 2,
             child_timeout: Duration::from_secs(60),
+            sha1_bytes: 1 << 20,
+            small_files: (20, 16 * 1024),
+            large_files: (3, 1 << 20),
+            walk: (3, 100),
             ..Config::full(exe)
         }
     }
@@ -304,6 +354,13 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
             config.curl.display()
         )));
     }
+    if !config.openssl.is_file() {
+        return Err(Failure(format!(
+            "openssl is not at {}: it is the baseline of the SHA-1 cases (install it, e.g. \
+             `apt-get install openssl`)",
+            config.openssl.display()
+        )));
+    }
     if !config.exe.is_file() {
         return Err(Failure(format!(
             "the benchmark binary is not at {} (it runs the clients in child processes)",
@@ -336,11 +393,17 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
         rows: Vec::new(),
     };
     bench.upload()?;
+    bench.sha1_speed()?;
     bench.video()?;
     bench.requests("about")?;
     bench.requests("thumbnail")?;
+    bench.grid()?;
+    bench.folder(false)?;
+    bench.folder(true)?;
     bench.decode()?;
     bench.paging()?;
+    bench.walk()?;
+    bench.sync_stream()?;
     let mut notes = bench.notes();
     notes.push(format!(
         "Load average (1 min) of the machine, which other work shares: {load_before} at the \
@@ -424,9 +487,11 @@ impl Bench<'_> {
             "upload",
             &headers,
             &upload_url,
-            &self.file,
-            "IMG_bench.mp4",
-            &file_time,
+            &curl::UploadFile {
+                path: &self.file,
+                name: "IMG_bench.mp4",
+                time: &file_time,
+            },
         )?;
         let file_arg = format!("file={}", self.file.display());
         let mb = config.file_len as f64 / 1e6;
@@ -437,6 +502,7 @@ impl Bench<'_> {
             "tokio+checksum",
             "blocking+checksum",
             "curl",
+            "openssl",
         ];
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
@@ -444,6 +510,12 @@ impl Bench<'_> {
         for _ in 0..config.runs {
             for (i, name) in names.iter().enumerate() {
                 let before = self.server.sink_stats();
+                if *name == "openssl" {
+                    let m = self.openssl_sha1(std::slice::from_ref(&self.file))?;
+                    rates[i].push(mb / m.seconds);
+                    seconds[i].push(m.seconds);
+                    continue;
+                }
                 let measured = match *name {
                     "curl" => {
                         let m = self.curl(&job)?;
@@ -526,7 +598,133 @@ impl Bench<'_> {
                 met: Some(ratio <= 1.5),
             });
         }
+        // Issue 14: the same uploads against `openssl sha1 FILE` followed by curl's upload.
+        let pair: Vec<f64> = seconds[5]
+            .iter()
+            .zip(&seconds[4])
+            .map(|(hash, send)| hash + send)
+            .collect();
+        let pair_value = median(&pair);
+        let hash_case = format!("hash, then send a {} file", size_label(config.file_len));
+        for (i, client) in [
+            (2, "tokio"),
+            (3, "blocking"),
+            (0, "tokio, no pre-check (one read)"),
+            (1, "blocking, no pre-check (one read)"),
+        ] {
+            let value = median(&seconds[i]);
+            let ratio = value / pair_value;
+            self.rows.push(Row {
+                case: hash_case.clone(),
+                client: client.to_owned(),
+                value,
+                samples: seconds[i].clone(),
+                unit: "s",
+                better: Better::Lower,
+                peak_rss_kib: median_kib(&rss[i]),
+                ratio: Some((ratio, "the pair".to_owned())),
+                goal: "<= 1.1x openssl sha1 + curl -F".to_owned(),
+                met: Some(ratio <= 1.1),
+            });
+        }
+        self.rows.push(Row {
+            case: hash_case,
+            client: "openssl sha1 FILE, then curl -F".to_owned(),
+            value: pair_value,
+            samples: pair,
+            unit: "s",
+            better: Better::Lower,
+            peak_rss_kib: None,
+            ratio: None,
+            goal: format!("baseline (openssl alone {:.2} s)", median(&seconds[5])),
+            met: None,
+        });
         Ok(())
+    }
+
+    /// `openssl sha1 FILES...` (through the wrapper).
+    fn openssl_sha1(&self, files: &[PathBuf]) -> Result<Measured, Failure> {
+        let mut args = vec!["sha1".to_owned()];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        let m = measure(
+            &self.config.exe,
+            self.config.child_timeout,
+            &self.config.openssl,
+            &args,
+        )?;
+        if m.lines.len() != files.len() {
+            return Err(Failure(format!(
+                "openssl sha1 printed {} lines for {} files",
+                m.lines.len(),
+                files.len()
+            )));
+        }
+        Ok(m)
+    }
+
+    /// The SHA-1 the uploads use (the core's `Sha1Checksum`), in memory, against
+    /// `openssl speed -evp sha1` in the same run.
+    fn sha1_speed(&mut self) -> Result<(), Failure> {
+        let config = self.config;
+        let data: Vec<u8> = (0..config.sha1_bytes).map(|i| (i % 253) as u8).collect();
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..config.runs {
+            let started = std::time::Instant::now();
+            let mut hasher = immich_proto::checksum::Sha1Checksum::new();
+            for piece in data.chunks(64 * 1024) {
+                hasher.update(piece);
+            }
+            std::hint::black_box(hasher.finish());
+            ours.push(data.len() as f64 / 1e6 / started.elapsed().as_secs_f64());
+            theirs.push(self.openssl_speed()?);
+        }
+        let case = format!(
+            "SHA-1 of {} in memory",
+            size_label(config.sha1_bytes as u64)
+        );
+        let ratio = median(&ours) / median(&theirs);
+        self.rows.push(Row {
+            case: case.clone(),
+            client: "immich-proto (sha1 crate)".to_owned(),
+            value: median(&ours),
+            samples: ours,
+            unit: "MB/s",
+            better: Better::Higher,
+            peak_rss_kib: None,
+            ratio: Some((ratio, "openssl".to_owned())),
+            goal: ">= 1.0x openssl (SHA extensions used)".to_owned(),
+            met: Some(ratio >= 0.95),
+        });
+        self.rows.push(Row {
+            case,
+            client: "openssl speed -evp sha1 (64 KiB blocks)".to_owned(),
+            value: median(&theirs),
+            samples: theirs,
+            unit: "MB/s",
+            better: Better::Higher,
+            peak_rss_kib: None,
+            ratio: None,
+            goal: "baseline".to_owned(),
+            met: None,
+        });
+        Ok(())
+    }
+
+    /// `openssl speed -evp sha1` on 64 KiB blocks for a moment: MB/s.
+    fn openssl_speed(&self) -> Result<f64, Failure> {
+        let output = std::process::Command::new(&self.config.openssl)
+            .args(["speed", "-evp", "sha1", "-bytes", "65536", "-seconds", "1"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Failure(format!("openssl speed: {e}")))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.lines()
+            .filter(|l| l.starts_with("sha1"))
+            .find_map(|l| l.split_whitespace().last())
+            .and_then(|v| v.trim_end_matches('k').parse::<f64>().ok())
+            .map(|kb| kb / 1e3)
+            .ok_or_else(|| Failure(format!("openssl speed printed no sha1 figure: {text}")))
     }
 
     /// The video to nowhere, each transport, and curl `-o /dev/null`.
@@ -680,6 +878,310 @@ impl Bench<'_> {
                     ">= 1.0x curl".to_owned()
                 },
                 met: (!is_curl).then_some(ratio >= 1.0),
+            });
+        }
+        Ok(())
+    }
+
+    /// Thumbnails `grid_parallel` at a time over a pool: 16 tasks on one tokio client, 16
+    /// threads sharing one blocking client, `curl --parallel --parallel-max 16`.
+    fn grid(&mut self) -> Result<(), Failure> {
+        let config = self.config;
+        let n = config.requests.max(2);
+        let parallel = config.grid_parallel;
+        let case = format!(
+            "{} thumbnails of {}, {parallel} at a time",
+            count_label(n),
+            size_label(config.thumbnail_len as u64)
+        );
+        let view = ViewAsset::new(Self::asset_id()?).size(AssetMediaSize::Thumbnail);
+        let (url, headers) = Self::url_and_headers(MediaEndpoint::request(&view, &self.core))?;
+        let each = Some(config.thumbnail_len as u64);
+        let one = curl::gets_parallel(&self.dir.0, "grid-1", &headers, &url, 1, parallel)?;
+        let many = curl::gets_parallel(&self.dir.0, "grid-n", &headers, &url, n, parallel)?;
+        let names = ["tokio", "blocking", "curl"];
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut connections_seen = [0usize; 3];
+        for _ in 0..config.runs {
+            for (i, name) in names.iter().enumerate() {
+                let mut times = [0.0; 2];
+                for (slot, count) in [(0, 1), (1, n)] {
+                    let connections = self.server.connections();
+                    let measured = if *name == "curl" {
+                        let m = self.curl(if count == 1 { &one } else { &many })?;
+                        let (ok, bytes) = curl::transfers(&m.lines);
+                        check_count(name, ok, count, bytes, each)?;
+                        m
+                    } else {
+                        let m = self.client(
+                            name,
+                            "grid",
+                            &[
+                                format!("count={count}"),
+                                format!("id={ASSET_ID}"),
+                                format!("parallel={parallel}"),
+                            ],
+                        )?;
+                        let (ok, bytes) = (m.field("items")? as u64, m.field("bytes")? as u64);
+                        check_count(name, ok, count, bytes, each)?;
+                        m
+                    };
+                    times[slot] = measured.seconds;
+                    let opened = self.server.connections() - connections;
+                    // hyper may open a connection for a waiting request just before another
+                    // one comes back to the pool, so a few more than `parallel` can happen;
+                    // one per request would mean no pooling at all.
+                    if opened == 0 || (count > 2 * parallel && opened >= count / 2) {
+                        return Err(Failure(format!(
+                            "{name} opened {opened} connections for {count} requests {parallel} \
+                             at a time"
+                        )));
+                    }
+                    if count == n {
+                        connections_seen[i] = connections_seen[i].max(opened);
+                    }
+                }
+                let extra = times[1] - times[0];
+                let rate = if extra > 0.0 {
+                    (n - 1) as f64 / extra
+                } else {
+                    n as f64 / times[1]
+                };
+                rates[i].push(rate);
+            }
+        }
+        let curl_rate = median(&rates[2]);
+        for (i, name) in names.iter().enumerate() {
+            let value = median(&rates[i]);
+            let is_curl = *name == "curl";
+            let ratio = value / curl_rate;
+            self.rows.push(Row {
+                case: case.clone(),
+                client: format!(
+                    "{} ({} connections)",
+                    if is_curl {
+                        format!("curl --parallel --parallel-max {parallel}")
+                    } else if *name == "tokio" {
+                        format!("tokio, {parallel} tasks on one client")
+                    } else {
+                        format!("blocking, {parallel} threads on one client")
+                    },
+                    connections_seen[i]
+                ),
+                value,
+                samples: rates[i].clone(),
+                unit: "req/s",
+                better: Better::Higher,
+                peak_rss_kib: None,
+                ratio: (!is_curl).then(|| (ratio, "curl".to_owned())),
+                goal: if is_curl {
+                    "baseline".to_owned()
+                } else {
+                    ">= 1.0x curl".to_owned()
+                },
+                met: (!is_curl).then_some(ratio >= 1.0),
+            });
+        }
+        Ok(())
+    }
+
+    /// A folder of many files uploaded `folder_parallel` at a time, ours with the SHA-1 check
+    /// before each upload, against curl sending the same files with the same concurrency and
+    /// `openssl sha1` of them all: the goal is close to the larger of hashing and sending.
+    fn folder(&mut self, large: bool) -> Result<(), Failure> {
+        let config = self.config;
+        let (count, len) = if large {
+            config.large_files
+        } else {
+            config.small_files
+        };
+        let parallel = config.folder_parallel;
+        let dir = self.dir.0.join(if large { "large" } else { "small" });
+        std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("folder: {e}")))?;
+        let mut paths = Vec::with_capacity(count);
+        for i in 0..count {
+            let path = dir.join(format!("IMG_{i:05}.jpg"));
+            std::fs::File::create(&path)
+                .and_then(|f| f.set_len(len))
+                .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
+            paths.push(path);
+        }
+        let case = format!(
+            "upload a folder of {} files of {} with the check, {parallel} at a time",
+            count_label(count),
+            size_label(len)
+        );
+        let (_, headers) = Self::url_and_headers(GetAboutInfo::new().request(&self.core))?;
+        let upload_url = format!("{}/api/assets", self.url());
+        let mut facts = Vec::with_capacity(count);
+        for path in &paths {
+            let modified = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .map_err(|e| Failure(e.to_string()))?;
+            let time = DateTime::from_system_time(
+                modified
+                    .duration_since(UNIX_EPOCH)
+                    .map_err(|e| e.duration()),
+            )
+            .to_utc_string();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            facts.push((name, time));
+        }
+        let files: Vec<curl::UploadFile<'_>> = paths
+            .iter()
+            .zip(&facts)
+            .map(|(path, (name, time))| curl::UploadFile { path, name, time })
+            .collect();
+        let job = curl::uploads(
+            &self.dir.0,
+            if large {
+                "folder-large"
+            } else {
+                "folder-small"
+            },
+            &headers,
+            &upload_url,
+            &files,
+            parallel,
+        )?;
+        let folder_arg = format!("file={}", dir.display());
+        let names = ["tokio", "blocking", "curl", "openssl"];
+        let mut seconds: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut rss: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+        for _ in 0..config.runs {
+            for (i, name) in names.iter().enumerate() {
+                let before = self.server.sink_stats();
+                let m = match *name {
+                    "openssl" => {
+                        let m = self.openssl_sha1(&paths)?;
+                        seconds[i].push(m.seconds);
+                        continue;
+                    }
+                    "curl" => {
+                        let m = self.curl(&job)?;
+                        let (ok, _) = curl::transfers(&m.lines);
+                        if ok != count as u64 {
+                            return Err(Failure(format!(
+                                "curl uploaded {ok} of {count} files: {:?}",
+                                m.lines.first()
+                            )));
+                        }
+                        rss[i].push(m.maxrss_kib);
+                        m
+                    }
+                    transport => {
+                        let m = self.client(
+                            transport,
+                            "folder",
+                            &[
+                                folder_arg.clone(),
+                                "checksum=1".to_owned(),
+                                format!("parallel={parallel}"),
+                            ],
+                        )?;
+                        if m.field("items")? as usize != count {
+                            return Err(Failure(format!("{name} did not upload every file")));
+                        }
+                        rss[i].push(m.field("hwm_kib")? as u64);
+                        m
+                    }
+                };
+                let after = self.server.sink_stats();
+                if after.uploads != before.uploads + count as u64
+                    || after.upload_bytes - before.upload_bytes < count as u64 * len
+                {
+                    return Err(Failure(format!(
+                        "{name}: the sink did not receive every file ({before:?} -> {after:?})"
+                    )));
+                }
+                seconds[i].push(m.seconds);
+            }
+        }
+        let send = median(&seconds[2]);
+        let hash = median(&seconds[3]);
+        let bound = send.max(hash);
+        for (i, name) in names.iter().enumerate() {
+            let value = median(&seconds[i]);
+            let ours = i < 2;
+            let ratio = value / bound;
+            self.rows.push(Row {
+                case: case.clone(),
+                client: match *name {
+                    "curl" => format!("curl -F --parallel --parallel-max {parallel} (no check)"),
+                    "openssl" => "openssl sha1 of every file (hashing alone)".to_owned(),
+                    other => other.to_owned(),
+                },
+                value,
+                samples: seconds[i].clone(),
+                unit: "s",
+                better: Better::Lower,
+                peak_rss_kib: median_kib(&rss[i]),
+                ratio: ours.then(|| (ratio, "max(hash, send)".to_owned())),
+                goal: if ours {
+                    "<= 1.1x the larger of hashing and sending".to_owned()
+                } else {
+                    "baseline".to_owned()
+                },
+                met: ours.then_some(ratio <= 1.1),
+            });
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+
+    /// A whole library, page after page, from a sink of its own (`walk` pages): the pages are
+    /// generated as asked for, so neither side ever holds more than a page.
+    fn walk(&mut self) -> Result<(), Failure> {
+        let config = self.config;
+        let (pages, per_page) = config.walk;
+        let total = pages * per_page;
+        let mut options = Options::sink();
+        options.sink_search = (pages, per_page);
+        let server = TestServer::try_start(options)
+            .map_err(|e| Failure(format!("cannot start the sink server: {e}")))?;
+        let case = format!(
+            "walk a {}-asset library (search pages of {})",
+            count_label(total),
+            count_label(per_page)
+        );
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); TRANSPORTS.len()];
+        let mut rss: Vec<Vec<u64>> = vec![Vec::new(); TRANSPORTS.len()];
+        for _ in 0..config.runs {
+            for (i, name) in TRANSPORTS.iter().enumerate() {
+                let args = [
+                    "--child".to_owned(),
+                    "client".to_owned(),
+                    format!("transport={name}"),
+                    "op=pages".to_owned(),
+                    format!("url={}", server.url()),
+                    format!("key={}", server.api_key()),
+                ];
+                let m = measure(&config.exe, config.child_timeout, &config.exe, &args)?;
+                let items = m.field("items")? as usize;
+                if items != total {
+                    return Err(Failure(format!("{name} walked {items} of {total} assets")));
+                }
+                rates[i].push(items as f64 / m.field("op_seconds")?);
+                rss[i].push(m.field("hwm_kib")? as u64);
+            }
+        }
+        for (i, name) in TRANSPORTS.iter().enumerate() {
+            let value = median(&rates[i]);
+            let peak = median_kib(&rss[i]);
+            self.rows.push(Row {
+                case: case.clone(),
+                client: (*name).to_owned(),
+                value,
+                samples: rates[i].clone(),
+                unit: "assets/s",
+                better: Better::Higher,
+                peak_rss_kib: peak,
+                ratio: Some((value / WALK_GOAL, "150,000/s".to_owned())),
+                goal: ">= 150,000 assets/s; peak RSS <= 32 MiB".to_owned(),
+                met: Some(value >= WALK_GOAL && peak.is_some_and(|p| p <= RSS_GOAL_KIB)),
             });
         }
         Ok(())

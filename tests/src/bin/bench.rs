@@ -1,4 +1,4 @@
-//! The benchmark: `cargo run --release -p immich-tests --bin bench [-- --smoke] [--runs N] [--out PATH]`.
+//! The benchmark: `cargo run --release -p immich-tests --bin bench [-- --smoke | --large] [--runs N] [--out PATH]`.
 //!
 //! Prints a table comparing our transports with curl on a local sink server and writes it to
 //! `target/bench/results.md` (`results-smoke.md` in smoke mode). See `immich_tests::bench`.
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(bench::child_main(&args[1..])).unwrap_or(1));
     }
     let smoke = args.iter().any(|a| a == "--smoke");
+    let large = !smoke && args.iter().any(|a| a == "--large");
     let out = args
         .iter()
         .position(|a| a == "--out")
@@ -23,6 +24,8 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| {
             let name = if smoke {
                 "results-smoke.md"
+            } else if large {
+                "results-large.md"
             } else {
                 "results.md"
             };
@@ -39,6 +42,8 @@ fn main() -> ExitCode {
     };
     let mut config = if smoke {
         bench::Config::smoke(exe)
+    } else if large {
+        bench::Config::large(exe)
     } else {
         bench::Config::full(exe)
     };
@@ -55,7 +60,13 @@ fn main() -> ExitCode {
     }
     eprintln!(
         "bench: {} mode, {} run(s) per case ...",
-        if smoke { "smoke" } else { "full" },
+        if smoke {
+            "smoke"
+        } else if large {
+            "large"
+        } else {
+            "full"
+        },
         config.runs
     );
     let report = match bench::run(&config) {

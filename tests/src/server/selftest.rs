@@ -480,6 +480,58 @@ fn paging_search_and_people() {
 }
 
 #[test]
+fn sink_search_pages_are_generated_for_a_large_library() {
+    // 200,000 pages of 5: far more than the server could precompute, each page built on request.
+    let mut options = Options::sink();
+    options.sink_search = (200_000, 5);
+    let server = TestServer::start(options);
+    let page = |n: u64| {
+        post_json(
+            &server,
+            "/api/search/metadata",
+            &serde_json::json!({ "page": n }),
+        )
+        .json()
+    };
+    let first = page(1);
+    let last = page(200_000);
+    assert_eq!(first["assets"]["total"], 1_000_000);
+    assert_eq!(first["assets"]["nextPage"], "2");
+    assert_eq!(last["assets"]["nextPage"], Value::Null);
+    let ids = |page: &Value| -> Vec<String> {
+        page["assets"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (a, b) = (ids(&first), ids(&last));
+    assert_eq!(a.len(), 5);
+    let all: std::collections::HashSet<_> = a.iter().chain(&b).collect();
+    assert_eq!(
+        all.len(),
+        10,
+        "every asset of the library has its own id: {a:?} {b:?}"
+    );
+    for id in a.iter().chain(&b) {
+        assert!(immich_proto::AssetId::parse(id).is_ok(), "{id}");
+    }
+    assert!(!serde_json::to_string(&last).unwrap().contains("~PG~"));
+    let past = send(
+        &server,
+        "POST",
+        "/api/search/metadata",
+        &[
+            ("x-api-key", server.api_key()),
+            ("content-type", "application/json"),
+        ],
+        br#"{"page":200001}"#,
+    );
+    assert_eq!(past.status, 400);
+}
+
+#[test]
 fn sink_mode_counts_and_streams() {
     let server = TestServer::start(Options::sink().sink_video_len(3 * 1024 * 1024 + 5));
     let (content_type, body) = multipart(V3_FIELDS, &vec![1u8; 100_000], "a.jpg");

@@ -27,8 +27,60 @@ pub(crate) struct Cache {
     version: Bytes,
     video_chunk: Bytes,
     thumbnail: Bytes,
-    /// One body per page of `POST /search/metadata`.
-    search_pages: Vec<Bytes>,
+    /// The pages of `POST /search/metadata`, each built when asked for.
+    search: SearchPages,
+}
+
+/// The marker in [`SearchPages::items`] where each page writes its number.
+const PAGE_MARK: &str = "~PG~";
+
+/// `POST /search/metadata` in sink mode: any number of pages, each generated on request from
+/// one template, so a million-asset library costs the server one page of memory and a copy per
+/// page (a benchmark client must never wait for the server to build JSON).
+///
+/// The template is one page's items with [`PAGE_MARK`] where the page number goes (six digits,
+/// in each asset's id, file name, path and checksum): every asset of the library differs.
+struct SearchPages {
+    pages: usize,
+    per_page: usize,
+    /// The items' JSON (without the brackets), split at the marks.
+    items: Vec<Bytes>,
+}
+
+impl SearchPages {
+    /// Page `page` (1-based), or `None` past the last.
+    fn page(&self, page: usize) -> Option<Bytes> {
+        if page == 0 || page > self.pages {
+            return None;
+        }
+        let digits = format!("{page:06}");
+        let total = self.pages * self.per_page;
+        let next = if page < self.pages {
+            format!("\"{}\"", page + 1)
+        } else {
+            "null".to_owned()
+        };
+        let body_len: usize = self.items.iter().map(Bytes::len).sum::<usize>()
+            + self.items.len() * digits.len()
+            + 200;
+        let mut out = Vec::with_capacity(body_len);
+        out.extend_from_slice(
+            format!(
+                "{{\"albums\":{{\"total\":0,\"count\":0,\"items\":[],\"facets\":[]}},\
+                 \"assets\":{{\"total\":{total},\"count\":{},\"items\":[",
+                self.per_page
+            )
+            .as_bytes(),
+        );
+        for (i, segment) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(digits.as_bytes());
+            }
+            out.extend_from_slice(segment);
+        }
+        out.extend_from_slice(format!("],\"facets\":[],\"nextPage\":{next}}}}}").as_bytes());
+        Some(Bytes::from(out))
+    }
 }
 
 impl Cache {
@@ -59,30 +111,29 @@ impl Cache {
             tags: Vec::new(),
             people: Vec::new(),
         };
-        let search_pages = (1..=pages)
-            .map(|page| {
-                let items: Vec<_> = (0..per_page)
-                    .map(|i| {
-                        let n = ((page - 1) * per_page + i) as u64;
-                        let asset = Asset {
-                            id: super::util::uuid(0x51c, n),
-                            file_name: format!("IMG_{n:06}.jpg"),
-                            ..template.clone()
-                        };
-                        realistic(store::asset_json(&asset, version, &store, true), n)
-                    })
-                    .collect();
-                let next = (page < pages).then(|| (page + 1).to_string());
-                Bytes::from(
-                    json!({
-                        "albums": { "total": 0, "count": 0, "items": [], "facets": [] },
-                        "assets": { "total": pages * per_page, "count": items.len(),
-                                    "items": items, "facets": [], "nextPage": next },
-                    })
-                    .to_string(),
-                )
+        // The varying fields follow the asset's place in its page; the page number (the
+        // marker) makes ids, names and checksums unique across the library.
+        let items: Vec<String> = (0..per_page)
+            .map(|i| {
+                let n = i as u64;
+                let asset = Asset {
+                    id: format!("{:08x}-0000-4000-8000-{PAGE_MARK}{n:06}", 0x51c),
+                    file_name: format!("IMG_{PAGE_MARK}_{n:06}.jpg"),
+                    ..template.clone()
+                };
+                realistic(store::asset_json(&asset, version, &store, true), n).to_string()
             })
             .collect();
+        let items = items
+            .join(",")
+            .split(PAGE_MARK)
+            .map(|segment| Bytes::copy_from_slice(segment.as_bytes()))
+            .collect();
+        let search = SearchPages {
+            pages,
+            per_page,
+            items,
+        };
         Cache {
             about: Bytes::from(store::about_json(version).to_string()),
             version: Bytes::from(
@@ -91,7 +142,7 @@ impl Cache {
             ),
             video_chunk,
             thumbnail,
-            search_pages,
+            search,
         }
     }
 }
@@ -116,10 +167,12 @@ fn realistic(mut asset: serde_json::Value, n: u64) -> serde_json::Value {
         ("fileModifiedAt", json!(taken)),
         ("localDateTime", json!(taken)),
         ("thumbhash", json!("1QcSHQRnh493V4dIh4eXh1h4kJUI")),
-        ("checksum", json!(format!("{n:020}mVzUjKq8mM="))),
+        ("checksum", json!(format!("{PAGE_MARK}{n:014}mVzUjKq8mM="))),
         (
             "originalPath",
-            json!(format!("/data/library/admin/2024/05/IMG_{n:06}.jpg")),
+            json!(format!(
+                "/data/library/admin/2024/05/IMG_{PAGE_MARK}_{n:06}.jpg"
+            )),
         ),
         ("width", json!(4032)),
         ("height", json!(3024)),
@@ -287,8 +340,8 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Reply
                 .ok()
                 .filter(|_| json_body)
                 .map(|v| v.get("page").and_then(|p| p.as_u64()).unwrap_or(1));
-            match page.and_then(|p| cache.search_pages.get((p as usize).wrapping_sub(1))) {
-                Some(bytes) => ok_json(bytes),
+            match page.and_then(|p| cache.search.page(usize::try_from(p).ok()?)) {
+                Some(bytes) => ok_json(&bytes),
                 None => status(StatusCode::BAD_REQUEST, "no such page", version),
             }
         }

@@ -785,8 +785,11 @@ fn write_line(out: &mut Vec<u8>, entity: &str, data: &Value, ack: &str) {
 
 /// The body of a stream: lines from `next` (which appends one line and says whether it did),
 /// with the faults applied, in chunks of about 64 KiB.
+/// Appends the next line to the buffer, or says there is none.
+type NextLine = Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>;
+
 struct Lines {
-    next: Box<dyn FnMut(&mut Vec<u8>) -> bool + Send>,
+    next: NextLine,
     faults: Vec<SyncFault>,
     /// Lines sent so far.
     count: u64,
@@ -1306,43 +1309,62 @@ fn synthetic_assets(count: u64, v2: bool, faults: Vec<SyncFault>) -> Lines {
     }
 }
 
-/// One realistic asset event, written directly (no JSON tree): times, names, sizes, kinds and
-/// flags vary from asset to asset.
+/// One realistic asset event, written directly (no JSON tree, no allocation): times, names,
+/// sizes, kinds and flags vary from asset to asset.
 fn write_synthetic(out: &mut Vec<u8>, entity: &str, v2: bool, owner: &str, n: u64) {
     let video = n % 10 == 9;
-    let taken = format!(
-        "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        10 + n % 15,
-        1 + n % 12,
-        1 + n % 28,
-        n % 24,
-        n % 60,
-        (n * 7) % 60,
-        n % 1000
-    );
-    let id = uuid_text(uuid7(CLOCK_START_MS + n, n));
-    let duration = match (video, v2) {
-        (false, _) => "null".to_owned(),
-        (true, true) => format!("{}", 1000 + n % 60_000),
-        (true, false) => format!("\"0:00:{:02}.{:06}\"", (1 + n % 59), (n % 1000) * 1000),
-    };
+    let mut taken = [0u8; 24];
+    {
+        let mut cursor = &mut taken[..];
+        // 24 bytes exactly: `20YY-MM-DDTHH:MM:SS.mmmZ`.
+        let _ = write!(
+            cursor,
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            10 + n % 15,
+            1 + n % 12,
+            1 + n % 28,
+            n % 24,
+            n % 60,
+            (n * 7) % 60,
+            n % 1000
+        );
+    }
+    let taken = std::str::from_utf8(&taken).unwrap_or("2024-01-01T00:00:00.000Z");
+    let update = uuid7(CLOCK_START_MS + n, n);
     // Writing to a Vec cannot fail.
     let _ = write!(
         out,
-        "{{\"type\":\"{entity}\",\"data\":{{\"id\":\"{asset}\",\"ownerId\":\"{owner}\",\
-         \"originalFileName\":\"{prefix}_{n:07}.{ext}\",\"thumbhash\":\"1QcSHQRnh493V4dIh4eXh1h4kJUI\",\
-         \"checksum\":\"{n:026}0=\",\"fileCreatedAt\":\"{taken}\",\"fileModifiedAt\":\"{taken}\",\
-         \"localDateTime\":\"{taken}\",\"createdAt\":\"{taken}\",\"duration\":{duration},\
-         \"type\":\"{kind}\",\"deletedAt\":null,\"isFavorite\":{favorite},\
-         \"visibility\":\"{visibility}\",\"livePhotoVideoId\":null,\"stackId\":null,\
-         \"libraryId\":null,\"width\":4032,\"height\":3024,\"isEdited\":false}},\
-         \"ack\":\"{entity}|{id}\"}}\n",
-        asset = uuid(0x51c, n),
+        "{{\"type\":\"{entity}\",\"data\":{{\"id\":\"0000051c-0000-4000-8000-{n:012x}\",\
+         \"ownerId\":\"{owner}\",\"originalFileName\":\"{prefix}_{n:07}.{ext}\",\
+         \"thumbhash\":\"1QcSHQRnh493V4dIh4eXh1h4kJUI\",\"checksum\":\"{n:026}0=\",\
+         \"fileCreatedAt\":\"{taken}\",\"fileModifiedAt\":\"{taken}\",\
+         \"localDateTime\":\"{taken}\",\"createdAt\":\"{taken}\",\"duration\":",
         prefix = if video { "VID" } else { "IMG" },
         ext = if video { "mp4" } else { "jpg" },
+    );
+    let _ = match (video, v2) {
+        (false, _) => out.write_all(b"null"),
+        (true, true) => write!(out, "{}", 1000 + n % 60_000),
+        (true, false) => write!(out, "\"0:00:{:02}.{:06}\"", 1 + n % 59, (n % 1000) * 1000),
+    };
+    let _ = writeln!(
+        out,
+        ",\"type\":\"{kind}\",\"deletedAt\":null,\"isFavorite\":{favorite},\
+         \"visibility\":\"{visibility}\",\"livePhotoVideoId\":null,\"stackId\":null,\
+         \"libraryId\":null,\"width\":4032,\"height\":3024,\"isEdited\":false}},\
+         \"ack\":\"{entity}|{:08x}-{:04x}-{:04x}-{:04x}-{:012x}\"}}",
+        (update >> 96) as u32,
+        (update >> 80) as u16,
+        (update >> 64) as u16,
+        (update >> 48) as u16,
+        (update & 0xffff_ffff_ffff) as u64,
         kind = if video { "VIDEO" } else { "IMAGE" },
-        favorite = n % 7 == 0,
-        visibility = if n % 50 == 0 { "archive" } else { "timeline" },
+        favorite = n.is_multiple_of(7),
+        visibility = if n.is_multiple_of(50) {
+            "archive"
+        } else {
+            "timeline"
+        },
     );
 }
 

@@ -110,10 +110,7 @@ fn parse(raw: &[u8]) -> Answer {
         return answer;
     }
     let mut at = 0;
-    loop {
-        let Some(eol) = rest[at..].windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = rest[at..].windows(2).position(|w| w == b"\r\n") {
         let size_text = std::str::from_utf8(&rest[at..at + eol]).unwrap();
         let size = usize::from_str_radix(size_text.trim(), 16).unwrap();
         at += eol + 2;
@@ -660,24 +657,4 @@ fn sync_bench_source_is_chunked_and_correct() {
     let dropped = stream(&server, &session, json!({ "types": ["AssetsV2"] }));
     assert_eq!(dropped.lines().len(), 5);
     assert!(!dropped.complete);
-}
-
-#[test]
-fn zz_tmp_measure_sink() {
-    let n: u64 = std::env::var("SYNC_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let server = TestServer::start(Options::sink().sink_sync_assets(n));
-    let session = login(&server);
-    let start = std::time::Instant::now();
-    let answer = stream(&server, &session, json!({ "types": ["AssetsV2"] }));
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "{} bytes, {} chunks, {:.2}s, {:.0} events/s",
-        answer.body.len(),
-        answer.chunks.len(),
-        secs,
-        n as f64 / secs
-    );
 }
