@@ -315,11 +315,54 @@ fn check_overrides(
             ));
         }
     }
+    problems.extend(check_kind_overrides(
+        doc,
+        hand_operations,
+        overrides::KIND_OVERRIDES,
+    ));
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// The problems of the kind overrides: each must name an operation of the document that is
+/// hand-written and declares no answer content.
+fn check_kind_overrides(
+    doc: &OpenAPI,
+    hand_operations: &[overrides::HandOperation],
+    kind_overrides: &[overrides::KindOverride],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for kind in kind_overrides {
+        let found = doc
+            .operations()
+            .find(|(_, _, op)| op.operation_id.as_deref() == Some(kind.id));
+        let Some((_, _, op)) = found else {
+            problems.push(format!(
+                "kind override {} no longer matches: the document has no such operation",
+                kind.id
+            ));
+            continue;
+        };
+        if !hand_operations.iter().any(|h| h.id == kind.id) {
+            problems.push(format!(
+                "kind override {} no longer matches: it is not hand-written (a generated \
+                 operation follows the document)",
+                kind.id
+            ));
+        }
+        let declared = operations::kind_of(op);
+        if declared != "NoContent" {
+            problems.push(format!(
+                "kind override {} no longer matches: the document now declares answer content \
+                 ({declared}); drop the override",
+                kind.id
+            ));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -350,6 +393,7 @@ mod tests {
                     !l.starts_with("session parameter")
                         && !l.starts_with("secret field")
                         && !l.starts_with("id fixup")
+                        && !l.starts_with("kind override")
                 })
                 .collect();
             if rest.is_empty() {
@@ -358,6 +402,49 @@ mod tests {
                 Err(rest.join("\n"))
             }
         })
+    }
+
+    #[test]
+    fn kind_overrides_that_no_longer_match_fail_loudly() {
+        let doc: OpenAPI = serde_json::from_str(DOCUMENT).unwrap();
+        let hand = HandOperation {
+            id: "getAllTags",
+            file: "tags/get_all_tags.rs",
+            rust_type: "tags::GetAllTags",
+            why: "test",
+        };
+        let kind = overrides::KindOverride {
+            id: "getAllTags",
+            kind: "Media",
+            why: "test",
+        };
+        assert!(check_kind_overrides(&doc, &[hand], &[kind]).is_empty());
+        let gone = overrides::KindOverride {
+            id: "getEveryTag",
+            ..kind
+        };
+        let problems = check_kind_overrides(&doc, &[hand], &[gone]).join("\n");
+        assert!(
+            problems.contains("kind override getEveryTag no longer matches"),
+            "{problems}"
+        );
+        let problems = check_kind_overrides(&doc, &[], &[kind]).join("\n");
+        assert!(problems.contains("not hand-written"), "{problems}");
+        let declared = DOCUMENT.replace(
+            r#""200": {"description": ""}"#,
+            r#""200": {"description": "", "content": {"application/json": {}}}"#,
+        );
+        assert_ne!(declared, DOCUMENT);
+        let doc: OpenAPI = serde_json::from_str(&declared).unwrap();
+        let problems = check_kind_overrides(&doc, &[hand], &[kind]).join("\n");
+        assert!(
+            problems.contains("now declares answer content (Json)"),
+            "{problems}"
+        );
+        // The real list matches the real document (the generator's run checks it too).
+        assert!(overrides::KIND_OVERRIDES
+            .iter()
+            .all(|o| HAND_OPERATIONS.iter().any(|h| h.id == o.id)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
 
 use crate::names;
-use crate::overrides::{HandOperation, HAND_OPERATIONS, SESSION_QUERY_PARAMETERS};
+use crate::overrides::{HandOperation, HAND_OPERATIONS, KIND_OVERRIDES, SESSION_QUERY_PARAMETERS};
 use crate::types::{Dir, Kind, Place, Ty, Types};
 
 /// How an operation's answer is read.
@@ -235,7 +235,10 @@ pub fn read_operations(
                 body: None,
                 answer: Answer::Nothing,
                 hand,
-                kind: kind_of(op),
+                kind: KIND_OVERRIDES
+                    .iter()
+                    .find(|o| o.id == id)
+                    .map_or_else(|| kind_of(op), |o| o.kind),
                 since_release: releases.since(&id).map(str::to_owned),
                 until_release: releases.until(&id).map(str::to_owned),
                 items: releases
@@ -269,7 +272,7 @@ pub fn read_operations(
 }
 
 /// How an operation talks, from its content types alone.
-fn kind_of(op: &openapiv3::Operation) -> &'static str {
+pub(crate) fn kind_of(op: &openapiv3::Operation) -> &'static str {
     let sends = |wanted: &str| matches!(&op.request_body, Some(ReferenceOr::Item(b)) if b.content.contains_key(wanted));
     let answers = |wanted: &str| {
         op.responses.responses.iter().any(|(status, r)| {

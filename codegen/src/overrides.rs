@@ -81,6 +81,28 @@ pub const HAND_OPERATIONS: &[HandOperation] = hand! {
     "getSyncStream" in "sync/get_sync_stream.rs" as "sync::GetSyncStream": "answers JSON lines (typed sync events) that are decoded as they arrive; the document declares no answer";
 };
 
+/// An operation whose kind (how it talks) the document's content types do not tell: the kind
+/// the catalogue lists instead of the one read from the document.
+#[derive(Debug, Clone, Copy)]
+pub struct KindOverride {
+    /// The operationId.
+    pub id: &'static str,
+    /// The kind listed: `Json`, `NoContent`, `Media`, `Multipart` or `Form`.
+    pub kind: &'static str,
+    /// Why the document's kind is wrong.
+    pub why: &'static str,
+}
+
+/// The kinds set by hand. Checked on every run: each operation must be in the document, be
+/// hand-written ([`HAND_OPERATIONS`]: a generated one follows the document) and declare no
+/// answer content (once the document declares it, the kind comes from there), else the
+/// override no longer matches.
+pub const KIND_OVERRIDES: &[KindOverride] = &[KindOverride {
+    id: "getSyncStream",
+    kind: "Media",
+    why: "a byte stream of JSON lines (a MediaEndpoint); the document declares no answer content",
+}];
+
 /// A schema decoded into (and encoded from) a hand-written type wherever a generated operation
 /// or model uses it, so an album is the same type whichever operation returned it.
 #[derive(Debug, Clone, Copy)]

@@ -1,6 +1,7 @@
 //! `immich upload`: find the files (upload_select.rs), skip what the server won't take, pair
-//! sidecars, live photos and stacks (upload_pairs.rs), hash, ask the server which it already
-//! has, upload the rest in parallel, then albums, tags and stacks, and say what happened (also
+//! sidecars, live photos and stacks (upload_pairs.rs), then a pipeline: a thread hashes the
+//! files a batch at a time while each hashed batch is checked with the server and the files it
+//! lacks are uploaded in parallel; then albums, tags and stacks, and say what happened (also
 //! as JSON lines with `--report`). `--pause-jobs` pauses the server's heavy queues meanwhile
 //! (upload_jobs.rs).
 
@@ -300,87 +301,130 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
 
     let threads = args.concurrency;
     let total_bytes: u64 = candidates.iter().map(|c| c.entry.size).sum();
-    let digests = hash_all(ctx, &candidates, threads, total_bytes);
+    let batches = hash_batches(&candidates);
 
-    // Hashed files, minus the ones that repeat an earlier file of this run.
+    // The pipeline: a hashing thread hashes one batch of files after another into a queue of
+    // one batch; this thread asks the server about each batch as it comes and uploads the
+    // files the server lacks while the next batch is hashed.
     let mut first_with: HashMap<Sha1Digest, usize> = HashMap::new();
-    let mut pending: Vec<usize> = Vec::new();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; candidates.len()];
     let mut copies: Vec<(usize, usize)> = Vec::new();
-    for (index, digest) in digests.into_iter().enumerate() {
-        match digest {
-            Err(error) => {
-                let _ = writeln!(
-                    ctx.err,
-                    "failed: {}: {}",
-                    shown(&candidates[index].entry.shown()),
-                    shown(&error)
-                );
-                outcomes[index] = Some(Outcome::Failed(error));
-            }
-            Ok(digest) => match first_with.get(&digest) {
-                Some(&first) => copies.push((index, first)),
-                None => {
-                    first_with.insert(digest, index);
-                    pending.push(index);
-                }
-            },
-        }
-    }
-
-    check_with_server(&ctx.client, &first_with, &mut outcomes)?;
-    pending.retain(|index| outcomes[*index].is_none());
-
     let client = ctx.client.clone();
     let mut paused: Option<PausedQueues<'_>> = None;
     let mut sent = 0;
     let stop = AtomicBool::new(false);
     let mut stopped_why: Option<&str> = None;
-    if more.dry_run {
-        for &index in &pending {
-            outcomes[index] = Some(Outcome::WouldUpload);
+    let mut check_failed: Option<Failure> = None;
+    let run = UploadRun {
+        candidates: &candidates,
+        threads,
+        stop: &stop,
+        on_error: more.on_error,
+    };
+    std::thread::scope(|scope| -> Result<(), Failure> {
+        let (hashed_tx, hashed_rx) = mpsc::sync_channel::<HashedBatch>(1);
+        let (candidates, batches) = (&candidates, &batches);
+        scope.spawn(move || {
+            for batch in batches {
+                let digests = hash_batch(candidates, batch, threads);
+                if hashed_tx.send((batch.clone(), digests)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut progress = Progress::new(ctx.progress);
+        let (mut files, mut bytes) = (0, 0);
+        for (batch, digests) in hashed_rx {
+            files += batch.len();
+            bytes += batch.iter().map(|&i| candidates[i].entry.size).sum::<u64>();
+            let line =
+                progress.transfer_line("hashing", (files, candidates.len()), bytes, total_bytes);
+            progress.draw(ctx.err, &line, true);
+
+            // Hashed files, minus the ones that repeat an earlier file of this run.
+            let mut news: HashMap<Sha1Digest, usize> = HashMap::new();
+            let mut pending: Vec<usize> = Vec::new();
+            for (index, digest) in batch.into_iter().zip(digests) {
+                match digest {
+                    Err(error) => {
+                        let _ = writeln!(
+                            ctx.err,
+                            "failed: {}: {}",
+                            shown(&candidates[index].entry.shown()),
+                            shown(&error)
+                        );
+                        outcomes[index] = Some(Outcome::Failed(error));
+                    }
+                    Ok(digest) => match first_with.get(&digest) {
+                        Some(&first) => copies.push((index, first)),
+                        None => {
+                            first_with.insert(digest, index);
+                            news.insert(digest, index);
+                            pending.push(index);
+                        }
+                    },
+                }
+            }
+            if let Err(e) = check_with_server(&ctx.client, &news, &mut outcomes) {
+                // Files of earlier batches are on the server: they are reported (and go in
+                // their albums), the rest are not sent, and the run fails with this error.
+                if !outcomes
+                    .iter()
+                    .any(|o| matches!(o, Some(Outcome::Uploaded(_))))
+                {
+                    return Err(e);
+                }
+                check_failed = Some(e);
+                stop.store(true, Ordering::SeqCst);
+                break;
+            }
+            pending.retain(|index| outcomes[*index].is_none());
+            if more.dry_run {
+                for &index in &pending {
+                    outcomes[index] = Some(Outcome::WouldUpload);
+                }
+                continue;
+            }
+            if more.pause_jobs && paused.is_none() && !pending.is_empty() {
+                upload_jobs::install_interrupt_handler().map_err(Failure::Message)?;
+                match PausedQueues::pause(&client) {
+                    Ok(guard) => paused = Some(guard),
+                    Err(e) => {
+                        return Err(Failure::Message(format!(
+                            "--pause-jobs: cannot pause the server's jobs (it needs an admin's \
+                             API key): {}",
+                            describe(&e, &ctx.url)
+                        )))
+                    }
+                }
+            }
+            // Everything but the stills of live photos first: their videos (in the same batch)
+            // must be on the server before them.
+            let (stills, first): (Vec<usize>, Vec<usize>) = pending
+                .iter()
+                .partition(|&&i| candidates[i].live_video.is_some());
+            sent += run.upload_all(ctx, &first, &mut outcomes);
+            sent += run.upload_all(ctx, &stills, &mut outcomes);
         }
+        progress.clear(ctx.err);
+        Ok(())
+    })?;
+    if more.dry_run {
         for (copy, _) in &copies {
             outcomes[*copy] = Some(Outcome::Duplicate(None));
         }
         copies.clear();
     } else {
-        if more.pause_jobs && !pending.is_empty() {
-            upload_jobs::install_interrupt_handler().map_err(Failure::Message)?;
-            match PausedQueues::pause(&client) {
-                Ok(guard) => paused = Some(guard),
-                Err(e) => {
-                    return Err(Failure::Message(format!(
-                        "--pause-jobs: cannot pause the server's jobs (it needs an admin's \
-                         API key): {}",
-                        describe(&e, &ctx.url)
-                    )))
-                }
-            }
-        }
-        let on_error = more.on_error;
-        // Everything but the stills of live photos first: their videos must be on the server
-        // before them.
-        let (stills, first): (Vec<usize>, Vec<usize>) = pending
-            .iter()
-            .partition(|&&i| candidates[i].live_video.is_some());
-        let run = UploadRun {
-            candidates: &candidates,
-            threads,
-            stop: &stop,
-            on_error,
-        };
-        sent += run.upload_all(ctx, &first, &mut outcomes);
-        sent += run.upload_all(ctx, &stills, &mut outcomes);
         let copies_left = send_copies_of_failed(ctx, &run, copies, &mut outcomes, &mut sent);
         copies = copies_left;
-        if upload_jobs::interrupted() {
+        if check_failed.is_some() {
+            stopped_why = Some("not sent: the server's duplicate check failed");
+        } else if upload_jobs::interrupted() {
             stopped_why = Some("not sent: interrupted (Ctrl-C)");
         } else if stop.load(Ordering::SeqCst) {
             stopped_why = Some("not sent: stopped after a failure (--on-error stop)");
         }
     }
-
     for (copy, first) in copies {
         outcomes[copy] = Some(match &outcomes[first] {
             Some(Outcome::Uploaded(id)) | Some(Outcome::Duplicate(Some(id))) => {
@@ -420,7 +464,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     };
 
     // After the uploads: albums, tags, stacks. Even when some files failed, the others go in.
-    let mut errors: Vec<Failure> = Vec::new();
+    let mut errors: Vec<Failure> = check_failed.into_iter().collect();
     let visible_ids: Vec<AssetId> = candidates
         .iter()
         .zip(&outcomes)
@@ -883,32 +927,77 @@ fn parallel<T: Sync, R: Send>(
     });
 }
 
-fn hash_all(
-    ctx: &mut Ctx<'_>,
+/// Files hashed per batch, at most: each batch is checked with the server as soon as it is
+/// hashed, and its files sent while the next one is hashed.
+const HASH_BATCH_FILES: usize = 100;
+/// Bytes hashed per batch, at most (a batch holds at least one file or pair).
+const HASH_BATCH_BYTES: u64 = 64 << 20;
+
+/// A batch of candidate indexes with their digests (or why a file could not be read).
+type HashedBatch = (Vec<usize>, Vec<Result<Sha1Digest, String>>);
+
+/// Splits the candidates into hashing batches, in their order; a live photo's video goes in
+/// the batch of its still, just before it, so the video is sent before the still.
+fn hash_batches(candidates: &[Candidate]) -> Vec<Vec<usize>> {
+    let mut placed = vec![false; candidates.len()];
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    let mut batch: Vec<usize> = Vec::new();
+    let mut bytes = 0u64;
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    for (index, c) in candidates.iter().enumerate() {
+        if c.hidden {
+            continue;
+        }
+        let mut unit = Vec::with_capacity(2);
+        if let Some(video) = c.live_video.filter(|v| *v < candidates.len()) {
+            if !placed[video] {
+                placed[video] = true;
+                unit.push(video);
+            }
+        }
+        placed[index] = true;
+        unit.push(index);
+        units.push(unit);
+    }
+    // A video no still claimed (not expected) goes alone.
+    units.extend(
+        (0..candidates.len())
+            .filter(|i| !placed[*i])
+            .map(|i| vec![i]),
+    );
+    for unit in units {
+        let unit_bytes: u64 = unit.iter().map(|&i| candidates[i].entry.size).sum();
+        if !batch.is_empty()
+            && (batch.len() + unit.len() > HASH_BATCH_FILES
+                || bytes.saturating_add(unit_bytes) > HASH_BATCH_BYTES)
+        {
+            batches.push(std::mem::take(&mut batch));
+            bytes = 0;
+        }
+        bytes = bytes.saturating_add(unit_bytes);
+        batch.extend(unit);
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    batches
+}
+
+/// Hashes the candidates of one batch with `threads` threads, in the batch's order.
+fn hash_batch(
     candidates: &[Candidate],
+    batch: &[usize],
     threads: usize,
-    total_bytes: u64,
 ) -> Vec<Result<Sha1Digest, String>> {
-    let mut digests = vec![Err(String::new()); candidates.len()];
-    let mut progress = Progress::new(ctx.progress);
-    let (mut files, mut bytes) = (0, 0);
-    let err = &mut *ctx.err;
+    let mut digests = vec![Err(String::new()); batch.len()];
     let never = AtomicBool::new(false);
     parallel(
-        candidates,
+        batch,
         threads,
         &never,
-        |c| sha1_of(&c.entry).map_err(|e| format!("cannot read it: {e}")),
-        |index, digest| {
-            digests[index] = digest;
-            files += 1;
-            bytes += candidates[index].entry.size;
-            let line =
-                progress.transfer_line("hashing", (files, candidates.len()), bytes, total_bytes);
-            progress.draw(err, &line, files == candidates.len());
-        },
+        |&index| sha1_of(&candidates[index].entry).map_err(|e| format!("cannot read it: {e}")),
+        |slot, digest| digests[slot] = digest,
     );
-    progress.clear(err);
     digests
 }
 

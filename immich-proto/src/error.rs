@@ -270,7 +270,8 @@ impl fmt::Display for Error {
             ),
             Error::SessionRequired => f.write_str(
                 "sync needs a login session, and the server refuses API keys for it: log in \
-                 with `Client::login(email, password)` (in the CLI: `immich login`)",
+                 with `Client::login(email, password)` (in the CLI: `immich backup --email \
+                 EMAIL`, the password from IMMICH_PASSWORD or --password-stdin)",
             ),
             Error::SyncStream(error) => error.fmt(f),
         }

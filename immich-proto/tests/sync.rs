@@ -332,6 +332,15 @@ fn the_stream_request_carries_types_and_reset() {
     assert!(GetSyncStream::new(Vec::new()).request(&server).is_err());
 }
 
+/// The document declares no answer for `getSyncStream`; the catalogue lists what it is (a
+/// byte stream, sent as a `MediaEndpoint`), through the generator's kind override.
+#[test]
+fn the_catalogue_lists_the_stream_as_media() {
+    let entry = immich_proto::catalogue::find(GetSyncStream::OPERATION_ID).unwrap();
+    assert_eq!(entry.kind, immich_proto::catalogue::OperationKind::Media);
+    assert!(!entry.generated);
+}
+
 #[test]
 fn an_api_key_is_refused_before_sending_with_a_one_line_way_out() {
     let server = Server::new("http://localhost:2283")
@@ -346,7 +355,10 @@ fn an_api_key_is_refused_before_sending_with_a_one_line_way_out() {
     assert!(
         message.contains("login session")
             && message.contains("Client::login")
-            && message.contains("immich login"),
+            && message.contains("immich backup --email EMAIL")
+            && message.contains("IMMICH_PASSWORD")
+            && message.contains("--password-stdin")
+            && !message.contains("immich login"),
         "{message}"
     );
     assert!(!message.contains("secret-key"));

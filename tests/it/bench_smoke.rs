@@ -35,6 +35,8 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         ("decode a 100-asset search page", 2),
         ("2 pages x 100 assets", 2),
         ("walk a 300-asset library", 2),
+        // Issue 12: the second backup run, and the first for reference.
+        ("a second backup run of an unchanged 200-asset library", 2),
     ];
     let mut listed = 0;
     for (prefix, expected) in cases {
@@ -86,6 +88,17 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
             row.client
         );
     }
+    // The second backup run fetched no original (the benchmark also fails if it wrote or
+    // downloaded anything); its time is only checked in release runs.
+    let backup = report.case("a second backup run");
+    assert_eq!(
+        backup[0].client, "immich backup, 0 originals downloaded",
+        "{table}"
+    );
+    assert!(
+        backup[0].met.is_some() && backup[1].met.is_none(),
+        "{table}"
+    );
     let markdown_rows = table.lines().filter(|l| l.starts_with("| ")).count();
     assert_eq!(
         markdown_rows,

@@ -11,6 +11,7 @@ mod conformance;
 mod fuzz;
 mod memory;
 mod redirects;
+mod sync;
 mod table;
 mod tls;
 mod tokio_transport;

@@ -514,3 +514,101 @@ fn pause_jobs_resumes_after_a_failure_and_on_error_stop_stops() {
     assert_eq!(upload_posts(&server), 3, "{run:?}");
     assert!(run.stdout.contains("failed 3"), "{run:?}");
 }
+
+/// Hashing overlaps sending: with 250 files (three hashing batches of at most 100), the first
+/// upload reaches the server before the last batch is checked, so the files of a batch go up
+/// while the next one is hashed. A live photo whose still and video would fall on either side
+/// of a batch's end in walking order is hashed in one batch and linked; a copy of an earlier
+/// batch's file is a duplicate of it.
+#[test]
+fn hashing_of_the_next_files_overlaps_sending_of_the_current_ones() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("overlap");
+    for n in 0..99u64 {
+        put(&dir.0, &format!("p{n:03}.jpg"), 5000 + n);
+    }
+    // The 100th and 101st files in walking order.
+    put(&dir.0, "p099.heic", 5099);
+    put(&dir.0, "p099.mov", 6099);
+    for n in 100..249u64 {
+        put(&dir.0, &format!("p{n:03}.jpg"), 5000 + n);
+    }
+    // The same bytes as p005.jpg, two batches later.
+    put(&dir.0, "p249.jpg", 5005);
+    server.clear_requests();
+    let run = immich(&server, &["--json", "upload", &dir.path(""), "-j", "2"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["uploaded"], 250, "{run:?}");
+    assert_eq!(report["summary"]["duplicates"], 1, "{run:?}");
+    assert_eq!(report["livePhotos"], 1, "{run:?}");
+
+    let lines = server.request_lines();
+    let checks: Vec<usize> = (0..lines.len())
+        .filter(|i| lines[*i] == "POST /api/assets/bulk-upload-check")
+        .collect();
+    assert!(checks.len() >= 3, "{lines:#?}");
+    let first_upload = lines.iter().position(|l| l == "POST /api/assets");
+    let last_check = checks.last().copied();
+    assert!(
+        first_upload.is_some() && first_upload < last_check,
+        "an upload must precede the last check: {lines:#?}"
+    );
+
+    let views = server.asset_views();
+    let (photo, video) = (view(&views, "p099.heic"), view(&views, "p099.mov"));
+    assert_eq!(photo.live_photo_video_id.as_ref(), Some(&video.id));
+}
+
+/// When a later batch's check fails, the files of the batches before it are on the server and
+/// reported (and the album holds them); the rest are not sent, and the run fails with the error.
+#[test]
+fn a_failed_check_of_a_later_batch_keeps_what_was_sent() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("later-check");
+    for n in 0..250u64 {
+        put(&dir.0, &format!("p{n:03}.jpg"), 7000 + n);
+    }
+    server.clear_requests();
+    let run = std::thread::scope(|scope| {
+        // Once the first batch is being sent, every later check fails (the next check
+        // comes only after that batch's uploads, so it is one of the later batches').
+        scope.spawn(|| {
+            for _ in 0..20_000 {
+                if upload_posts(&server) > 0 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            server.fault(
+                Some(http::Method::POST),
+                "/assets/bulk-upload-check",
+                Fault::Status(500, "database trouble".into()),
+            );
+        });
+        immich(
+            &server,
+            &[
+                "--json",
+                "upload",
+                &dir.path(""),
+                "-j",
+                "1",
+                "--album",
+                "Later",
+            ],
+        )
+    });
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(run.stderr.contains("database trouble"), "{run:?}");
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let uploaded = report["summary"]["uploaded"].as_u64().unwrap();
+    assert!((100..250).contains(&uploaded), "{run:?}");
+    assert_eq!(report["summary"]["skipped"], 250 - uploaded, "{run:?}");
+    assert!(report["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("duplicate check failed"));
+    assert_eq!(report["album"]["added"], uploaded, "{run:?}");
+    assert_eq!(upload_posts(&server) as u64, uploaded);
+}

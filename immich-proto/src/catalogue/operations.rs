@@ -3830,7 +3830,7 @@ pub static OPERATIONS: &[Operation] = &[
         rust_type: "sync::GetSyncStream",
         file: "sync/get_sync_stream.rs",
         generated: false,
-        kind: OperationKind::NoContent,
+        kind: OperationKind::Media,
         permission: Some("sync.stream"),
         admin_only: false,
         public: false,

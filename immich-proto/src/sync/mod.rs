@@ -9,7 +9,7 @@
 //! ## How a client syncs
 //!
 //! 1. **Log in.** The server refuses sync to API keys: a client that holds only one fails
-//!    before sending with [`Error::SessionRequired`](crate::Error::SessionRequired), as does the
+//!    before sending with [`Error::SessionRequired`], as does the
 //!    server's `403`. Log in first (`Client::login(email, password)` in the transports).
 //! 2. **Choose what to follow:** [`request_types`] for the server's version gives the newest
 //!    generation of each family (`AssetsV2`, not the deprecated `AssetsV1`).

@@ -24,6 +24,7 @@ pub fn child_main(args: &[String]) -> i32 {
         Some("spawn") => spawn_main(&args[1..]),
         Some("client") => client_main(&pairs(&args[1..].join(" "))),
         Some("serve") => serve_main(&pairs(&args[1..].join(" "))),
+        Some("backup") => super::backup::backup_main(&pairs(&args[1..].join(" "))),
         other => Err(Failure(format!("unknown child mode {other:?}"))),
     };
     match result {

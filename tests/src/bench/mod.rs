@@ -5,6 +5,9 @@
 //! thumbnails fetched 16 at a time, folders of many files uploaded with the check, and a walk
 //! of a whole library from lazily generated search pages.
 //!
+//! Issue 12 added the sync stream (a million generated asset events) and a second run of
+//! `immich backup` over an unchanged library (`backup.rs`: the full test server, not the sink).
+//!
 //! Run it with `cargo run --release -p immich-tests --bin bench` (add `--large` for the 1 GiB
 //! file and video and the million-asset library, `--smoke` for the quick mode the test suite
 //! runs). It prints a table and writes it to `target/bench/results.md`.
@@ -20,6 +23,7 @@
 //! `(N - 1) / (T(N) - T(1))` with `T` the whole process's wall time, which takes process start,
 //! client setup and connecting out of the figure for every client alike.
 
+mod backup;
 mod child;
 mod curl;
 mod decode;
@@ -404,6 +408,7 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
     bench.paging()?;
     bench.walk()?;
     bench.sync_stream()?;
+    bench.backup()?;
     let mut notes = bench.notes();
     notes.push(format!(
         "Load average (1 min) of the machine, which other work shares: {load_before} at the \

@@ -1,0 +1,170 @@
+//! The backup case: `immich backup DIR` run a second time over an unchanged library (issue 12).
+//! A first run fills the folder (reported apart, for reference); the second run must find
+//! nothing to do: no original downloaded, in under 2 s. The server is the full test server
+//! (not the sink: the backup needs a real library, its change times and its originals), seeded
+//! with small images; the CLI runs through its library entry point in a child process of its
+//! own (`--child backup ...`), as the other clients do.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::process::{measure, peak_rss_kib, Measured};
+use super::{count_label, median, median_kib, Bench, Better, Failure, Row, TempDir};
+use crate::server::{Options, TestServer};
+
+/// The second run's goal, seconds.
+const GOAL_SECONDS: f64 = 2.0;
+
+/// How many assets of the user's own the library holds.
+fn library(smoke: bool) -> usize {
+    if smoke {
+        200
+    } else {
+        10_000
+    }
+}
+
+/// The child's side: `--child backup url=... key=... dir=...`. Runs `immich --json backup DIR`
+/// and prints a `RESULT` line: the time inside the process, the bytes the backup reports it
+/// downloaded, the assets it wrote (new, updated, restored) and those it left unchanged.
+pub(crate) fn backup_main(args: &HashMap<String, String>) -> Result<(), Failure> {
+    let get = |key: &str| args.get(key).cloned().unwrap_or_default();
+    let env = immich_cli::Env::new()
+        .var("IMMICH_URL", get("url"))
+        .var("IMMICH_API_KEY", get("key"));
+    let dir = get("dir");
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let started = Instant::now();
+    let status = immich_cli::run(
+        ["--json", "backup", dir.as_str()],
+        &env,
+        &mut stdout,
+        &mut stderr,
+    );
+    let seconds = started.elapsed().as_secs_f64();
+    if status != immich_cli::EXIT_OK {
+        return Err(Failure(format!(
+            "immich backup exited with {status}: {}",
+            String::from_utf8_lossy(&stderr)
+        )));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&stdout)
+        .map_err(|e| Failure(format!("immich backup printed no JSON report: {e}")))?;
+    let summary = &report["summary"];
+    let number = |key: &str| summary[key].as_u64().unwrap_or(0);
+    println!(
+        "RESULT op_seconds={seconds:.6} bytes={} items={} unchanged={} failed={} hwm_kib={}",
+        number("bytes"),
+        number("new") + number("updated") + number("restored"),
+        number("unchanged"),
+        number("failed"),
+        peak_rss_kib().unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// A scratch folder in memory (`/dev/shm`) where there is one, else in the temp dir. The
+/// backup makes every file it writes durable (fsync of file and folder): on this machine's
+/// disk that is about 20 ms a file, which would make the unmeasured first run of 10,000 assets
+/// take minutes; the second run writes only the state file.
+fn memory_dir() -> Result<TempDir, Failure> {
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        return TempDir::create();
+    }
+    let path = shm.join(format!("immich-bench-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir(&path)
+        .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?;
+    Ok(TempDir(path))
+}
+
+/// How many original downloads the server answered.
+fn originals(server: &TestServer) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/original"))
+        .count()
+}
+
+impl Bench<'_> {
+    /// A first backup of the library (for reference), then the measured second runs.
+    pub(super) fn backup(&mut self) -> Result<(), Failure> {
+        let config = self.config;
+        let n = library(config.smoke);
+        // Beach and family are the user's; bob's asset is not.
+        let server = TestServer::try_start(Options::v3().extra_assets(n - 2))
+            .map_err(|e| Failure(format!("cannot start the test server: {e}")))?;
+        let scratch = memory_dir()?;
+        let dir = scratch.0.join("backup");
+        let args = [
+            "--child".to_owned(),
+            "backup".to_owned(),
+            format!("url={}", server.url()),
+            format!("key={}", server.api_key()),
+            format!("dir={}", dir.display()),
+        ];
+        let run = || -> Result<Measured, Failure> {
+            let m = measure(&config.exe, config.child_timeout, &config.exe, &args)?;
+            if m.field("failed")? != 0.0 {
+                return Err(Failure(format!("the backup failed assets: {:?}", m.result)));
+            }
+            Ok(m)
+        };
+        let first = run()?;
+        let written = first.field("items")? as usize;
+        if written != n || originals(&server) != n {
+            return Err(Failure(format!(
+                "the first backup wrote {written} and downloaded {} of {n} assets",
+                originals(&server)
+            )));
+        }
+        server.clear_requests();
+        let mut seconds = Vec::new();
+        let mut rss = Vec::new();
+        for _ in 0..config.runs {
+            let m = run()?;
+            let (items, unchanged) = (m.field("items")?, m.field("unchanged")? as usize);
+            if items != 0.0 || m.field("bytes")? != 0.0 || unchanged != n {
+                return Err(Failure(format!(
+                    "the second backup of an unchanged library did something: {:?}",
+                    m.result
+                )));
+            }
+            seconds.push(m.seconds);
+            rss.push(m.field("hwm_kib")? as u64);
+        }
+        let fetched = originals(&server);
+        let case = format!(
+            "a second backup run of an unchanged {}-asset library",
+            count_label(n)
+        );
+        let value = median(&seconds);
+        self.rows.push(Row {
+            case: case.clone(),
+            client: format!("immich backup, {fetched} originals downloaded"),
+            value,
+            samples: seconds,
+            unit: "s",
+            better: Better::Lower,
+            peak_rss_kib: median_kib(&rss),
+            ratio: Some((value / GOAL_SECONDS, "2 s".to_owned())),
+            goal: "no original read or downloaded; < 2 s".to_owned(),
+            met: Some(fetched == 0 && value < GOAL_SECONDS),
+        });
+        self.rows.push(Row {
+            case,
+            client: format!("the first run ({} originals downloaded)", count_label(n)),
+            value: first.seconds,
+            samples: vec![first.seconds],
+            unit: "s",
+            better: Better::Lower,
+            peak_rss_kib: first.field("hwm_kib").ok().map(|k| k as u64),
+            ratio: None,
+            goal: "report".to_owned(),
+            met: None,
+        });
+        Ok(())
+    }
+}
