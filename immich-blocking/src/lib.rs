@@ -64,6 +64,7 @@ mod upload;
 
 pub use client::{Client, ClientBuilder, HttpClient, MediaBody, Pages};
 pub use sync_stream::SyncEvents;
+pub use upload::UploadSource;
 /// The HTTP stack, to build an agent for [`ClientBuilder::http_client`].
 pub use ureq;
 

@@ -1,5 +1,6 @@
-//! Upload from a path: the core writes the multipart body around placeholders, this module
-//! streams the file into them with bounded memory and checks the file did not change size.
+//! Upload from a path or from readers: the core writes the multipart body around placeholders,
+//! this module streams the file (or reader) into them with bounded memory and checks it gives
+//! exactly the announced number of bytes.
 
 use std::collections::hash_map::RandomState;
 use std::fs::File;
@@ -49,6 +50,72 @@ impl Client {
             current: Current::Between,
             files: Files { asset, sidecar },
         };
+        self.send_upload(&upload, parts, reader)
+    }
+
+    /// Uploads an asset whose bytes come from readers (a zip archive's entry, a pipe, ...),
+    /// streamed with the exact `Content-Length`: `asset` (and `sidecar`) must give exactly their
+    /// announced length, or the upload fails with the core's `FileSizeChanged` before the
+    /// server gets a wrong body. The file name and times come from `facts`
+    /// ([`UploadAsset::from_file`]; `facts.path` names the file, nothing is opened, and
+    /// `facts.len` must equal the asset's length). Each reader is read once, so
+    /// [`UploadOptions::checksum`] and [`UploadOptions::sidecar`] (a path) are refused: hash
+    /// the bytes beforehand and pass the sidecar here. Needs [`setup`](Self::setup).
+    pub fn upload_reader(
+        &self,
+        facts: &FileFacts,
+        asset: UploadSource,
+        sidecar: Option<UploadSource>,
+        options: UploadOptions,
+    ) -> Result<UploadResult, Error> {
+        if options.checksum {
+            return Err(immich_proto::Error::InvalidInput {
+                what: "checksum",
+                reason: "a reader is read once: upload_reader cannot hash it first".into(),
+            }
+            .into());
+        }
+        if options.sidecar.is_some() {
+            return Err(immich_proto::Error::InvalidInput {
+                what: "sidecar",
+                reason: "upload_reader takes the sidecar as a reader, not a path".into(),
+            }
+            .into());
+        }
+        if facts.len != asset.len {
+            return Err(immich_proto::Error::InvalidInput {
+                what: "asset",
+                reason: format!(
+                    "the facts announce {} bytes, the reader {}",
+                    facts.len, asset.len
+                ),
+            }
+            .into());
+        }
+        let seed = RandomState::new().hash_one(&facts.path);
+        let mut upload =
+            UploadAsset::from_file(facts, &options)?.boundary(Boundary::from_seed(seed));
+        if let Some(sidecar) = &sidecar {
+            upload = upload.sidecar(sidecar.len);
+        }
+        let (parts, body) = upload.request(self.server())?.into_parts();
+        let reader = SegmentReader {
+            segments: body.into_segments().into_iter(),
+            current: Current::Between,
+            files: Files {
+                asset: asset.reader,
+                sidecar: sidecar.map(|s| s.reader),
+            },
+        };
+        self.send_upload(&upload, parts, reader)
+    }
+
+    fn send_upload<C: Content + Send + 'static>(
+        &self,
+        upload: &UploadAsset,
+        parts: http::request::Parts,
+        reader: SegmentReader<C>,
+    ) -> Result<UploadResult, Error> {
         let request = Request::from_parts(parts, ureq::SendBody::from_owned_reader(reader));
         let operation = UploadAsset::OPERATION_ID;
         reset_peer_stopped_reading();
@@ -57,6 +124,57 @@ impl Client {
         Ok(upload.parse_response(read_body(response?, operation)?)?)
     }
 }
+
+/// Bytes for [`Client::upload_reader`]: a reader and exactly how many bytes it gives.
+pub struct UploadSource {
+    reader: Box<dyn Read + Send>,
+    len: u64,
+}
+
+impl UploadSource {
+    /// `len` bytes read from `reader` (more or fewer fail the upload).
+    pub fn new(reader: impl Read + Send + 'static, len: u64) -> Self {
+        UploadSource {
+            reader: Box::new(reader),
+            len,
+        }
+    }
+
+    /// The announced length.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether it announces no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl std::fmt::Debug for UploadSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadSource")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What fills a placeholder: a file (whose current size explains a size mismatch) or any
+/// reader.
+trait Content: Read {
+    /// The size it has now, when it can tell.
+    fn current_len(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl Content for File {
+    fn current_len(&self) -> Option<u64> {
+        self.metadata().ok().map(|m| m.len())
+    }
+}
+
+impl Content for Box<dyn Read + Send> {}
 
 /// A hasher fed the whole file (the core checks the length it saw); the file is left at its
 /// start again.
@@ -100,15 +218,15 @@ fn in_step(buf: usize, pos: u64, want: usize) -> usize {
 }
 
 /// The body as one reader: the core's bytes, then exactly `len` bytes of each file.
-struct SegmentReader {
+struct SegmentReader<C> {
     segments: std::vec::IntoIter<Segment>,
     current: Current,
-    files: Files,
+    files: Files<C>,
 }
 
-struct Files {
-    asset: File,
-    sidecar: Option<File>,
+struct Files<C> {
+    asset: C,
+    sidecar: Option<C>,
 }
 
 enum Current {
@@ -121,8 +239,8 @@ enum Current {
     },
 }
 
-impl Files {
-    fn get(&mut self, role: FileRole) -> io::Result<&mut File> {
+impl<C> Files<C> {
+    fn get(&mut self, role: FileRole) -> io::Result<&mut C> {
         match role {
             FileRole::Asset => Ok(&mut self.asset),
             // The core's error, as immich-tokio reports it; `Error::from` unwraps it again.
@@ -141,7 +259,7 @@ fn size_changed(expected: u64, actual: u64) -> io::Error {
     io::Error::other(immich_proto::Error::FileSizeChanged { expected, actual })
 }
 
-impl Read for SegmentReader {
+impl<C: Content> Read for SegmentReader<C> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -176,7 +294,7 @@ impl Read for SegmentReader {
                         // The placeholder is full: the file must have nothing more (unless
                         // the rest was never read because the server stopped listening).
                         if !peer_stopped_reading() && read_retrying(file, &mut [0u8; 1])? > 0 {
-                            let actual = file.metadata().map_or(len + 1, |m| m.len().max(len + 1));
+                            let actual = file.current_len().map_or(len + 1, |n| n.max(len + 1));
                             return Err(size_changed(len, actual));
                         }
                         self.current = Current::Between;
@@ -204,7 +322,7 @@ impl Read for SegmentReader {
     }
 }
 
-fn read_retrying(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+fn read_retrying(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match file.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -31,6 +31,7 @@ mod upload_args;
 mod upload_jobs;
 mod upload_pairs;
 mod upload_select;
+mod upload_zip;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

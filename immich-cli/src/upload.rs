@@ -15,11 +15,12 @@ use immich_blocking::albums::{Album, CreateAlbum};
 use immich_blocking::assets::{
     AssetVisibility, BulkUploadCheckItem, RejectReason, UploadAction, UploadOptions,
 };
+use immich_blocking::proto::assets::FileFacts;
 use immich_blocking::proto::checksum::{Sha1Checksum, Sha1Digest};
 use immich_blocking::proto::models::{StackCreate, TagBulkAssets, TagUpsert};
 use immich_blocking::proto::stacks::CreateStack;
 use immich_blocking::proto::tags::{BulkTagAssets, UpsertTags};
-use immich_blocking::{AlbumId, AssetId, Client};
+use immich_blocking::{AlbumId, AssetId, Client, UploadSource};
 use serde::Serialize;
 
 use crate::args::UploadArgs;
@@ -29,6 +30,7 @@ use crate::upload_args::{FolderAlbum, OnError};
 use crate::upload_jobs::{self, PausedQueues};
 use crate::upload_pairs::{self, Named};
 use crate::upload_select::{Entry, Filter, Walker};
+use crate::upload_zip;
 use crate::{describe, Ctx, Failure};
 
 /// Asset ids per add-to-album and tag request.
@@ -203,7 +205,14 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     let mut results: Vec<(String, Outcome)> = Vec::new();
     let mut walker = Walker::new(more.include_hidden);
     for path in &args.paths {
-        walker.walk_root(path);
+        if upload_zip::is_zip(path) {
+            // Read in place: its files are entries like a folder's.
+            let listing = upload_zip::list(path, more.include_hidden);
+            walker.found.extend(listing.found);
+            walker.passed.extend(listing.passed);
+        } else {
+            walker.walk_root(path);
+        }
     }
     for passed in walker.passed {
         let path = passed.path.display().to_string();
@@ -1015,6 +1024,32 @@ fn sha1_of(entry: &Entry) -> std::io::Result<Sha1Digest> {
     }
 }
 
+/// Uploads a candidate that is not a file on disk (a zip archive's entry, or its sidecar is
+/// one), streamed from its reader: the bytes are read again after the hashing pass.
+fn upload_streamed(
+    client: &Client,
+    c: &Candidate,
+    options: UploadOptions,
+) -> Result<immich_blocking::assets::UploadResult, immich_blocking::Error> {
+    let entry = &c.entry;
+    let facts = FileFacts {
+        path: std::path::PathBuf::from(entry.name()),
+        is_file: true,
+        len: entry.size,
+        created: None,
+        modified: entry.modified.unwrap_or(std::time::UNIX_EPOCH),
+        sidecar_len: None,
+    };
+    let asset = UploadSource::new(entry.open()?, entry.size);
+    let sidecar = match &c.sidecar {
+        Some(sidecar) => Some(UploadSource::new(sidecar.open()?, sidecar.size)),
+        None => None,
+    };
+    let mut options = options;
+    options.sidecar = None;
+    client.upload_reader(&facts, asset, sidecar, options)
+}
+
 /// What every upload round of one run shares.
 struct UploadRun<'a> {
     candidates: &'a [Candidate],
@@ -1033,7 +1068,7 @@ impl UploadRun<'_> {
     fn options(&self, index: usize, outcomes: &[Option<Outcome>]) -> UploadOptions {
         let c = &self.candidates[index];
         let mut options = UploadOptions::new();
-        if let Some(path) = c.sidecar.as_ref().and_then(Entry::path) {
+        if let (Some(path), Some(_)) = (c.sidecar.as_ref().and_then(Entry::path), c.entry.path()) {
             options = options.sidecar(path);
         }
         if c.hidden {
@@ -1071,11 +1106,13 @@ impl UploadRun<'_> {
             self.threads,
             self.stop,
             |(index, options)| {
-                let entry = &candidates[*index].entry;
-                let Some(path) = entry.path() else {
-                    return Outcome::Failed("not a file on disk".into());
+                let c = &candidates[*index];
+                let on_disk = c.sidecar.as_ref().is_none_or(|s| s.path().is_some());
+                let result = match c.entry.path() {
+                    Some(path) if on_disk => client.upload_path(path, options.clone()),
+                    _ => upload_streamed(client, c, options.clone()),
                 };
-                match client.upload_path(path, options.clone()) {
+                match result {
                     Ok(result) if result.is_duplicate() => Outcome::Duplicate(Some(result.id)),
                     Ok(result) => Outcome::Uploaded(result.id),
                     Err(e) => {

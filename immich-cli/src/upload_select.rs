@@ -44,6 +44,8 @@ pub struct Entry {
 pub enum Origin {
     /// A file on disk.
     Path(PathBuf),
+    /// A file inside a zip archive.
+    Zip(crate::upload_zip::ZipPart),
 }
 
 impl Entry {
@@ -51,6 +53,7 @@ impl Entry {
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match &self.origin {
             Origin::Path(path) => Ok(Box::new(fs::File::open(path)?)),
+            Origin::Zip(part) => part.open(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Entry {
     pub fn path(&self) -> Option<&Path> {
         match &self.origin {
             Origin::Path(path) => Some(path),
+            Origin::Zip(_) => None,
         }
     }
 
@@ -65,6 +69,7 @@ impl Entry {
     pub fn shown(&self) -> String {
         match &self.origin {
             Origin::Path(path) => path.display().to_string(),
+            Origin::Zip(part) => part.shown(),
         }
     }
 

@@ -612,3 +612,426 @@ fn a_failed_check_of_a_later_batch_keeps_what_was_sent() {
     assert_eq!(report["album"]["added"], uploaded, "{run:?}");
     assert_eq!(upload_posts(&server) as u64, uploaded);
 }
+
+/// Zips the files below `root` (names relative to it, `/`-separated, deflated, with folder
+/// entries) into `zip_path`, with the real `zip` writer.
+fn zip_folder(root: &Path, zip_path: &Path) {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut children: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        children.sort();
+        for child in children {
+            out.push(child.clone());
+            if child.is_dir() {
+                walk(&child, out);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(root, &mut paths);
+    let mut writer = zip::ZipWriter::new(fs::File::create(zip_path).unwrap());
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for path in paths {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        if path.is_dir() {
+            writer.add_directory(rel, options).unwrap();
+        } else {
+            writer.start_file(rel, options).unwrap();
+            writer.write_all(&fs::read(&path).unwrap()).unwrap();
+        }
+    }
+    writer.finish().unwrap();
+}
+
+/// The assets of a run, comparable across servers: by file name, with what points at other
+/// assets named instead of by id.
+fn comparable(views: &[AssetView]) -> Vec<String> {
+    let name_of = |id: &str| {
+        views
+            .iter()
+            .find(|v| v.id == id)
+            .map(|v| v.file_name.clone())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<String> = views
+        .iter()
+        .map(|v| {
+            let stack = v.stack.as_ref().map(|(id, primary)| {
+                let mut members: Vec<String> = views
+                    .iter()
+                    .filter(|o| o.stack.as_ref().is_some_and(|s| &s.0 == id))
+                    .map(|o| o.file_name.clone())
+                    .collect();
+                members.sort();
+                (members, *primary)
+            });
+            format!(
+                "{} visibility={} tags={:?} live={:?} sidecar={:?} stack={:?} albums={:?}",
+                v.file_name,
+                v.visibility,
+                v.tags,
+                v.live_photo_video_id.as_deref().map(name_of),
+                v.sidecar.as_ref().map(|s| s.1),
+                stack,
+                v.albums
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A zip of the fixture uploads asset by asset as the folder does: the same assets, sidecars,
+/// live photo, stacks, albums (the archive's name stands for the folder's) and tags, and what
+/// the folder walk leaves out (hidden, system, `.immichignore`) stays out. Again, or after the
+/// folder, it sends nothing.
+#[test]
+fn a_zip_archive_uploads_as_its_folder_does() {
+    let dir = library();
+    let zip_path = dir.0.join("Library.zip");
+    zip_folder(&dir.0.join("Library"), &zip_path);
+    let zip_arg = zip_path.display().to_string();
+    let args = |source: &str| -> Vec<String> {
+        [
+            "upload",
+            source,
+            "--folder-as-album",
+            "path",
+            "--tag",
+            "Trips/2025",
+            "--exclude",
+            "Old/**",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run_with = |server: &TestServer, source: &str| {
+        let args = args(source);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        immich(server, &args)
+    };
+
+    let folder_server = TestServer::start(Options::v3());
+    let before = folder_server.asset_views().len();
+    let run = run_with(&folder_server, &dir.path("Library"));
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let from_folder = comparable(&new_assets(&folder_server, before));
+    assert_eq!(from_folder.len(), 11, "{from_folder:#?}");
+
+    let zip_server = TestServer::start(Options::v3());
+    let before = zip_server.asset_views().len();
+    let report = dir.0.join("zip.jsonl");
+    let mut zip_args = args(&zip_arg);
+    zip_args.extend(["--report".to_owned(), report.display().to_string()]);
+    let zip_args: Vec<&str> = zip_args.iter().map(String::as_str).collect();
+    let run = immich(&zip_server, &zip_args);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&zip_server, before);
+    assert_eq!(comparable(&views), from_folder, "{run:?}");
+    assert_eq!(view(&views, "IMG_1.jpg").albums, ["Library/Trip"]);
+    let lines = report_lines(&report);
+    let line = line_of(&lines, "Library.zip:Trip/IMG_1.jpg");
+    assert_eq!(line["outcome"], "uploaded", "{line}");
+    for (left_out, why) in [
+        ("Library.zip:.hidden.jpg", "hidden"),
+        ("Library.zip:@eaDir/SYNOPHOTO_THUMB_XL.jpg", "system"),
+        ("Library.zip:drafts/draft.jpg", ".immichignore"),
+        ("Library.zip:Trip/IMG_5.tmp.jpg", ".immichignore"),
+    ] {
+        let line = line_of(&lines, left_out);
+        assert_eq!(line["outcome"], "skipped", "{line}");
+        let reason = line["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(why), "{left_out}: {reason}");
+    }
+
+    // Again, and the zip after the same folder: found by checksum, nothing sent.
+    for server in [&zip_server, &folder_server] {
+        server.clear_requests();
+        let run = run_with(server, &zip_arg);
+        assert_eq!(run.status, EXIT_OK, "{run:?}");
+        assert!(run.stdout.contains("uploaded 0, duplicates 11"), "{run:?}");
+        assert_eq!(upload_posts(server), 0, "{run:?}");
+    }
+}
+
+/// One entry of a hand-written zip.
+struct RawEntry {
+    name: &'static [u8],
+    data: Vec<u8>,
+    /// The uncompressed size declared (the truth unless a test lies).
+    declared: u64,
+    deflate: bool,
+    flags: u16,
+    /// The Unix mode, in the external attributes.
+    mode: u32,
+}
+
+impl RawEntry {
+    fn file(name: &'static [u8], data: Vec<u8>) -> Self {
+        RawEntry {
+            name,
+            declared: data.len() as u64,
+            data,
+            deflate: false,
+            flags: 0,
+            mode: 0o100644,
+        }
+    }
+}
+
+/// A zip written byte by byte, so it can hold what a writer refuses: hostile names,
+/// duplicates, sizes that lie.
+fn hand_zip(entries: &[RawEntry]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let stored = if e.deflate {
+            let mut enc =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&e.data).unwrap();
+            enc.finish().unwrap()
+        } else {
+            e.data.clone()
+        };
+        let crc = crc32fast::hash(&e.data);
+        let method: u16 = if e.deflate { 8 } else { 0 };
+        let offset = out.len() as u32;
+        let fixed = |sig: u32, out: &mut Vec<u8>| {
+            out.extend(sig.to_le_bytes());
+        };
+        fixed(0x0403_4b50, &mut out);
+        out.extend(20u16.to_le_bytes());
+        out.extend(e.flags.to_le_bytes());
+        out.extend(method.to_le_bytes());
+        out.extend([0u8, 0, 0x21, 0x58]); // time, date (2024-01-01)
+        out.extend(crc.to_le_bytes());
+        out.extend((stored.len() as u32).to_le_bytes());
+        out.extend((e.declared as u32).to_le_bytes());
+        out.extend((e.name.len() as u16).to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out.extend(e.name);
+        out.extend(&stored);
+
+        fixed(0x0201_4b50, &mut central);
+        central.extend((0x0300u16 | 20).to_le_bytes()); // made by Unix
+        central.extend(20u16.to_le_bytes());
+        central.extend(e.flags.to_le_bytes());
+        central.extend(method.to_le_bytes());
+        central.extend([0u8, 0, 0x21, 0x58]);
+        central.extend(crc.to_le_bytes());
+        central.extend((stored.len() as u32).to_le_bytes());
+        central.extend((e.declared as u32).to_le_bytes());
+        central.extend((e.name.len() as u16).to_le_bytes());
+        central.extend([0u8; 8]); // extra, comment, disk, internal attributes
+        central.extend((e.mode << 16).to_le_bytes());
+        central.extend(offset.to_le_bytes());
+        central.extend(e.name);
+    }
+    let central_start = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(central_start.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// A hostile archive: every bad entry is refused or skipped on its own line, with the reason;
+/// the good ones around them are uploaded; nothing panics, nothing is written outside.
+#[test]
+fn a_hostile_zip_is_refused_entry_by_entry() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("hostile");
+    let mut bomb = RawEntry::file(b"bomb.jpg", vec![0u8; 4 << 20]);
+    bomb.deflate = true;
+    bomb.declared = 1000;
+    let mut stored_lie = RawEntry::file(b"lie.jpg", bytes(903));
+    stored_lie.declared = 100;
+    let mut short = RawEntry::file(b"short.jpg", bytes(904));
+    short.declared = 5000;
+    let mut encrypted = RawEntry::file(b"secret.jpg", bytes(905));
+    encrypted.flags = 1;
+    let mut link = RawEntry::file(b"link.jpg", b"/etc/passwd".to_vec());
+    link.mode = 0o120777;
+    let mut folder = RawEntry::file(b"folder/", Vec::new());
+    folder.mode = 0o040755;
+    let mut good_deflated = RawEntry::file(b"folder/good2.jpg", bytes(902));
+    good_deflated.deflate = true;
+    let entries = [
+        RawEntry::file(b"good.jpg", bytes(901)),
+        RawEntry::file(b"dup.jpg", bytes(916)),
+        RawEntry::file(b"../up.jpg", bytes(910)),
+        RawEntry::file(b"a/../../up2.jpg", bytes(911)),
+        RawEntry::file(b"/abs.jpg", bytes(912)),
+        RawEntry::file(b"dir\\back.jpg", bytes(913)),
+        RawEntry::file(b"bell\x07\x1b[2J.jpg", bytes(914)),
+        RawEntry::file(b"dup.jpg", bytes(915)),
+        bomb,
+        stored_lie,
+        short,
+        encrypted,
+        link,
+        folder,
+        good_deflated,
+    ];
+    let zip_path = dir.0.join("hostile.zip");
+    fs::write(&zip_path, hand_zip(&entries)).unwrap();
+    let report = dir.0.join("report.jsonl");
+    let before = server.asset_views().len();
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &zip_path.display().to_string(),
+            "--report",
+            &report.display().to_string(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    let views = new_assets(&server, before);
+    let names: BTreeSet<&str> = views.iter().map(|v| v.file_name.as_str()).collect();
+    assert_eq!(names, ["good.jpg", "good2.jpg"].into(), "{run:?}");
+    let lines = report_lines(&report);
+    let outcome = |suffix: &str| {
+        let line = line_of(&lines, suffix);
+        (
+            line["outcome"].as_str().unwrap_or_default().to_owned(),
+            format!(
+                "{}{}",
+                line["reason"].as_str().unwrap_or_default(),
+                line["error"].as_str().unwrap_or_default()
+            ),
+        )
+    };
+    for (suffix, want, why) in [
+        (":../up.jpg", "failed", "\"..\""),
+        (":a/../../up2.jpg", "failed", "\"..\""),
+        (":/abs.jpg", "failed", "absolute"),
+        (":dir\\back.jpg", "failed", "backslash"),
+        (":bell\u{7}\u{1b}[2J.jpg", "failed", "control character"),
+        (":bomb.jpg", "failed", "zip bomb"),
+        (":lie.jpg", "failed", "more than the 100 bytes"),
+        (":short.jpg", "failed", "damaged"),
+        (":secret.jpg", "skipped", "encrypted"),
+        (":link.jpg", "skipped", "symbolic link"),
+        (":dup.jpg", "failed", "several entries of this name"),
+    ] {
+        let (outcome, reason) = outcome(suffix);
+        assert_eq!(outcome, want, "{suffix}: {reason}");
+        assert!(reason.contains(why), "{suffix}: {reason}");
+    }
+    assert_eq!(outcome(":good.jpg").0, "uploaded");
+    // Nothing was extracted next to the archive or above it.
+    assert!(!dir.0.join("up.jpg").exists() && !dir.0.parent().unwrap().join("up.jpg").exists());
+    // The control characters are escaped on the terminal.
+    assert!(!run.stderr.contains('\u{1b}'), "{run:?}");
+}
+
+/// A missing archive and one that is not a zip fail clearly, without touching the server.
+#[test]
+fn a_missing_or_corrupt_zip_fails_clearly() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("corrupt");
+    let broken = dir.0.join("broken.zip");
+    fs::write(&broken, b"PK\x03\x04 this is not really a zip archive").unwrap();
+    let missing = dir.0.join("missing.zip");
+    server.clear_requests();
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &broken.display().to_string(),
+            &missing.display().to_string(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("broken.zip: not a readable zip archive"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("missing.zip: cannot read it"),
+        "{run:?}"
+    );
+    assert_eq!(upload_posts(&server), 0, "{run:?}");
+}
+
+/// The library's streamed upload from readers (what the zip upload uses): exact readers with a
+/// sidecar land; a reader shorter or longer than announced fails with `FileSizeChanged` and
+/// leaves no asset; options a read-once reader cannot honour are refused.
+#[test]
+fn upload_reader_streams_exactly_the_announced_bytes() {
+    use immich_blocking::assets::UploadOptions;
+    use immich_blocking::proto::assets::FileFacts;
+    use immich_blocking::UploadSource;
+    let server = TestServer::start(Options::v3());
+    let client = Client::new(&server.url(), server.api_key()).unwrap();
+    client.setup().unwrap();
+    let facts = |name: &str, len: u64| FileFacts {
+        path: PathBuf::from(name),
+        is_file: true,
+        len,
+        created: None,
+        modified: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        sidecar_len: None,
+    };
+    let photo = bytes(42);
+    let len = photo.len() as u64;
+    let before = server.asset_views().len();
+    let result = client
+        .upload_reader(
+            &facts("streamed.jpg", len),
+            UploadSource::new(std::io::Cursor::new(photo.clone()), len),
+            Some(UploadSource::new(SIDECAR.as_bytes(), SIDECAR.len() as u64)),
+            UploadOptions::new(),
+        )
+        .unwrap();
+    assert!(!result.is_duplicate());
+    let views = new_assets(&server, before);
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].file_name, "streamed.jpg");
+    assert_eq!(
+        views[0].sidecar.as_ref().map(|s| s.1),
+        Some(SIDECAR.len() as u64)
+    );
+
+    for (given, announced) in [(&photo[..100], len), (&photo[..], len - 1)] {
+        let given = given.to_vec();
+        let result = client.upload_reader(
+            &facts("wrong.jpg", announced),
+            UploadSource::new(std::io::Cursor::new(given), announced),
+            None,
+            UploadOptions::new(),
+        );
+        match result {
+            Err(immich_blocking::Error::Proto(
+                immich_blocking::proto::Error::FileSizeChanged { expected, .. },
+            )) => assert_eq!(expected, announced),
+            other => panic!("expected FileSizeChanged, got {other:?}"),
+        }
+    }
+    assert_eq!(new_assets(&server, before).len(), 1);
+
+    let refused = client.upload_reader(
+        &facts("x.jpg", 3),
+        UploadSource::new(&b"abc"[..], 3),
+        None,
+        UploadOptions::new().checksum(true),
+    );
+    assert!(refused.is_err());
+}
