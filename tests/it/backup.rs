@@ -471,6 +471,39 @@ fn a_dry_run_changes_nothing() {
 }
 
 #[test]
+fn a_second_backup_on_the_same_folder_is_refused_while_the_first_runs() {
+    let server = TestServer::start(Options::v3());
+    let scratch = Scratch::new("lock");
+    let dir = scratch.path("b");
+    assert_eq!(backup(&server, &dir, &[]).status, EXIT_OK);
+
+    // Another run holds the folder (the lock is an flock: a second open file conflicts even
+    // in this process).
+    let held = std::fs::File::open(dir.join(".immich-backup/lock")).unwrap();
+    held.lock().unwrap();
+    let state_before = std::fs::read(dir.join(".immich-backup/state.json")).unwrap();
+    server.clear_requests();
+    let run = backup(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    assert!(
+        run.stderr.contains("another `immich backup` is running on"),
+        "{run:?}"
+    );
+    assert_eq!(original_requests(&server), 0);
+    assert_eq!(
+        std::fs::read(dir.join(".immich-backup/state.json")).unwrap(),
+        state_before
+    );
+    // A dry run only reads: it goes ahead.
+    assert_eq!(backup(&server, &dir, &["--dry-run"]).status, EXIT_OK);
+
+    // Let go (as when the other process ends, however it ends): the next run goes ahead.
+    drop(held);
+    let run = backup(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+}
+
+#[test]
 fn hostile_names_stay_inside_the_folder_and_taken_names_are_numbered_once() {
     let server = TestServer::start(Options::v3());
     let scratch = Scratch::new("hostile");

@@ -149,11 +149,15 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
         root: args.dir.clone(),
     };
     let mut source = choose_source(args.source, ctx.logged_in)?;
-    if !args.dry_run {
+    // Held until this function returns.
+    let _lock = if args.dry_run {
+        None
+    } else {
         layout
             .create()
             .map_err(|e| Failure::Message(format!("cannot use {}: {e}", layout.root.display())))?;
-    }
+        Some(layout.lock().map_err(Failure::Message)?)
+    };
     let mut state = layout.load().map_err(Failure::Message)?;
     let me = ctx.client.me()?;
     match &state.user_id {

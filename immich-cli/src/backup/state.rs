@@ -17,6 +17,9 @@ pub(crate) const META_DIR: &str = ".immich-backup";
 pub(crate) const TRASH_DIR: &str = ".trash";
 /// The state file's name inside [`META_DIR`].
 const STATE_FILE: &str = "state.json";
+
+/// The lock file's name inside [`META_DIR`]: held by the running backup.
+const LOCK_FILE: &str = "lock";
 /// The state format this version writes and reads.
 const FORMAT: u32 = 1;
 /// The most numbered names (`name (2).jpg`, ...) tried for one file.
@@ -145,6 +148,28 @@ impl Layout {
             real_dir(&dir)?;
         }
         Ok(())
+    }
+
+    /// Takes the folder for this run: an exclusive lock on `.immich-backup/lock`, held while
+    /// the returned file is open and let go by the system when the process ends, however it
+    /// ends. Two runs on one folder would download into the same partial files and write
+    /// each other's state away.
+    pub fn lock(&self) -> Result<fs::File, String> {
+        let path = self.meta().join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => Err(format!(
+                "another `immich backup` is running on {}; wait for it to finish",
+                self.root.display()
+            )),
+            Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+        }
     }
 
     /// Loads the state; a missing file is a new backup. Adopts what the journal says a crashed
