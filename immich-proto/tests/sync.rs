@@ -491,34 +491,26 @@ fn a_reset_drops_the_acks_and_plans_a_fresh_stream() {
     assert_eq!(ResetPlan::new(stream.types.clone()).stream, plan.stream);
 }
 
-/// Decoding speed: asset events per second through the decoder, chunks of 64 KiB (printed;
-/// the assertion is a loose floor, a debug build on a busy machine is far slower than release).
+/// Many events in 64 KiB chunks (as a transport hands them over): every event comes out, in
+/// order. Speed is measured by the benchmark's sync-stream row, not here.
 #[test]
-fn decoding_is_fast() {
+fn a_large_body_in_64_kib_chunks_yields_every_event_in_order() {
     let n = 20_000;
     let mut body = Vec::new();
     for i in 0..n {
         body.extend_from_slice(asset_v2(i).as_bytes());
         body.push(b'\n');
     }
-    let started = std::time::Instant::now();
     let mut decoder = SyncDecoder::new();
-    let mut count = 0;
+    let mut acks = Vec::new();
     for chunk in body.chunks(64 * 1024) {
         decoder.push(chunk);
         while let Some(event) = decoder.next_event() {
-            assert!(event.is_ok());
-            count += 1;
+            acks.push(event.expect("a well-formed line").ack);
         }
     }
     decoder.finish().unwrap();
-    let seconds = started.elapsed().as_secs_f64();
-    assert_eq!(count, n);
-    println!(
-        "sync decoder: {n} asset events ({} bytes) in {:.1} ms: {:.0} events/s",
-        body.len(),
-        seconds * 1000.0,
-        n as f64 / seconds
-    );
-    assert!(seconds < 20.0);
+    assert_eq!(acks.len(), n);
+    let expected: Vec<String> = (0..n).map(|i| format!("AssetV2|0190b{i}")).collect();
+    assert_eq!(acks, expected);
 }
