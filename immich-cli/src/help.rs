@@ -117,8 +117,10 @@ Selection:
   --ext LIST            only these extensions, e.g. jpg,heic,dng (repeatable)
   --date-range FROM..TO only files whose date is in the range: YYYY-MM-DD days (both
                         included) or RFC 3339 instants, either side may be empty
-                        (2024-06-01..). The date is the file's modification time (no EXIF
-                        is read)
+                        (2024-06-01..). The date is the capture date in the file's EXIF
+                        (DateTimeOriginal, read from its first MiB; without an offset the
+                        camera's local time counts as UTC) or a video's movie header, else
+                        its modification time
   --include-hidden      also take hidden files and folders (names starting with `.`)
   Always skipped: system files and folders (.DS_Store, ._* AppleDouble files, @eaDir,
   .thumbnails, .Trash-*, $RECYCLE.BIN, System Volume Information, Thumbs.db, desktop.ini).
@@ -143,11 +145,29 @@ Sidecars and pairs (by name, in the same folder, ignoring case):
   (.heic/.jpg) and a video (.mov/.mp4) of the same name are a live photo: the video is sent
   first, hidden, then the photo linked to it. Images of the same name (RAW+JPEG, HEIC+JPEG)
   are stacked, and so are bursts: NAME_BURST001[_COVER]..., NAME_BURST<time>, and
-  YYYYMMDD_HHMMSS_001... (the _COVER frame, else the first by name, on top). A stack made
-  on an earlier run is not made again.
+  YYYYMMDD_HHMMSS_001... (the _COVER frame, else the first by name, on top), and numbered
+  frames (IMG_0001.JPG, IMG_0002.JPG...) each taken within a second of the one before, by
+  their EXIF capture time (the first on top). A stack made on an earlier run is not made
+  again.
   --stack-cover raw|jpeg  which image of a pair is on top (default jpeg; raw: the RAW, or
                         the HEIC)
   --no-stack            upload pairs and bursts without stacking them
+
+Google Photos Takeout:
+  --takeout             the PATHs are one Google Photos Takeout: its zips (takeout-*.zip, all
+                        parts together) or the extracted folder. Each media file is matched
+                        with its JSON sidecar in the same folder (IMG_1.jpg.json, the
+                        .supplemental-metadata suffix whole or cut, long names cut to 46/47
+                        characters, IMG_1(1).jpg with IMG_1.jpg(1).json, IMG_1.json, -edited
+                        copies with the original's JSON); the JSON's capture time (the file's
+                        date, and the date taken), GPS, description, favourite and archived
+                        state are set on the asset. Album folders become albums (named by
+                        their metadata.json title), year folders (Photos from 2019) do not; a
+                        photo in several albums goes in each. Trashed items are skipped; a
+                        file no JSON matches is uploaded with its own dates and reported.
+                        Run again, it fixes assets already on the server: missing albums,
+                        dates, favourite, archived, description, GPS
+  --include-trashed     with --takeout: also upload the items trashed in Google Photos
 
 Operations:
   --dry-run             say per file what would happen and send nothing that changes the

@@ -28,9 +28,11 @@ mod help;
 mod output;
 mod upload;
 mod upload_args;
+mod upload_exif;
 mod upload_jobs;
 mod upload_pairs;
 mod upload_select;
+mod upload_takeout;
 mod upload_zip;
 
 use std::collections::BTreeMap;

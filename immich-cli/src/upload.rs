@@ -30,8 +30,9 @@ use crate::upload_args::{FolderAlbum, OnError};
 use crate::upload_jobs::{self, PausedQueues};
 use crate::upload_pairs::{self, Named};
 use crate::upload_select::{Entry, Filter, Walker};
-use crate::upload_zip;
+use crate::upload_takeout::{self, TakeoutFile};
 use crate::{describe, Ctx, Failure};
+use crate::{upload_exif, upload_zip};
 
 /// Asset ids per add-to-album and tag request.
 const ALBUM_BATCH: usize = 1000;
@@ -100,6 +101,13 @@ struct ReportLine<'a> {
     live_photo_video: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     albums: Option<&'a [String]>,
+    /// `--takeout`: its JSON sidecar, or that none matched; what an existing asset got.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    takeout_json: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    takeout: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<&'a [&'static str]>,
 }
 
 #[derive(Serialize, Default)]
@@ -156,6 +164,8 @@ struct Report {
     live_photos: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     paused_queues: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    takeout: Option<upload_takeout::TakeoutReport>,
     dry_run: bool,
     summary: Summary,
 }
@@ -171,6 +181,8 @@ struct Candidate {
     hidden: bool,
     /// The albums `--folder-as-album` puts it in.
     folder_album: Option<String>,
+    /// `--takeout`: what the Takeout says about it (its JSON sidecar, album).
+    takeout: Option<TakeoutFile>,
 }
 
 pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure> {
@@ -214,6 +226,22 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
             walker.walk_root(path);
         }
     }
+    // `--takeout`: the parts are one Takeout; its JSONs are read here, not uploaded.
+    let takeout = more.takeout.then(|| {
+        let found = std::mem::take(&mut walker.found);
+        let mut takeout = upload_takeout::read(found, more.include_trashed);
+        walker.found = std::mem::take(&mut takeout.found);
+        for passed in &takeout.passed {
+            let reason = passed.reason.clone();
+            let outcome = if passed.failed {
+                Outcome::Failed(reason)
+            } else {
+                Outcome::Skipped(reason)
+            };
+            results.push((passed.path.clone(), outcome));
+        }
+        takeout
+    });
     for passed in walker.passed {
         let path = passed.path.display().to_string();
         let outcome = if passed.failed {
@@ -230,7 +258,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     for entry in walker.found {
         let name = entry.name().to_owned();
         if media.accepts(&name) {
-            match filter.refuses(&entry) {
+            match filter.refuses_by_name(&entry) {
                 Some(reason) => results.push((entry.shown(), Outcome::Skipped(reason))),
                 None => chosen.push(entry),
             }
@@ -241,6 +269,16 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
             results.push((entry.shown(), Outcome::Skipped(reason)));
         }
     }
+    // --date-range by capture date (EXIF, read only then), else modification time.
+    let takeout_date = |entry: &Entry| {
+        let file = takeout.as_ref()?.file(entry)?;
+        file.meta.as_ref()?.taken
+    };
+    let dated = filter.keep_by_date(chosen, args.concurrency, &takeout_date);
+    let (chosen, taken) = (dated.kept, dated.taken);
+    for (entry, reason) in dated.refused {
+        results.push((entry.shown(), Outcome::Skipped(reason)));
+    }
     let folder_of = |e: &Entry| {
         let shown = e.shown();
         let end = shown.len().saturating_sub(e.name().len());
@@ -248,20 +286,27 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
     };
     let media_folders: Vec<String> = chosen.iter().map(folder_of).collect();
     let sidecar_folders: Vec<String> = sidecars.iter().map(folder_of).collect();
-    let m: Vec<Named<'_>> = chosen
+    let mut m: Vec<Named<'_>> = chosen
         .iter()
         .zip(&media_folders)
-        .map(|(e, folder)| Named {
+        .zip(&taken)
+        .map(|((e, folder), taken)| Named {
             folder,
             name: e.name(),
+            taken: *taken,
         })
         .collect();
+    if !filter.by_date() {
+        // Bursts by time: the capture times of numbered neighbours only.
+        upload_exif::read_burst_times(&mut m, &chosen, !more.no_stack, args.concurrency);
+    }
     let s: Vec<Named<'_>> = sidecars
         .iter()
         .zip(&sidecar_folders)
         .map(|(e, folder)| Named {
             folder,
             name: e.name(),
+            taken: None,
         })
         .collect();
     let plan = upload_pairs::plan(&m, &s, more.stack_cover, !more.no_stack);
@@ -288,6 +333,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
                 live_video: plan.live_video_of.get(&i).copied(),
                 hidden: live_videos.contains(&i),
                 folder_album,
+                takeout: None,
             }
         })
         .collect();
@@ -300,6 +346,16 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
         if c.folder_album.as_deref() == Some("") {
             c.folder_album = None;
         }
+    }
+    if let Some(takeout) = &takeout {
+        // The Takeout's album folders are its albums; its JSONs are reported as sidecars.
+        for c in &mut candidates {
+            c.takeout = takeout.file(&c.entry).cloned();
+            if let Some(album) = c.takeout.as_ref().and_then(|t| t.album.clone()) {
+                c.folder_album = Some(album);
+            }
+        }
+        companions.extend(takeout.sidecars.iter().cloned());
     }
 
     for (path, outcome) in &results {
@@ -465,6 +521,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
         stacks: Vec::new(),
         live_photos: 0,
         paused_queues: paused.as_ref().map(PausedQueues::names).unwrap_or_default(),
+        takeout: None,
         dry_run: more.dry_run,
         summary: Summary {
             bytes_uploaded: sent,
@@ -566,6 +623,53 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
             }
         }
     }
+    // `--takeout`: what the JSONs say, on the new assets and on the old ones that miss it.
+    let mut fixed_of: HashMap<usize, Vec<&'static str>> = HashMap::new();
+    if takeout.is_some() {
+        let (mut seen, mut index_of) = (HashSet::new(), Vec::new());
+        let items: Vec<upload_takeout::Apply<'_>> = candidates
+            .iter()
+            .zip(&outcomes)
+            .enumerate()
+            .filter(|(_, (c, _))| !c.hidden)
+            .filter_map(|(i, (c, o))| {
+                let meta = c.takeout.as_ref()?.meta.as_ref()?;
+                let id = o.id().filter(|id| seen.insert((*id).clone()))?;
+                index_of.push(i);
+                Some(upload_takeout::Apply {
+                    id: id.clone(),
+                    path: c.entry.shown(),
+                    meta,
+                    new: matches!(o, Outcome::Uploaded(_)),
+                })
+            })
+            .collect();
+        let unmatched = candidates
+            .iter()
+            .filter(|c| !c.hidden && c.takeout.as_ref().is_some_and(|t| t.meta.is_none()))
+            .map(|c| c.entry.shown())
+            .collect();
+        let applied = if more.dry_run {
+            Vec::new()
+        } else {
+            upload_takeout::apply(&client, &items, threads)
+        };
+        for (a, i) in applied.iter().zip(&index_of) {
+            if let Some(error) = &a.error {
+                let _ = writeln!(ctx.err, "failed: {}: {}", shown(&a.path), shown(error));
+            } else if !a.new {
+                fixed_of.insert(*i, a.changes.clone());
+            }
+        }
+        let takeout_report = upload_takeout::TakeoutReport::new(applied, unmatched);
+        if !takeout_report.failed.is_empty() {
+            errors.push(Failure::Message(format!(
+                "{} asset(s) did not get their Takeout metadata",
+                takeout_report.failed.len()
+            )));
+        }
+        report.takeout = Some(takeout_report);
+    }
     if let Some(mut guard) = paused.take() {
         for (queue, e) in guard.resume() {
             let _ = writeln!(
@@ -621,6 +725,18 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
                 sidecar_of: None,
                 live_photo_video: live.as_deref(),
                 albums: (!albums.is_empty()).then_some(albums.as_slice()),
+                takeout_json: candidate
+                    .and_then(|c| c.takeout.as_ref())
+                    .and_then(|t| t.json.as_deref()),
+                takeout: candidate
+                    .filter(|c| !c.hidden)
+                    .and_then(|c| c.takeout.as_ref())
+                    .filter(|t| t.meta.is_none())
+                    .map(|_| upload_takeout::NO_JSON),
+                fixed: fixed_of
+                    .get(index)
+                    .filter(|f| !f.is_empty())
+                    .map(Vec::as_slice),
             };
             text.push_str(&serde_json::to_string(&line).unwrap_or_default());
             text.push('\n');
@@ -636,6 +752,9 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
                 sidecar_of: Some(of),
                 live_photo_video: None,
                 albums: None,
+                takeout_json: None,
+                takeout: None,
+                fixed: None,
             };
             text.push_str(&serde_json::to_string(&line).unwrap_or_default());
             text.push('\n');
@@ -712,6 +831,9 @@ fn plan_lines(
         }
         if let (Some(name), false) = (&c.folder_album, c.hidden) {
             line.push_str(&format!(", into album \"{name}\""));
+        }
+        if let (Some(takeout), false) = (&c.takeout, c.hidden) {
+            line.push_str(&format!(", {}", takeout.plan_note()));
         }
         lines.push((c.entry.shown(), line));
     }
@@ -857,6 +979,9 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
             s.skipped,
             s.failed
         );
+        for line in report.takeout.iter().flat_map(|t| t.lines(true)) {
+            say!(ctx.out, "{}", shown(&line));
+        }
         return Ok(());
     }
     say!(
@@ -891,6 +1016,9 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
             report.live_photos
         );
     }
+    for line in report.takeout.iter().flat_map(|t| t.lines(false)) {
+        say!(ctx.out, "{}", shown(&line));
+    }
     if !report.paused_queues.is_empty() {
         say!(
             ctx.out,
@@ -903,7 +1031,7 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
 
 /// Runs `work` on every item with `threads` threads; `done` sees each result on this thread,
 /// in completion order. No item starts once `stop` is set.
-fn parallel<T: Sync, R: Send>(
+pub(crate) fn parallel<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     stop: &AtomicBool,
@@ -1025,19 +1153,23 @@ fn sha1_of(entry: &Entry) -> std::io::Result<Sha1Digest> {
 }
 
 /// Uploads a candidate that is not a file on disk (a zip archive's entry, or its sidecar is
-/// one), streamed from its reader: the bytes are read again after the hashing pass.
+/// one), or whose Takeout JSON gives its capture time, streamed from its reader: the bytes are
+/// read again after the hashing pass.
 fn upload_streamed(
     client: &Client,
     c: &Candidate,
     options: UploadOptions,
 ) -> Result<immich_blocking::assets::UploadResult, immich_blocking::Error> {
     let entry = &c.entry;
+    let modified = entry.modified.unwrap_or(std::time::UNIX_EPOCH);
+    // The Takeout's capture time is the file's creation (the earlier of the two is sent).
+    let taken = c.takeout.as_ref().and_then(TakeoutFile::taken_time);
     let facts = FileFacts {
         path: std::path::PathBuf::from(entry.name()),
         is_file: true,
         len: entry.size,
-        created: None,
-        modified: entry.modified.unwrap_or(std::time::UNIX_EPOCH),
+        created: taken,
+        modified: taken.map_or(modified, |t| t.max(modified)),
         sidecar_len: None,
     };
     let asset = UploadSource::new(entry.open()?, entry.size);
@@ -1107,7 +1239,11 @@ impl UploadRun<'_> {
             self.stop,
             |(index, options)| {
                 let c = &candidates[*index];
-                let on_disk = c.sidecar.as_ref().is_none_or(|s| s.path().is_some());
+                let on_disk = c.sidecar.as_ref().is_none_or(|s| s.path().is_some())
+                    && c.takeout
+                        .as_ref()
+                        .and_then(TakeoutFile::taken_time)
+                        .is_none();
                 let result = match c.entry.path() {
                     Some(path) if on_disk => client.upload_path(path, options.clone()),
                     _ => upload_streamed(client, c, options.clone()),

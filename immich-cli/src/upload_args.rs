@@ -24,6 +24,8 @@ pub const OPTIONS: &[&str] = &[
     "--pause-jobs",
     "--on-error",
     "--report",
+    "--takeout",
+    "--include-trashed",
 ];
 
 /// How `--folder-as-album` names an album.
@@ -75,6 +77,10 @@ pub struct UploadMore {
     pub pause_jobs: bool,
     pub on_error: OnError,
     pub report: Option<PathBuf>,
+    /// The paths are the parts (zips or folders) of one Google Photos Takeout.
+    pub takeout: bool,
+    /// `--takeout`: also the items trashed in Google Photos.
+    pub include_trashed: bool,
 }
 
 /// The option's name if `long` (without the dashes) is one of ours that args.rs does not
@@ -147,6 +153,8 @@ pub fn take(
             let path: OsString = parser.value().map_err(|e| e.to_string())?;
             more.report = Some(PathBuf::from(path));
         }
+        "--takeout" => more.takeout = true,
+        "--include-trashed" => more.include_trashed = true,
         other => return Err(format!("unknown option {other}")),
     }
     Ok(())
@@ -163,6 +171,9 @@ pub fn finish(mut more: UploadMore, tags: Vec<String>) -> Result<UploadMore, Str
         }
     }
     more.tags = tags;
+    if more.include_trashed && !more.takeout {
+        return Err("--include-trashed goes with --takeout".into());
+    }
     if let (Some(from), Some(to)) = (more.date_from, more.date_to) {
         if from >= to {
             return Err("--date-range: FROM is after TO".into());

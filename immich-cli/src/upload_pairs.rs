@@ -10,20 +10,27 @@
 //!   `DSC_0001_BURST20240101120000123.JPG` and the others of that `BURST` time,
 //!   `20240101_120000_001.jpg` and the others of that second): one stack, the `_COVER` file (or
 //!   the first by name) on top.
+//! - Burst by time: numbered names that follow each other (`IMG_0001.JPG`, `IMG_0002.JPG`,
+//!   `IMG_0003.JPG`: the same text before the number, the number one more each time, the same
+//!   extension) whose capture times (EXIF) are at most one second from the previous frame's:
+//!   one stack, the first on top. A file already in a pair or a named burst stays there.
 //!
-//! Names are compared ignoring case.
+//! Names are compared ignoring case. Only bursts by time need more than names: the capture
+//! times the caller read ([`Named::taken`]), for the files [`burst_candidates`] names.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::upload_args::StackCover;
+use crate::upload_exif::CaptureTime;
 use crate::upload_select::extension;
 
-/// One file for pairing: its folder (any key that is equal for files of the same folder) and
-/// its name.
+/// One file for pairing: its folder (any key that is equal for files of the same folder), its
+/// name, and when it was taken (when known and needed: see [`burst_candidates`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Named<'a> {
     pub folder: &'a str,
     pub name: &'a str,
+    pub taken: Option<CaptureTime>,
 }
 
 /// What belongs together, by index into the lists given to [`plan`].
@@ -108,6 +115,61 @@ pub fn burst_key(stem: &str) -> Option<(String, bool)> {
         return Some((format!("burst:{}", &upper[..15]), false));
     }
     None
+}
+
+/// A name without extension split into the text before its trailing number and that number
+/// (`IMG_0001` -> `img_`, 1); `None` without one, or with a number too long to be a counter.
+fn numbered(stem: &str) -> Option<(&str, u64)> {
+    let prefix = stem.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = &stem[prefix.len()..];
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    Some((prefix, digits.parse().ok()?))
+}
+
+/// The key of a possible burst by time: folder, text before the number, extension.
+type NumberedKey<'a> = (&'a str, String, String);
+
+/// The images whose name numbers them in a run with another of the same folder, text and
+/// extension (`IMG_0001.JPG` and `IMG_0002.JPG`): only their capture times decide whether
+/// they are a burst, so only theirs need reading. Images of a pair (same name) are left out:
+/// they stay in their pair. None when `stack` is false (`--no-stack`).
+pub fn burst_candidates(media: &[Named<'_>], stack: bool) -> Vec<usize> {
+    if !stack {
+        return Vec::new();
+    }
+    let mut images_of_stem: HashMap<(&str, String), usize> = HashMap::new();
+    for m in media {
+        if is_image(&extension(m.name)) {
+            *images_of_stem.entry((m.folder, stem(m.name))).or_default() += 1;
+        }
+    }
+    let mut numbers: HashMap<NumberedKey<'_>, Vec<(u64, usize)>> = HashMap::new();
+    for (i, m) in media.iter().enumerate() {
+        let ext = extension(m.name);
+        let stem = stem(m.name);
+        if !is_image(&ext) || images_of_stem.get(&(m.folder, stem.clone())) != Some(&1) {
+            continue;
+        }
+        if let Some((prefix, number)) = numbered(&stem) {
+            let key = (m.folder, prefix.to_owned(), ext);
+            numbers.entry(key).or_default().push((number, i));
+        }
+    }
+    let mut candidates = Vec::new();
+    for run in numbers.values() {
+        let present: std::collections::HashSet<u64> = run.iter().map(|(n, _)| *n).collect();
+        for &(number, i) in run {
+            let before = number.checked_sub(1).is_some_and(|n| present.contains(&n));
+            let after = number.checked_add(1).is_some_and(|n| present.contains(&n));
+            if before || after {
+                candidates.push(i);
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates
 }
 
 /// Works out what belongs together. `stack` false: no stacks (`--no-stack`).
@@ -209,11 +271,57 @@ pub fn plan(media: &[Named<'_>], sidecars: &[Named<'_>], cover: StackCover, stac
                 continue;
             }
             frames.sort_by(|a, b| b.0.cmp(&a.0).then(media[a.1].name.cmp(media[b.1].name)));
+            for (_, i) in &frames {
+                stacked[*i] = true;
+            }
             plan.stacks
                 .push(frames.into_iter().map(|(_, i)| i).collect());
         }
+        plan.stacks.extend(bursts_by_time(media, &stacked));
     }
     plan
+}
+
+/// Runs of consecutively numbered images, each taken at most a second after the one before
+/// (see [`Named::taken`]), among the images not `stacked` yet: the first frame on top.
+fn bursts_by_time(media: &[Named<'_>], stacked: &[bool]) -> Vec<Vec<usize>> {
+    let mut runs: BTreeMap<NumberedKey<'_>, Vec<(u64, usize)>> = BTreeMap::new();
+    for (i, m) in media.iter().enumerate() {
+        let ext = extension(m.name);
+        if stacked[i] || m.taken.is_none() || !is_image(&ext) {
+            continue;
+        }
+        let stem = stem(m.name);
+        if let Some((prefix, number)) = numbered(&stem) {
+            let key = (m.folder, prefix.to_owned(), ext);
+            runs.entry(key).or_default().push((number, i));
+        }
+    }
+    let mut stacks = Vec::new();
+    for mut frames in runs.into_values() {
+        frames.sort_unstable();
+        let mut burst: Vec<(u64, usize)> = Vec::new();
+        for frame in frames {
+            let follows = burst.last().is_some_and(|&(number, i)| {
+                let close = match (media[i].taken, media[frame.1].taken) {
+                    (Some(a), Some(b)) => a.within_a_second_of(b),
+                    _ => false,
+                };
+                number.checked_add(1) == Some(frame.0) && close
+            });
+            if !follows {
+                if burst.len() >= 2 {
+                    stacks.push(burst.iter().map(|(_, i)| *i).collect());
+                }
+                burst.clear();
+            }
+            burst.push(frame);
+        }
+        if burst.len() >= 2 {
+            stacks.push(burst.iter().map(|(_, i)| *i).collect());
+        }
+    }
+    stacks
 }
 
 #[cfg(test)]
@@ -223,8 +331,98 @@ mod tests {
     fn named<'a>(names: &'a [&'a str]) -> Vec<Named<'a>> {
         names
             .iter()
-            .map(|name| Named { folder: "f", name })
+            .map(|name| Named {
+                folder: "f",
+                name,
+                taken: None,
+            })
             .collect()
+    }
+
+    /// Media named `names`, taken at these (seconds, nanoseconds).
+    fn timed<'a>(files: &[(&'a str, i64, Option<u32>)]) -> Vec<Named<'a>> {
+        files
+            .iter()
+            .map(|&(name, unix_seconds, nanos)| Named {
+                folder: "f",
+                name,
+                taken: Some(CaptureTime {
+                    unix_seconds,
+                    nanos,
+                }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bursts_by_time_and_number() {
+        let t = 1_700_000_000;
+        let media = timed(&[
+            ("IMG_0001.JPG", t, None),
+            ("IMG_0002.JPG", t + 1, None),
+            ("IMG_0003.JPG", t + 1, None),
+            // A gap of two seconds: a new run.
+            ("IMG_0004.JPG", t + 3, None),
+            ("IMG_0005.JPG", t + 5, None),
+            // Within a second, but the numbers do not follow (0007 is missing).
+            ("IMG_0006.JPG", t + 10, None),
+            ("IMG_0008.JPG", t + 10, None),
+            // Sub-seconds: 0.9 s apart is a burst, 1.1 s is not.
+            ("DSC_0100.jpg", t + 20, Some(0)),
+            ("DSC_0101.jpg", t + 20, Some(900_000_000)),
+            ("DSC_0102.jpg", t + 22, Some(0)),
+            // Another extension, or another prefix: not the same run.
+            ("IMG_0007.HEIC", t + 10, None),
+            ("PIC_0009.JPG", t + 10, None),
+        ]);
+        let p = plan(&media, &[], StackCover::Jpeg, true);
+        assert_eq!(p.stacks, vec![vec![7, 8], vec![0, 1, 2]], "{:?}", p.stacks);
+        assert!(plan(&media, &[], StackCover::Jpeg, false).stacks.is_empty());
+
+        // Without capture times, numbered names alone are not a burst.
+        let untimed = named(&["IMG_0001.JPG", "IMG_0002.JPG", "IMG_0003.JPG"]);
+        assert!(plan(&untimed, &[], StackCover::Jpeg, true)
+            .stacks
+            .is_empty());
+    }
+
+    #[test]
+    fn pairs_stay_pairs_among_bursts_by_time() {
+        let t = 1_700_000_000;
+        let media = timed(&[
+            ("IMG_0001.JPG", t, None),
+            ("IMG_0001.CR2", t, None),
+            ("IMG_0002.JPG", t, None),
+            ("IMG_0002.CR2", t, None),
+            ("IMG_0003.JPG", t, None),
+            ("IMG_0004.JPG", t + 1, None),
+        ]);
+        let p = plan(&media, &[], StackCover::Jpeg, true);
+        assert!(p.stacks.contains(&vec![0, 1]), "{:?}", p.stacks);
+        assert!(p.stacks.contains(&vec![2, 3]), "{:?}", p.stacks);
+        assert!(p.stacks.contains(&vec![4, 5]), "{:?}", p.stacks);
+        assert_eq!(p.stacks.len(), 3);
+    }
+
+    #[test]
+    fn only_numbered_neighbours_are_burst_candidates() {
+        let media = named(&[
+            "IMG_0001.JPG",
+            "IMG_0002.jpg",
+            "IMG_0004.JPG",
+            "IMG_0010.JPG",
+            "IMG_0010.CR2",
+            "IMG_0011.JPG",
+            "clip_0001.mp4",
+            "clip_0002.mp4",
+            "IMG_0005.HEIC",
+            "notes.jpg",
+        ]);
+        assert_eq!(burst_candidates(&media, true), vec![0, 1]);
+        assert!(burst_candidates(&media, false).is_empty());
+        assert_eq!(numbered("img_0001"), Some(("img_", 1)));
+        assert_eq!(numbered("img_"), None);
+        assert_eq!(numbered("1234567890123456789"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::time::SystemTime;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
 use crate::upload_args::UploadMore;
+use crate::upload_exif::{capture_times, CaptureTime};
 
 /// The ignore file read in each folder named on the command line.
 pub const IGNORE_FILE: &str = ".immichignore";
@@ -192,7 +193,8 @@ impl IgnoreRules {
     }
 }
 
-/// `--include`, `--exclude`, `--ext` and `--date-range`, checked on each media file.
+/// `--include`, `--exclude`, `--ext` ([`Filter::refuses_by_name`]) and `--date-range`
+/// ([`Filter::keep_by_date`]), checked on each media file.
 #[derive(Debug)]
 pub struct Filter {
     include: Option<GlobSet>,
@@ -234,8 +236,13 @@ impl Filter {
         })
     }
 
-    /// Why the filter leaves `entry` out, if it does.
-    pub fn refuses(&self, entry: &Entry) -> Option<String> {
+    /// Whether `--date-range` is given, so the capture dates are needed.
+    pub fn by_date(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// Why `--include`, `--exclude` or `--ext` leave `entry` out, if they do.
+    pub fn refuses_by_name(&self, entry: &Entry) -> Option<String> {
         if let Some(include) = &self.include {
             if !include.is_match(&entry.rel) {
                 return Some("not matched by --include".into());
@@ -252,18 +259,95 @@ impl Filter {
                 return Some("its extension is not in --ext".into());
             }
         }
-        if self.from.is_some() || self.to.is_some() {
-            let Some(seconds) = entry.modified.and_then(unix_seconds) else {
-                return Some("no modification time to compare with --date-range".into());
+        None
+    }
+
+    /// Applies `--date-range` to `entries`, reading their capture dates with `threads` threads
+    /// (none without it). `known` gives the dates a source already knows (a Takeout's
+    /// `photoTakenTime`, unix seconds): those come first, and their files are not read.
+    pub fn keep_by_date(
+        &self,
+        entries: Vec<Entry>,
+        threads: usize,
+        known: &dyn Fn(&Entry) -> Option<i64>,
+    ) -> DateSelection {
+        if !self.by_date() {
+            let taken = vec![None; entries.len()];
+            return DateSelection {
+                kept: entries,
+                taken,
+                refused: Vec::new(),
             };
-            if self.from.is_some_and(|from| seconds < from)
-                || self.to.is_some_and(|to| seconds >= to)
-            {
-                return Some("its date (file modification time) is outside --date-range".into());
+        }
+        let known: Vec<Option<i64>> = entries.iter().map(known).collect();
+        let unknown: Vec<&Entry> = entries
+            .iter()
+            .zip(&known)
+            .filter(|(_, k)| k.is_none())
+            .map(|(e, _)| e)
+            .collect();
+        let mut read = capture_times(&unknown, threads).into_iter();
+        let (mut kept, mut kept_times, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+        for (entry, known) in entries.into_iter().zip(known) {
+            let (verdict, taken) = match known {
+                Some(seconds) => (self.outside(seconds, "date taken in Google Photos"), None),
+                None => {
+                    let taken = read.next().flatten();
+                    (self.refuses_by_date(&entry, taken), taken)
+                }
+            };
+            match verdict {
+                Some(reason) => refused.push((entry, reason)),
+                None => {
+                    kept.push(entry);
+                    kept_times.push(taken);
+                }
             }
+        }
+        DateSelection {
+            kept,
+            taken: kept_times,
+            refused,
+        }
+    }
+
+    /// Why `--date-range` leaves `entry` out, if it does: its capture date `taken` (EXIF,
+    /// [`crate::upload_exif::capture_time`]) is compared, else, without one, its modification time.
+    pub fn refuses_by_date(&self, entry: &Entry, taken: Option<CaptureTime>) -> Option<String> {
+        if !self.by_date() {
+            return None;
+        }
+        let (seconds, which) = match taken {
+            Some(taken) => (taken.unix_seconds, "capture date"),
+            None => match entry.modified.and_then(unix_seconds) {
+                Some(seconds) => (seconds, "file modification time: no EXIF date"),
+                None => {
+                    return Some(
+                        "no EXIF date nor modification time to compare with --date-range".into(),
+                    )
+                }
+            },
+        };
+        self.outside(seconds, which)
+    }
+
+    /// Why a file dated `seconds` (by `which` date) is outside `--date-range`, if it is.
+    fn outside(&self, seconds: i64, which: &str) -> Option<String> {
+        if self.from.is_some_and(|from| seconds < from) || self.to.is_some_and(|to| seconds >= to) {
+            return Some(format!("its date ({which}) is outside --date-range"));
         }
         None
     }
+}
+
+/// What `--date-range` keeps ([`Filter::keep_by_date`]).
+pub struct DateSelection {
+    /// The entries kept, in their order.
+    pub kept: Vec<Entry>,
+    /// Their capture dates, when read and found.
+    pub taken: Vec<Option<CaptureTime>>,
+    /// The entries left out, with why.
+    pub refused: Vec<(Entry, String)>,
 }
 
 /// The extension of a file name, lower case, without the dot (empty when there is none).
@@ -470,6 +554,56 @@ mod tests {
         for name in ["IMG_1.jpg", ".hidden.jpg", "eaDir"] {
             assert!(!is_system_name(name), "{name}");
         }
+    }
+
+    fn entry_modified_at(unix_seconds: u64) -> Entry {
+        Entry {
+            root_name: "r".into(),
+            rel: "a.jpg".into(),
+            size: 1,
+            modified: Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(unix_seconds)),
+            origin: Origin::Path(PathBuf::from("/nonexistent/a.jpg")),
+        }
+    }
+
+    #[test]
+    fn the_date_range_takes_the_capture_date_else_the_modification_time() {
+        let june_2024 = 1_717_243_200; // 2024-06-01T12:00:00Z
+        let (from, to) = crate::upload_args::parse_date_range("2024-06-01..2024-06-30").unwrap();
+        let more = UploadMore {
+            date_from: from,
+            date_to: to,
+            ..UploadMore::default()
+        };
+        let filter = Filter::new(&more).unwrap();
+        assert!(filter.by_date());
+        let taken = |unix_seconds| {
+            Some(CaptureTime {
+                unix_seconds,
+                nanos: None,
+            })
+        };
+        // Modified in 2001, taken in June 2024: in.
+        let old_file = entry_modified_at(1_000_000_000);
+        assert_eq!(filter.refuses_by_date(&old_file, taken(june_2024)), None);
+        // Modified in June 2024, taken in 2001: out, and says why.
+        let new_file = entry_modified_at(june_2024 as u64);
+        let why = filter.refuses_by_date(&new_file, taken(1_000_000_000));
+        assert_eq!(
+            why.as_deref(),
+            Some("its date (capture date) is outside --date-range")
+        );
+        // No capture date: the modification time decides.
+        assert_eq!(filter.refuses_by_date(&new_file, None), None);
+        assert!(filter.refuses_by_date(&old_file, None).is_some());
+        // Without --date-range nothing is read and nothing refused.
+        let all = Filter::new(&UploadMore::default()).unwrap();
+        assert!(!all.by_date());
+        assert_eq!(all.refuses_by_date(&old_file, taken(0)), None);
+        let all_kept = all.keep_by_date(vec![old_file], 2, &|_| None);
+        assert_eq!(all_kept.kept.len(), 1);
+        assert_eq!(all_kept.taken, vec![None]);
+        assert!(all_kept.refused.is_empty());
     }
 
     #[test]

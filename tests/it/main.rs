@@ -17,4 +17,5 @@ mod tls;
 mod tokio_transport;
 mod tour;
 mod upload_sources;
+mod upload_takeout;
 mod version_matrix;

@@ -1,7 +1,8 @@
 //! `immich upload` over a generated folder tree, end to end against the test server: selection
 //! (hidden files, system folders, `.immichignore`, `--exclude`, `--ext`, `--date-range`),
 //! folder albums and nested tags, XMP sidecars of both namings, a live photo, RAW+JPEG and
-//! HEIC+JPEG pairs and a burst stacked with their covers, `--dry-run`, `--pause-jobs`,
+//! HEIC+JPEG pairs and a burst stacked with their covers, `--date-range` by EXIF capture date
+//! and a burst by capture time, `--dry-run`, `--pause-jobs`,
 //! `--on-error` and the `--report` lines. Each asset's outcome is checked on the server.
 #![cfg(unix)]
 
@@ -1034,4 +1035,204 @@ fn upload_reader_streams_exactly_the_announced_bytes() {
         UploadOptions::new().checksum(true),
     );
     assert!(refused.is_err());
+}
+
+/// A JPEG whose EXIF block says it was taken at `taken` (`YYYY:MM:DD HH:MM:SS`, with
+/// sub-seconds when given), distinct bytes per `seed`. The TIFF is written by hand: IFD0
+/// points at an EXIF IFD holding DateTimeOriginal (0x9003) and SubSecTimeOriginal (0x9291).
+fn jpeg_taken(taken: &str, subsec: Option<&str>, seed: u64) -> Vec<u8> {
+    let mut fields = vec![(0x9003u16, taken)];
+    fields.extend(subsec.map(|s| (0x9291u16, s)));
+    let mut tiff: Vec<u8> = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+    let exif_ifd: u32 = 8 + 2 + 12 + 4;
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(0x8769u16.to_le_bytes());
+    tiff.extend(4u16.to_le_bytes());
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(exif_ifd.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    let mut data_at = exif_ifd as usize + 2 + 12 * fields.len() + 4;
+    let mut data = Vec::new();
+    tiff.extend((fields.len() as u16).to_le_bytes());
+    for (tag, text) in fields {
+        let mut value = text.as_bytes().to_vec();
+        value.push(0);
+        tiff.extend(tag.to_le_bytes());
+        tiff.extend(2u16.to_le_bytes());
+        tiff.extend((value.len() as u32).to_le_bytes());
+        if value.len() <= 4 {
+            value.resize(4, 0);
+            tiff.extend(value);
+        } else {
+            tiff.extend((data_at as u32).to_le_bytes());
+            data_at += value.len();
+            data.extend(value);
+        }
+    }
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(data);
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    jpeg.extend(b"Exif\0\0");
+    jpeg.extend(tiff);
+    // The rest: the fixture's distinct bytes after its SOI marker.
+    jpeg.extend(&bytes(seed)[2..]);
+    jpeg
+}
+
+/// A QuickTime movie whose header (`moov`/`mvhd`, after the `mdat`) says it was made at
+/// `unix_seconds`.
+fn movie_made(unix_seconds: u64) -> Vec<u8> {
+    fn iso_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        b.extend(kind);
+        b.extend(body);
+        b
+    }
+    let mut mvhd = vec![0u8; 4];
+    mvhd.extend(((unix_seconds + 2_082_844_800) as u32).to_be_bytes());
+    mvhd.extend([0u8; 92]);
+    let mut movie = iso_box(b"ftyp", b"qt  \0\0\0\0qt  ");
+    movie.extend(iso_box(b"mdat", &[9u8; 100_000]));
+    movie.extend(iso_box(b"moov", &iso_box(b"mvhd", &mvhd)));
+    movie
+}
+
+fn set_modified(path: &Path, unix_seconds: u64) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(unix_seconds))
+        .unwrap();
+}
+
+/// `--date-range` compares the EXIF capture date, whatever the file's modification time
+/// says; a file without one is judged by its modification time. The same from a zip archive.
+#[test]
+fn date_range_selects_by_exif_capture_date() {
+    let dir = Scratch::new("exif-dates");
+    let root = dir.0.join("Dates");
+    fs::create_dir_all(&root).unwrap();
+    let year_2001 = 1_000_000_000;
+    let june_2024 = 1_718_445_600; // 2024-06-15T10:00:00Z
+                                   // Taken in June 2024, modified in 2001: in.
+    fs::write(
+        root.join("taken_in.jpg"),
+        jpeg_taken("2024:06:15 10:00:00", None, 1),
+    )
+    .unwrap();
+    set_modified(&root.join("taken_in.jpg"), year_2001);
+    // Taken in 2001, modified in June 2024: out.
+    fs::write(
+        root.join("taken_out.jpg"),
+        jpeg_taken("2001:09:09 01:46:40", None, 2),
+    )
+    .unwrap();
+    set_modified(&root.join("taken_out.jpg"), june_2024);
+    // A QuickTime video made in June 2024 (its movie header after the media data), modified
+    // in 2001: in.
+    fs::write(root.join("clip.mov"), movie_made(june_2024)).unwrap();
+    set_modified(&root.join("clip.mov"), year_2001);
+    // No EXIF: the modification time decides.
+    put(&root, "plain_in.jpg", 3);
+    set_modified(&root.join("plain_in.jpg"), june_2024);
+    put(&root, "plain_out.jpg", 4);
+    set_modified(&root.join("plain_out.jpg"), year_2001);
+
+    let server = TestServer::start(Options::v3());
+    let before = server.asset_views().len();
+    let report = dir.0.join("report.jsonl");
+    let run = immich(
+        &server,
+        &[
+            "upload",
+            &dir.path("Dates"),
+            "--date-range",
+            "2024-06-01..2024-06-30",
+            "--report",
+            &report.display().to_string(),
+        ],
+    );
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&server, before);
+    let names: BTreeSet<&str> = views.iter().map(|v| v.file_name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["clip.mov", "plain_in.jpg", "taken_in.jpg"].into(),
+        "{run:?}"
+    );
+    let lines = report_lines(&report);
+    assert_eq!(
+        line_of(&lines, "taken_out.jpg")["reason"],
+        "its date (capture date) is outside --date-range"
+    );
+    assert_eq!(
+        line_of(&lines, "plain_out.jpg")["reason"],
+        "its date (file modification time: no EXIF date) is outside --date-range"
+    );
+
+    // From a zip archive: its entries' EXIF is read through the same bounded prefix.
+    let zip_path = dir.0.join("Dates.zip");
+    zip_folder(&root, &zip_path);
+    let server = TestServer::start(Options::v3());
+    let before = server.asset_views().len();
+    let zip_arg = zip_path.display().to_string();
+    let run = immich(
+        &server,
+        &["upload", &zip_arg, "--date-range", "2024-06-01..2024-06-30"],
+    );
+    let views = new_assets(&server, before);
+    let names: BTreeSet<&str> = views.iter().map(|v| v.file_name.as_str()).collect();
+    assert!(names.contains("taken_in.jpg"), "{run:?}");
+    assert!(!names.contains("taken_out.jpg"), "{run:?}");
+}
+
+/// Consecutively numbered frames taken within a second of each other become one stack, the
+/// first on top; a frame two seconds later, or one whose number does not follow, stays apart;
+/// `--no-stack` stacks nothing.
+#[test]
+fn a_burst_by_capture_time_becomes_one_stack() {
+    let dir = Scratch::new("exif-burst");
+    let root = dir.0.join("Shots");
+    fs::create_dir_all(&root).unwrap();
+    let frames = [
+        ("IMG_0001.JPG", "2024:06:15 10:00:00", Some("10")),
+        ("IMG_0002.JPG", "2024:06:15 10:00:00", Some("60")),
+        ("IMG_0003.JPG", "2024:06:15 10:00:01", Some("30")),
+        // Two seconds after the previous frame.
+        ("IMG_0004.JPG", "2024:06:15 10:00:03", Some("40")),
+        // Within a second of 0004, but 0005 is missing.
+        ("IMG_0006.JPG", "2024:06:15 10:00:03", Some("50")),
+    ];
+    for (seed, (name, taken, subsec)) in frames.iter().enumerate() {
+        fs::write(
+            root.join(name),
+            jpeg_taken(taken, *subsec, 100 + seed as u64),
+        )
+        .unwrap();
+    }
+
+    let server = TestServer::start(Options::v3());
+    let before = server.asset_views().len();
+    let run = immich(&server, &["upload", &dir.path("Shots")]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&server, before);
+    assert_eq!(views.len(), 5, "{run:?}");
+    let stack_of = |name: &str| view(&views, name).stack.clone();
+    let (burst, first_on_top) = stack_of("IMG_0001.JPG").expect("IMG_0001.JPG is stacked");
+    assert!(first_on_top);
+    assert_eq!(stack_of("IMG_0002.JPG"), Some((burst.clone(), false)));
+    assert_eq!(stack_of("IMG_0003.JPG"), Some((burst, false)));
+    assert_eq!(stack_of("IMG_0004.JPG"), None);
+    assert_eq!(stack_of("IMG_0006.JPG"), None);
+    assert!(run.stdout.contains("stacks created 1"), "{run:?}");
+
+    let server = TestServer::start(Options::v3());
+    let before = server.asset_views().len();
+    let run = immich(&server, &["upload", &dir.path("Shots"), "--no-stack"]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    let views = new_assets(&server, before);
+    assert_eq!(views.len(), 5);
+    assert!(views.iter().all(|v| v.stack.is_none()), "{views:#?}");
 }
