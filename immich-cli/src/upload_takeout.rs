@@ -2,9 +2,10 @@
 //! extracted folder) read as one library.
 //!
 //! The layout is `Takeout/Google Photos/<folder>/<files>`: year folders (`Photos from 2019`)
-//! hold every photo of their year; every other folder is an album, named by the `title` of its
-//! metadata JSON (`metadata.json`, or a localized name: any JSON of the folder with a `title`
-//! and no `photoTakenTime`), else by the folder's name. Each media file has a JSON sidecar
+//! hold every photo of their year; a folder with album metadata (`metadata.json`, or a
+//! localized name: any JSON of the folder with a `title` and no `photoTakenTime`) is an album
+//! named by its `title` (by the folder's name when the title is empty); other folders
+//! (`Archive`, `Trash`...) are none. Each media file has a JSON sidecar
 //! (capture time, GPS, description, favourite, archived, trashed) whose name Google derives
 //! from the media's name with quirks; [`match_names`] pairs them by name only, within a
 //! folder, and never guesses: a file no rule pairs is reported, not given a near miss.
@@ -906,6 +907,11 @@ mod tests {
             &["13039_327707840323_537645323_9470255_27214_n.j(1).json"]
         )
         .is_some());
+        // A cut that ends on the extension's dot (`name..json`: the name without its
+        // extension).
+        let dotted = format!("{}.jpeg", "d".repeat(45));
+        let dotted_json = format!("{}..json", "d".repeat(45));
+        assert_eq!(one(&dotted, &[&dotted_json]), Some(dotted_json.clone()));
         // Characters, not bytes.
         let wide = "é".repeat(50) + ".jpg";
         let wide_json = "é".repeat(46) + ".json";
