@@ -21,10 +21,14 @@ pub(crate) use say;
 /// tab, DEL, and C1 such as the one-byte CSI `U+009B`) is written as an escape like `\n` or
 /// `\u{1b}`, so an album, file, person or tag name, or a server's message, can neither move
 /// the cursor, set the window title nor fake a line of output (an ESC sequence loses its ESC
-/// and shows as text). Other Unicode stays as it is. Every human print of text that came from
-/// outside the program goes through this; `--json` prints the exact strings instead.
+/// and shows as text). The invisible marks that reorder text (bidi embeddings, overrides and
+/// isolates, and the directional marks) are escaped the same way, so a name cannot show its
+/// characters, or the rest of the line, in another order than they are ("Trojan Source").
+/// Other Unicode stays as it is. Every human print of text that came from outside the program
+/// goes through this; `--json` prints the exact strings instead.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let needs_escape = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -33,11 +37,18 @@ pub fn shown(text: &str) -> Cow<'_, str> {
             '\n' => escaped.push_str("\\n"),
             '\r' => escaped.push_str("\\r"),
             '\t' => escaped.push_str("\\t"),
-            c if c.is_control() => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if needs_escape(c) => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => escaped.push(c),
         }
     }
     Cow::Owned(escaped)
+}
+
+/// The Unicode formatting characters that change the display order of text: the Arabic letter
+/// mark, left-to-right and right-to-left marks, embeddings and overrides (LRE, RLE, PDF, LRO,
+/// RLO) and isolates (LRI, RLI, FSI, PDI).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Prints `value` as one pretty JSON document.
@@ -190,6 +201,18 @@ mod tests {
             shown("a\u{1b}]0;title\u{7}b\nc\td\re\u{7f}f\u{9b}2J"),
             "a\\u{1b}]0;title\\u{7}b\\nc\\td\\re\\u{7f}f\\u{9b}2J"
         );
+    }
+
+    #[test]
+    fn text_reordering_marks_are_shown_escaped() {
+        // A file name that would show as "invoice_fdp.exe" with the override acting.
+        assert_eq!(shown("invoice_\u{202e}exe.pdf"), "invoice_\\u{202e}exe.pdf");
+        assert_eq!(
+            shown("a\u{2066}b\u{2069}c\u{200f}d\u{61c}"),
+            "a\\u{2066}b\\u{2069}c\\u{200f}d\\u{61c}"
+        );
+        // Right-to-left text itself is data, shown as it is.
+        assert!(matches!(shown("שלום مرحبا"), Cow::Borrowed(_)));
     }
 
     #[test]
