@@ -92,6 +92,27 @@ fn secrets_in_generated_bodies_stay_out_of_debug() {
 }
 
 #[test]
+fn license_keys_stay_out_of_debug_both_ways() {
+    let key = "IMSV-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH";
+    let sent = models::LicenseKey::new(Secret::new("activation-s3cret"), Secret::new(key));
+    let shown = format!("{sent:?}");
+    assert!(
+        !shown.contains(key) && !shown.contains("activation-s3cret"),
+        "{shown}"
+    );
+    let answer: models::UserLicense = serde_json::from_str(&format!(
+        r#"{{"activatedAt":"2025-01-02T03:04:05.000Z","activationKey":"activation-s3cret","licenseKey":"{key}"}}"#
+    ))
+    .unwrap();
+    let shown = format!("{answer:?}");
+    assert!(
+        !shown.contains(key) && !shown.contains("activation-s3cret"),
+        "{shown}"
+    );
+    assert_eq!(answer.license_key.expose_secret(), key);
+}
+
+#[test]
 fn answers_with_unknown_fields_and_values_decode() {
     let body = Bytes::from_static(
         br#"[{"id":"0000a55e-0000-4000-8000-0000000000bb","createdAt":"2025-01-02T03:04:05.000Z",
