@@ -37,6 +37,8 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         ("walk a 300-asset library", 2),
         // Issue 12: the second backup run, and the first for reference.
         ("a second backup run of an unchanged 200-asset library", 2),
+        // Issue 16: `immich upload` of a folder, a stored zip and a deflated zip of it.
+        ("immich upload a 4352 KiB zip", 3),
     ];
     let mut listed = 0;
     for (prefix, expected) in cases {
@@ -99,6 +101,21 @@ fn smoke_mode_runs_every_case_with_sane_figures() {
         backup[0].met.is_some() && backup[1].met.is_none(),
         "{table}"
     );
+    // The zip case: the folder is the baseline, the stored zip has the verdict, and each of
+    // the three `immich upload` processes had its peak memory measured.
+    let zip = report.case("immich upload a 4352 KiB zip");
+    assert!(
+        zip[0].met.is_none() && zip[1].met.is_some() && zip[2].met.is_none(),
+        "{table}"
+    );
+    for row in &zip {
+        let kib = row.peak_rss_kib.unwrap_or(0);
+        assert!(
+            (512..4 * 1024 * 1024).contains(&kib),
+            "{}: {kib} KiB",
+            row.client
+        );
+    }
     let markdown_rows = table.lines().filter(|l| l.starts_with("| ")).count();
     assert_eq!(
         markdown_rows,

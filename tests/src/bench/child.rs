@@ -25,6 +25,7 @@ pub fn child_main(args: &[String]) -> i32 {
         Some("client") => client_main(&pairs(&args[1..].join(" "))),
         Some("serve") => serve_main(&pairs(&args[1..].join(" "))),
         Some("backup") => super::backup::backup_main(&pairs(&args[1..].join(" "))),
+        Some("cli-upload") => super::zip_upload::upload_main(&pairs(&args[1..].join(" "))),
         other => Err(Failure(format!("unknown child mode {other:?}"))),
     };
     match result {

@@ -8,6 +8,9 @@
 //! Issue 12 added the sync stream (a million generated asset events) and a second run of
 //! `immich backup` over an unchanged library (`backup.rs`: the full test server, not the sink).
 //!
+//! Issue 16 added `immich upload` of a zip archive against the same files in a folder
+//! (`zip_upload.rs`: 2 GiB with `--large`, 256 MiB by default).
+//!
 //! Run it with `cargo run --release -p immich-tests --bin bench` (add `--large` for the 1 GiB
 //! file and video and the million-asset library, `--smoke` for the quick mode the test suite
 //! runs). It prints a table and writes it to `target/bench/results.md`.
@@ -29,6 +32,7 @@ mod curl;
 mod decode;
 mod process;
 mod sync_stream;
+mod zip_upload;
 
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -109,6 +113,9 @@ pub struct Config {
     pub grid_parallel: usize,
     /// The library walk: pages, and assets per page.
     pub walk: (usize, usize),
+    /// The zip case (issue 16): the total size of the files uploaded from a folder and from a
+    /// zip archive of them.
+    pub zip_bytes: u64,
 }
 
 impl Config {
@@ -136,6 +143,7 @@ impl Config {
             folder_parallel: 4,
             grid_parallel: 16,
             walk: (100, 1000),
+            zip_bytes: 256 << 20,
         }
     }
 
@@ -147,6 +155,7 @@ impl Config {
             file_len: 1 << 30,
             video_len: 1 << 30,
             walk: (1000, 1000),
+            zip_bytes: 2 << 30,
             ..Config::full(exe)
         }
     }
@@ -167,6 +176,7 @@ impl Config {
             small_files: (20, 16 * 1024),
             large_files: (3, 1 << 20),
             walk: (3, 100),
+            zip_bytes: (4 << 20) + (256 << 10),
             ..Config::full(exe)
         }
     }
@@ -409,6 +419,7 @@ pub fn run(config: &Config) -> Result<Report, Failure> {
     bench.walk()?;
     bench.sync_stream()?;
     bench.backup()?;
+    bench.zip_upload()?;
     let mut notes = bench.notes();
     notes.push(format!(
         "Load average (1 min) of the machine, which other work shares: {load_before} at the \

@@ -305,6 +305,33 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Reply
                 &json!({ "id": super::util::uuid(0x51c, n), "status": "created" }),
             )
         }
+        // What `immich upload` asks before it sends: the file types (the full server's list)
+        // and which checksums the server has (none: the sink keeps nothing).
+        (&Method::GET, ["server", "media-types"]) => Reply::json(
+            StatusCode::OK,
+            &json!({
+                "image": [".jpg", ".jpeg", ".png", ".heic", ".gif", ".webp", ".dng"],
+                "video": [".mp4", ".mov", ".webm", ".mkv"],
+                "sidecar": [".xmp"],
+            }),
+        ),
+        (&Method::POST, ["assets", "bulk-upload-check"]) => {
+            let Ok(collected) = http_body_util::Limited::new(body, 16 << 20).collect().await else {
+                return status(StatusCode::BAD_REQUEST, "cannot read the body", version);
+            };
+            let Ok(request) = serde_json::from_slice::<serde_json::Value>(&collected.to_bytes())
+            else {
+                return status(StatusCode::BAD_REQUEST, "the body is not JSON", version);
+            };
+            let Some(items) = request.get("assets").and_then(|a| a.as_array()) else {
+                return status(StatusCode::BAD_REQUEST, "assets must be an array", version);
+            };
+            let results: Vec<serde_json::Value> = items
+                .iter()
+                .map(|item| json!({ "id": item.get("id"), "action": "accept" }))
+                .collect();
+            Reply::json(StatusCode::OK, &json!({ "results": results }))
+        }
         (&Method::GET, ["assets", _, "video", "playback"]) => {
             let total = shared.options.sink_video_len;
             let mut reply = Reply::new(
