@@ -641,6 +641,7 @@ pub(crate) fn upload(ctx: &mut Ctx<'_>, args: UploadArgs) -> Result<(), Failure>
                     path: c.entry.shown(),
                     meta,
                     new: matches!(o, Outcome::Uploaded(_)),
+                    entry: &c.entry,
                 })
             })
             .collect();

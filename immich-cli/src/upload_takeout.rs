@@ -589,8 +589,11 @@ pub struct Apply<'a> {
     /// The file, as reports name it.
     pub path: String,
     pub meta: &'a MediaMeta,
-    /// Uploaded by this run: nothing to compare with, everything the JSON says is sent.
+    /// Uploaded by this run: nothing to compare with, everything the JSON says is sent (but
+    /// the date, see [`changes_for`]).
     pub new: bool,
+    /// The file (for a new asset, its own EXIF date is read).
+    pub entry: &'a Entry,
 }
 
 /// What [`apply`] did to one asset.
@@ -607,25 +610,38 @@ pub struct Applied {
     pub error: Option<String>,
 }
 
+/// The most two readings of one instant can differ by when one of them took a local time for
+/// UTC: time zones run from UTC-12 to UTC+14.
+const ZONE_SKEW_SECONDS: i64 = 14 * 3600;
+
 /// The changes that bring an asset to what its JSON says. A new asset gets everything; one
-/// already on the server (`current`) gets what it misses: the capture date when it differs
-/// from Google's (the wrong date of an earlier import, usually the upload's day), GPS and a
-/// description only when it has none (one set in Immich since is the user's, kept), and
-/// favourite and archived when the JSON sets them (never taken back).
+/// already on the server (`current`) gets what it misses: GPS and a description only when it
+/// has none (one set in Immich since is the user's, kept), favourite and archived when the
+/// JSON sets them (never taken back).
+///
+/// The date taken is set only when the asset's own date (the server's, or for a new asset
+/// `own_date`, the file's EXIF date) is missing or further from Google's than any time zone
+/// can explain: the wrong date of an earlier import (usually the day of the upload), or a
+/// date corrected in Google Photos. Google's date is an instant without a zone, so setting it
+/// where the file's own date agrees would move the photo to UTC's wall-clock time.
 pub fn changes_for(
     meta: &MediaMeta,
     current: Option<&immich_blocking::assets::Asset>,
+    own_date: Option<i64>,
 ) -> (AssetChanges, Vec<&'static str>) {
     let mut changes = AssetChanges::new();
     let mut what = Vec::new();
     let exif = current.and_then(|a| a.exif_info.as_ref());
     if let Some(taken) = meta.taken {
-        let now = current.map(|a| {
-            exif.and_then(|e| e.date_time_original)
-                .unwrap_or(a.file_created_at)
-                .unix_seconds()
-        });
-        if now != Some(taken) {
+        let now = match current {
+            Some(a) => Some(
+                exif.and_then(|e| e.date_time_original)
+                    .unwrap_or(a.file_created_at)
+                    .unix_seconds(),
+            ),
+            None => own_date,
+        };
+        if now.is_none_or(|now| now.abs_diff(taken) > ZONE_SKEW_SECONDS.unsigned_abs()) {
             changes = changes.date_time_original(DateTime::from_unix(taken, 0));
             what.push("date");
         }
@@ -689,7 +705,12 @@ pub fn apply(client: &Client, items: &[Apply<'_>], threads: usize) -> Vec<Applie
                     }
                 }
             };
-            let (changes, what) = changes_for(item.meta, current.as_ref());
+            let own_date = if item.new {
+                crate::upload_exif::capture_time(item.entry).map(|t| t.unix_seconds)
+            } else {
+                None
+            };
+            let (changes, what) = changes_for(item.meta, current.as_ref(), own_date);
             if changes.is_empty() {
                 return applied;
             }
@@ -1015,11 +1036,11 @@ mod tests {
             archived: true,
             trashed: false,
         };
-        let (changes, what) = changes_for(&meta, None);
+        let (changes, what) = changes_for(&meta, None, None);
         assert!(!changes.is_empty());
         assert_eq!(what, ["date", "gps", "description", "favorite", "archived"]);
         let empty = MediaMeta::default();
-        let (changes, what) = changes_for(&empty, None);
+        let (changes, what) = changes_for(&empty, None, None);
         assert!(changes.is_empty() && what.is_empty());
 
         // On the server already: only what differs; favourite and archived never taken back.
@@ -1046,10 +1067,10 @@ mod tests {
                 .unwrap()
             };
         let same = asset(true, "2019-07-01T00:00:00.000Z", "archive");
-        let (changes, what) = changes_for(&meta, Some(&same));
+        let (changes, what) = changes_for(&meta, Some(&same), None);
         assert!(changes.is_empty(), "{what:?}");
         let undone = asset(false, "2024-02-02T00:00:00.000Z", "timeline");
-        let (_, what) = changes_for(&meta, Some(&undone));
+        let (_, what) = changes_for(&meta, Some(&undone), None);
         assert_eq!(what, ["date", "favorite", "archived"]);
         // A location or description set in Immich since is the user's: kept, even when it
         // differs; one the asset lacks is added.
@@ -1058,23 +1079,71 @@ mod tests {
             exif.latitude = Some(10.0);
             exif.description = Some("Edited in Immich".into());
         }
-        let (changes, what) = changes_for(&meta, Some(&edited));
+        let (changes, what) = changes_for(&meta, Some(&edited), None);
         assert!(changes.is_empty(), "{what:?}");
         if let Some(exif) = edited.exif_info.as_mut() {
             exif.latitude = None;
             exif.longitude = None;
             exif.description = Some(" ".into());
         }
-        let (_, what) = changes_for(&meta, Some(&edited));
+        let (_, what) = changes_for(&meta, Some(&edited), None);
         assert_eq!(what, ["gps", "description"]);
         let plain = MediaMeta {
             taken: Some(1_561_939_200),
             ..MediaMeta::default()
         };
-        let (changes, _) = changes_for(&plain, Some(&same));
+        let (changes, _) = changes_for(&plain, Some(&same), None);
         assert!(
             changes.is_empty(),
             "a favourite or archive is never taken back"
         );
+    }
+
+    #[test]
+    fn the_date_is_set_only_beyond_what_a_time_zone_explains() {
+        let taken = 1_561_939_200; // 2019-07-01T00:00:00Z
+        let meta = MediaMeta {
+            taken: Some(taken),
+            ..MediaMeta::default()
+        };
+        let dated = |at: &str| -> immich_blocking::assets::Asset {
+            serde_json::from_value(serde_json::json!({
+                "id": "7f3c0a52-1b2d-4c3e-9f00-0123456789ab",
+                "ownerId": "7f3c0a52-1b2d-4c3e-9f00-0123456789ac",
+                "type": "IMAGE",
+                "originalFileName": "IMG_1.jpg",
+                "checksum": "AAAA",
+                "fileCreatedAt": "2024-01-01T00:00:00.000Z",
+                "fileModifiedAt": "2024-01-01T00:00:00.000Z",
+                "localDateTime": "2024-01-01T00:00:00.000Z",
+                "updatedAt": "2024-01-01T00:00:00.000Z",
+                "isFavorite": false,
+                "isArchived": false,
+                "isTrashed": false,
+                "isOffline": false,
+                "exifInfo": {"dateTimeOriginal": at},
+            }))
+            .unwrap()
+        };
+        // On the server: a camera's local time read as UTC (9 h, or 14 h, off) is the same
+        // moment; the day of an earlier upload is not.
+        for (at, fixed) in [
+            ("2019-07-01T09:00:00.000Z", false),
+            ("2019-06-30T10:00:00.000Z", false),
+            ("2019-07-01T14:00:00.000Z", false),
+            ("2019-07-01T14:00:01.000Z", true),
+            ("2024-01-01T00:00:00.000Z", true),
+        ] {
+            let (_, what) = changes_for(&meta, Some(&dated(at)), None);
+            assert_eq!(what.contains(&"date"), fixed, "{at}");
+        }
+        // A new asset: its file's EXIF date, when it has one, is the server's to read (with
+        // its zone); none, or one far off (corrected in Google Photos), and Google's is set.
+        let (_, what) = changes_for(&meta, None, Some(taken + 2 * 3600));
+        assert!(!what.contains(&"date"));
+        let (_, what) = changes_for(&meta, None, Some(taken - 400 * 86_400));
+        assert!(what.contains(&"date"));
+        let (_, what) = changes_for(&meta, None, None);
+        assert!(what.contains(&"date"));
     }
 }
