@@ -92,7 +92,14 @@ pub struct BackupArgs {
     /// Log in as this user (the password from the environment or stdin, never an argument).
     pub email: Option<String>,
     pub password_stdin: bool,
+    /// Originals downloaded at once (`--jobs`).
+    pub jobs: usize,
 }
+
+/// The default number of originals `immich backup` downloads at once.
+pub const DEFAULT_BACKUP_JOBS: usize = 4;
+/// The most `--jobs` allows.
+pub const MAX_BACKUP_JOBS: usize = 16;
 
 /// `--source` of `immich backup`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +147,7 @@ struct Collected {
     source: Option<SourceChoice>,
     email: Option<String>,
     password_stdin: bool,
+    jobs: Option<usize>,
     help: bool,
 }
 
@@ -254,6 +262,18 @@ pub fn parse(args: Vec<OsString>) -> Result<(Global, Command), String> {
                 opts.given.push("--password-stdin");
                 opts.password_stdin = true;
             }
+            Long("jobs") => {
+                opts.given.push("--jobs");
+                let text = string(parser.value(), "--jobs")?;
+                match text.parse::<usize>() {
+                    Ok(n) if (1..=MAX_BACKUP_JOBS).contains(&n) => opts.jobs = Some(n),
+                    _ => {
+                        return Err(format!(
+                            "--jobs takes a number from 1 to {MAX_BACKUP_JOBS}, not {text:?}"
+                        ))
+                    }
+                }
+            }
             Long("password") => {
                 return Err("a password is never given on the command line: set \
                             IMMICH_PASSWORD or pass --password-stdin"
@@ -357,6 +377,7 @@ fn build(name: &str, positionals: Vec<OsString>, opts: Collected) -> Result<Comm
                 source: opts.source.unwrap_or(SourceChoice::Auto),
                 email: opts.email,
                 password_stdin: opts.password_stdin,
+                jobs: opts.jobs.unwrap_or(DEFAULT_BACKUP_JOBS),
             })
         }
         "download" => match texts.as_slice() {
@@ -499,8 +520,21 @@ mod tests {
                 source: SourceChoice::Walk,
                 email: Some("a@b.c".into()),
                 password_stdin: false,
+                jobs: DEFAULT_BACKUP_JOBS,
             })
         );
+        let jobs = |line: &str| match parse_line(line).map(|(_, c)| c) {
+            Ok(Command::Backup(args)) => Ok(args.jobs),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(jobs("backup /b --jobs 1"), Ok(1));
+        assert_eq!(jobs("backup /b --jobs 16"), Ok(16));
+        for bad in ["0", "17", "four", "-1"] {
+            let err = jobs(&format!("backup /b --jobs {bad}")).unwrap_err();
+            assert!(err.contains("--jobs takes a number from 1 to 16"), "{err}");
+        }
+        assert!(parse_line("upload a --jobs 2").is_err());
         assert!(parse_line("backup").unwrap_err().contains("one folder"));
         assert!(parse_line("backup /b --source fast")
             .unwrap_err()

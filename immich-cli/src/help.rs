@@ -14,6 +14,7 @@ pub fn options_of(command: &str) -> Option<&'static [&'static str]> {
             "--source",
             "--email",
             "--password-stdin",
+            "--jobs",
         ],
         "thumbnail" => &["--size", "--output", "--overwrite"],
         "search" => &[
@@ -242,7 +243,7 @@ Prints id, date taken, type and file name per asset.
         "backup" => {
             "\
 Usage: immich backup DIR [--dry-run] [--prune-trash] [--source auto|walk|sync]
-                         [--email EMAIL [--password-stdin]]
+                         [--email EMAIL [--password-stdin]] [--jobs N]
 
 Copies your library into DIR and keeps it up to date: run it again and only what changed is
 transferred. DIR holds:
@@ -269,6 +270,8 @@ run loses nothing: the next one resumes the interrupted download where it stoppe
                             the password comes from IMMICH_PASSWORD or, with
                             --password-stdin, the first line of stdin (never an argument);
                             logged out at the end
+  --jobs N                  originals downloaded at once, 1 to 16 (default 4); names,
+                            the order of the changes and the output are the same for any N
 
 Prints progress on stderr when it is a terminal, then each change and a summary (new,
 updated, restored, metadata, trashed, unchanged, failed, bytes); --json prints them as JSON

@@ -762,3 +762,220 @@ fn the_sync_source_follows_the_stream_and_acknowledges_after_the_state_is_writte
     );
     assert!(dir.join(".trash").join(family_rel).exists());
 }
+
+/// A library of `extra` small images besides the fixtures, five of them named `same.jpg`
+/// (numbered names), whose originals each take `delay` to start.
+fn slow_library(extra: usize, delay: std::time::Duration) -> TestServer {
+    let server = TestServer::start(Options::v3().extra_assets(extra).original_delay(delay));
+    for id in server.asset_ids().iter().rev().take(5) {
+        server.set_asset_file_name(id, "same.jpg");
+    }
+    server
+}
+
+/// The originals below `dir` (no metadata, no bookkeeping).
+fn originals_below(dir: &Path) -> Vec<String> {
+    files_below(dir)
+        .into_iter()
+        .filter(|f| !f.starts_with(".immich-backup") && !f.ends_with(".json"))
+        .collect()
+}
+
+#[test]
+fn parallel_downloads_overlap_and_give_the_same_names_and_output_as_one_at_a_time() {
+    let delay = std::time::Duration::from_millis(60);
+    let mut outcomes = Vec::new();
+    for jobs in ["1", "4"] {
+        let server = slow_library(12, delay);
+        let scratch = Scratch::new("jobs");
+        let dir = scratch.path("b");
+        let run = backup(&server, &dir, &["--jobs", jobs]);
+        assert_eq!(run.status, EXIT_OK, "{run:?}");
+        let report = run.json();
+        assert_eq!(report["summary"]["new"], 14, "{run:?}");
+        let in_flight = server.max_originals_in_flight();
+        if jobs == "1" {
+            assert_eq!(in_flight, 1, "--jobs 1 downloads one at a time");
+        } else {
+            assert!(
+                (2..=4).contains(&in_flight),
+                "--jobs 4: {in_flight} at once"
+            );
+        }
+        // Every original byte for byte under its name, with its metadata beside it.
+        for id in server.asset_ids() {
+            let Some(rel) = state(&dir)["assets"][&id]["path"]
+                .as_str()
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            assert_eq!(
+                std::fs::read(dir.join(&rel)).unwrap(),
+                server.asset_bytes(&id).unwrap().to_vec(),
+                "{rel}"
+            );
+            assert!(dir.join(format!("{rel}.json")).is_file(), "{rel}");
+        }
+        let files = files_below(&dir);
+        assert!(
+            files.iter().any(|f| f.ends_with("same (5).jpg")),
+            "{files:?}"
+        );
+        assert!(
+            !files
+                .iter()
+                .any(|f| f.starts_with(".immich-backup/partial/")),
+            "{files:?}"
+        );
+        let names: Vec<(String, String)> = state(&dir)["assets"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, e)| (id.clone(), e["path"].as_str().unwrap().to_owned()))
+            .collect();
+        outcomes.push((files, names, report["assets"].clone(), run.stderr));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "--jobs 1 and --jobs 4 differ");
+}
+
+#[test]
+fn jobs_outside_one_to_sixteen_is_a_usage_error_that_changes_nothing() {
+    let server = TestServer::start(Options::v3());
+    let scratch = Scratch::new("jobs-usage");
+    let dir = scratch.path("b");
+    for bad in ["0", "17", "many"] {
+        let run = backup(&server, &dir, &["--jobs", bad]);
+        assert_eq!(run.status, EXIT_USAGE, "{run:?}");
+        assert!(
+            run.stderr.contains("--jobs takes a number from 1 to 16"),
+            "{run:?}"
+        );
+    }
+    assert!(!dir.exists());
+    assert!(server.requests().is_empty(), "{:?}", server.request_lines());
+}
+
+#[test]
+fn a_fault_during_parallel_downloads_leaves_the_same_safe_state_as_one_at_a_time() {
+    let mut outcomes = Vec::new();
+    for jobs in ["1", "4"] {
+        let server = slow_library(8, std::time::Duration::from_millis(20));
+        let scratch = Scratch::new("jobs-fault");
+        let dir = scratch.path("b");
+        let beach = fixtures::asset_beach();
+        let family = fixtures::asset_family();
+        let ids = server.asset_ids();
+        let recovers = ids.iter().rev().nth(6).unwrap().clone();
+        // A damaged checksum, a connection that breaks on both attempts, and one that breaks
+        // once (resumed within the run).
+        server.announce_wrong_checksum(&beach);
+        server.add_fault(FaultRule {
+            method: None,
+            path: format!("/assets/{family}/original"),
+            fault: Fault::DropMidBody,
+            times: Some(2),
+        });
+        server.add_fault(FaultRule {
+            method: None,
+            path: format!("/assets/{recovers}/original"),
+            fault: Fault::DropMidBody,
+            times: Some(1),
+        });
+        let run = backup(&server, &dir, &["--jobs", jobs]);
+        assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+        let report = run.json();
+        assert_eq!(report["summary"]["failed"], 2, "{run:?}");
+        assert_eq!(report["summary"]["new"], 8, "{run:?}");
+        // Nothing wrong or partial under a final name; what was verified is recorded.
+        for failed in [&beach, &family] {
+            assert!(state(&dir)["assets"][failed].is_null(), "{failed}");
+        }
+        let originals = originals_below(&dir);
+        assert_eq!(originals.len(), 8, "{originals:?}");
+        for rel in &originals {
+            let id = state(&dir)["assets"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(_, e)| e["path"] == rel.as_str())
+                .map(|(id, _)| id.clone())
+                .unwrap_or_else(|| panic!("{rel} is not in the state"));
+            assert_eq!(
+                std::fs::read(dir.join(rel)).unwrap(),
+                server.asset_bytes(&id).unwrap().to_vec(),
+                "{rel}"
+            );
+        }
+        // The broken download is kept to resume; the damaged one is gone.
+        let partial: Vec<String> = files_below(&dir)
+            .into_iter()
+            .filter(|f| f.starts_with(".immich-backup/partial/"))
+            .collect();
+        assert!(partial.iter().any(|f| f.contains(&family)), "{partial:?}");
+        assert!(!partial.iter().any(|f| f.contains(&beach)), "{partial:?}");
+        let names: Vec<(String, String)> = state(&dir)["assets"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, e)| (id.clone(), e["path"].as_str().unwrap().to_owned()))
+            .collect();
+        outcomes.push((
+            originals,
+            partial,
+            names,
+            report["assets"].clone(),
+            report["failed"].clone(),
+        ));
+
+        // The next run finishes the broken download with Range.
+        server.clear_faults();
+        server.clear_requests();
+        let run = backup(&server, &dir, &["--jobs", jobs]);
+        assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+        assert!(state(&dir)["assets"][&family].is_object(), "{run:?}");
+        assert!(server.requests().iter().any(
+            |r| r.path.ends_with(&format!("{family}/original")) && r.header("range").is_some()
+        ));
+    }
+    assert_eq!(outcomes[0], outcomes[1], "--jobs 1 and --jobs 4 differ");
+}
+
+#[test]
+fn a_walk_over_many_pages_writes_each_assets_own_json_and_leaves_no_scratch_file() {
+    let server = TestServer::start(Options::v3().extra_assets(7).page_cap(3));
+    let scratch = Scratch::new("pages");
+    let dir = scratch.path("b");
+    let run = backup(&server, &dir, &[]);
+    assert_eq!(run.status, EXIT_OK, "{run:?}");
+    assert_eq!(run.json()["summary"]["new"], 9, "{run:?}");
+    let searches = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/search/metadata")
+        .count();
+    assert!(searches >= 3, "{:?}", server.request_lines());
+    let assets = state(&dir)["assets"].as_object().unwrap().clone();
+    assert_eq!(assets.len(), 9);
+    for (id, entry) in &assets {
+        let rel = entry["path"].as_str().unwrap();
+        let text = std::fs::read_to_string(dir.join(format!("{rel}.json"))).unwrap();
+        let meta: Value = serde_json::from_str(&text).unwrap();
+        // The asset's own JSON, as the server sent it, pretty-printed.
+        assert_eq!(meta["id"], id.as_str(), "{rel}");
+        assert_eq!(
+            meta["originalFileName"].as_str().map(|n| rel.ends_with(n)),
+            Some(true)
+        );
+        assert_eq!(text, serde_json::to_string_pretty(&meta).unwrap());
+    }
+    let bookkeeping: Vec<String> = files_below(&dir)
+        .into_iter()
+        .filter(|f| f.starts_with(".immich-backup/"))
+        .collect();
+    assert_eq!(
+        bookkeeping,
+        [".immich-backup/lock", ".immich-backup/state.json"],
+        "{bookkeeping:?}"
+    );
+}

@@ -9,30 +9,38 @@
 //! `.trash/` under the same relative path, never deleted unless `--prune-trash`.
 //!
 //! A run asks its [`source`] what changed, then: downloads new and changed originals into
-//! `.immich-backup/partial/` (resumed with `Range` after an interruption, SHA-1 checked
-//! while they arrive), renames each to its final name only when it matched, writes its
-//! metadata file, and writes the state after every batch. Files already backed up are only
-//! looked at (size and modification time against the state), never read or hashed.
+//! `.immich-backup/partial/` (up to `--jobs` at once on worker threads; resumed with `Range`
+//! after an interruption, SHA-1 checked while they arrive), and, on this thread alone and in
+//! the plan's order, renames each to its final name only when it matched, writes its metadata
+//! file, and writes the state after every batch. Files already backed up are only looked at
+//! (size and modification time against the state), never read or hashed.
+//!
+//! Memory stays small per asset: the source hands each changed asset over as it reads it (an
+//! unchanged one costs an id in a set), and the JSON of the assets to write waits in a
+//! scratch file until its metadata file is written.
 
 mod source;
 mod state;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use immich_blocking::albums::AlbumAssets;
+use immich_blocking::assets::DownloadReport;
 use immich_blocking::proto::names::{numbered_file_name, safe_file_name};
-use immich_blocking::{AlbumId, AssetId, ErrorKind};
+use immich_blocking::{AlbumId, AssetId, Client, ErrorKind};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::args::{BackupArgs, SourceChoice};
 use crate::output::{self, say, shown, Progress};
 use crate::{describe, Ctx, Failure};
 
-use source::{ChangeSource, RemoteAsset, SourceKind, Walk};
+use source::{ChangeSource, IdSet, RemoteAsset, SourceKind, Walk};
 use state::{file_facts, metadata_path, real_dir, sync_dir, write_atomic, Entry, Layout, State};
 
 /// The manifest of albums, in DIR.
@@ -43,6 +51,10 @@ const BATCH_ASSETS: usize = 100;
 const BATCH_TIME: Duration = Duration::from_secs(5);
 /// Attempts per download when the connection breaks (each resumes where the last stopped).
 const DOWNLOAD_ATTEMPTS: usize = 2;
+/// The scratch file in `.immich-backup/` that holds the JSON of the assets a run writes.
+const SPOOL_FILE: &str = "metadata.spool";
+/// The most originals downloaded at once.
+const MAX_JOBS: usize = crate::args::MAX_BACKUP_JOBS;
 /// The most numbered names tried for one original.
 const MAX_NUMBERED_NAMES: u64 = 10_000;
 
@@ -92,6 +104,8 @@ struct Step {
     path: String,
     /// The server's asset (none for a move to the trash or a restore from the state).
     remote: Option<RemoteAsset>,
+    /// Where its JSON waits in the spool (with `remote`, in a run that writes).
+    metadata: Option<Spooled>,
     /// The checksum to record (restore: the state's).
     checksum: String,
 }
@@ -170,8 +184,17 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
         _ => state.user_id = Some(me.id.to_string()),
     }
 
-    let changes = source.changes(&ctx.client, &state)?;
-    let steps = plan(&layout, &state, changes.upserts, &changes.gone)?;
+    // The JSON of the assets to write waits on disk, not in memory; a dry run writes none.
+    let spool = if args.dry_run {
+        None
+    } else {
+        Some(Spool::create(&layout).map_err(Failure::Message)?)
+    };
+    let mut planner = Planner::new(&layout, &state, spool);
+    let changes = source.changes(&ctx.client, &state, &mut |asset, raw| {
+        planner.upsert(asset, raw)
+    })?;
+    let (steps, spool) = planner.finish(&changes.gone)?;
     let touched: HashSet<&str> = steps
         .iter()
         .map(|s| s.id.as_str())
@@ -208,50 +231,85 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
     }
 
     let mut progress = Progress::new(ctx.progress);
-    let downloads = steps.iter().filter(|s| s.action.downloads()).count();
-    let mut downloaded = 0;
-    let mut since_save = 0;
-    let mut last_save = Instant::now();
-    for step in steps {
-        if step.action.downloads() {
-            downloaded += 1;
-            let line = format!(
-                "downloading {downloaded}/{downloads} files, {}",
-                output::bytes(report.summary.bytes)
-            );
-            progress.draw(ctx.err, &line, false);
+    // The steps that download, in plan order: worker threads fetch and verify their originals
+    // into `.immich-backup/partial/` a little ahead; this thread alone renames, writes the
+    // metadata, the journal and the state, in plan order (so names, the journal, the output
+    // and what a crash leaves do not depend on --jobs).
+    // (A step whose path is not one this tool makes fails in `apply` without a download.)
+    let fetches = |step: &Step| step.action.downloads() && layout.resolve(&step.path).is_some();
+    let order: Vec<usize> = (0..steps.len()).filter(|&i| fetches(&steps[i])).collect();
+    let downloads = order.len();
+    let workers = args.jobs.clamp(1, MAX_JOBS).min(downloads);
+    let (job_sender, job_receiver) = mpsc::channel::<Job>();
+    let job_receiver = Mutex::new(job_receiver);
+    std::thread::scope(|scope| -> Result<(), Failure> {
+        let (done_sender, done_receiver) = mpsc::channel::<Fetched>();
+        for _ in 0..workers {
+            let client = ctx.client.clone();
+            let url = ctx.url.clone();
+            let done = done_sender.clone();
+            let jobs = &job_receiver;
+            scope.spawn(move || fetch_originals(&client, &url, jobs, &done));
         }
-        match apply(ctx, &layout, &mut state, &step) {
-            Ok(done) => {
-                count(&mut report.summary, step.action);
-                report.summary.bytes += done.bytes.unwrap_or(0);
-                report.assets.push(done);
-            }
-            Err(error) => {
-                progress.clear(ctx.err);
-                let _ = writeln!(
-                    ctx.err,
-                    "failed: {} ({}): {}",
-                    step.id,
-                    shown(&step.path),
-                    shown(&error)
+        drop(done_sender);
+        let mut fetcher = Fetcher {
+            jobs: job_sender,
+            results: done_receiver,
+            arrived: HashMap::new(),
+            fed: 0,
+            ahead: 2 * workers,
+        };
+        let mut downloaded = 0;
+        let mut since_save = 0;
+        let mut last_save = Instant::now();
+        for step in &steps {
+            let mut fetched = None;
+            if fetches(step) {
+                let line = format!(
+                    "downloading {}/{downloads} files, {}",
+                    downloaded + 1,
+                    output::bytes(report.summary.bytes)
                 );
-                report.summary.failed += 1;
-                report.failed.push(FailedAsset {
-                    id: step.id,
-                    path: step.path,
-                    error,
-                });
+                progress.draw(ctx.err, &line, false);
+                fetcher.feed(&layout, &steps, &order, downloaded + 1 + fetcher.ahead);
+                fetched = Some(fetcher.take(downloaded));
+                downloaded += 1;
+            }
+            match apply(&layout, &mut state, spool.as_ref(), step, fetched) {
+                Ok(done) => {
+                    count(&mut report.summary, step.action);
+                    report.summary.bytes += done.bytes.unwrap_or(0);
+                    report.assets.push(done);
+                }
+                Err(error) => {
+                    progress.clear(ctx.err);
+                    let _ = writeln!(
+                        ctx.err,
+                        "failed: {} ({}): {}",
+                        step.id,
+                        shown(&step.path),
+                        shown(&error)
+                    );
+                    report.summary.failed += 1;
+                    report.failed.push(FailedAsset {
+                        id: step.id.clone(),
+                        path: step.path.clone(),
+                        error,
+                    });
+                }
+            }
+            since_save += 1;
+            if since_save >= BATCH_ASSETS || last_save.elapsed() >= BATCH_TIME {
+                save(&layout, &state)?;
+                since_save = 0;
+                last_save = Instant::now();
             }
         }
-        since_save += 1;
-        if since_save >= BATCH_ASSETS || last_save.elapsed() >= BATCH_TIME {
-            save(&layout, &state)?;
-            since_save = 0;
-            last_save = Instant::now();
-        }
-    }
+        // Dropping the job queue lets the workers end; the scope waits for them.
+        Ok(())
+    })?;
     progress.clear(ctx.err);
+    drop(spool);
 
     report.summary.albums = write_albums(ctx, &layout, &mut state)?;
     // The source continues after these changes only when all of them are on disk; a failed
@@ -341,106 +399,220 @@ fn save(layout: &Layout, state: &State) -> Result<(), Failure> {
     })
 }
 
-/// What to do, from the changes and the state; names for new assets are chosen here, in a
-/// fixed order (capture date, then id), so the same library always gets the same names.
-fn plan(
-    layout: &Layout,
-    state: &State,
-    upserts: Vec<RemoteAsset>,
-    gone: &[AssetId],
-) -> Result<Vec<Step>, Failure> {
-    let mut steps = Vec::new();
-    let mut handled: HashSet<String> = HashSet::new();
-    let mut new_assets = Vec::new();
-    let mut trashed = gone.to_vec();
-    for asset in upserts {
-        let key = asset.id.to_string();
-        if !handled.insert(key.clone()) {
-            continue;
+/// The JSON of the assets a run writes, as the server sent it, in a scratch file in
+/// `.immich-backup/` until each metadata file is written: a first run of a large library would
+/// otherwise hold every asset's JSON in memory. Removed when dropped (on Unix as soon as it is
+/// open); a crashed run's is overwritten by the next.
+struct Spool {
+    file: fs::File,
+    path: PathBuf,
+    len: u64,
+}
+
+/// Where one asset's JSON sits in the [`Spool`].
+#[derive(Debug, Clone, Copy)]
+struct Spooled {
+    offset: u64,
+    len: usize,
+}
+
+impl Spool {
+    fn create(layout: &Layout) -> Result<Spool, String> {
+        let path = layout.meta().join(SPOOL_FILE);
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        // Where the system allows it the name goes at once (the open file stays usable), so
+        // not even a crash leaves it behind.
+        #[cfg(unix)]
+        let _ = fs::remove_file(&path);
+        Ok(Spool { file, path, len: 0 })
+    }
+
+    /// Keeps `raw`, compact.
+    fn put(&mut self, raw: &Value) -> Result<Spooled, Failure> {
+        let failed = |e: &dyn std::fmt::Display| {
+            Failure::Message(format!("cannot write {}: {e}", self.path.display()))
+        };
+        let bytes = serde_json::to_vec(raw).map_err(|e| failed(&e))?;
+        let at = Spooled {
+            offset: self.len,
+            len: bytes.len(),
+        };
+        (&self.file)
+            .seek(SeekFrom::Start(at.offset))
+            .and_then(|_| (&self.file).write_all(&bytes))
+            .map_err(|e| failed(&e))?;
+        self.len += bytes.len() as u64;
+        Ok(at)
+    }
+
+    /// The JSON kept at `at`.
+    fn get(&self, at: Spooled) -> Result<Value, String> {
+        let mut bytes = vec![0; at.len];
+        (&self.file)
+            .seek(SeekFrom::Start(at.offset))
+            .and_then(|_| (&self.file).read_exact(&mut bytes))
+            .map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is damaged: {e}", self.path.display()))
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// What to do, from the changes and the state. Assets arrive one by one while the source
+/// reads ([`upsert`](Self::upsert)): an unchanged one is only noted, so a run over an unchanged
+/// library keeps nothing per asset but its id. Names for new assets are chosen at the end
+/// ([`finish`](Self::finish)), in a fixed order (capture date, then id), so the same library
+/// always gets the same names.
+struct Planner<'a> {
+    layout: &'a Layout,
+    state: &'a State,
+    /// `None` in a dry run: nothing is written.
+    spool: Option<Spool>,
+    steps: Vec<Step>,
+    /// Ids already reported (the first report of an id counts).
+    handled: IdSet,
+    new_assets: Vec<(RemoteAsset, Option<Spooled>)>,
+    /// Reported as in the server's trash.
+    trashed: Vec<AssetId>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(layout: &'a Layout, state: &'a State, spool: Option<Spool>) -> Self {
+        Planner {
+            layout,
+            state,
+            spool,
+            steps: Vec::new(),
+            handled: IdSet::default(),
+            new_assets: Vec::new(),
+            trashed: Vec::new(),
+        }
+    }
+
+    /// Keeps the JSON of an asset whose metadata file will be written.
+    fn keep(&mut self, raw: &Value) -> Result<Option<Spooled>, Failure> {
+        self.spool.as_mut().map(|spool| spool.put(raw)).transpose()
+    }
+
+    /// One asset the source reported new or changed.
+    fn upsert(&mut self, asset: RemoteAsset, raw: &Value) -> Result<(), Failure> {
+        if !self.handled.insert(asset.id.as_str()) {
+            return Ok(());
         }
         if asset.is_trashed {
-            trashed.push(asset.id);
-            continue;
+            self.trashed.push(asset.id);
+            return Ok(());
         }
-        match state.assets.get(&key) {
-            None => new_assets.push(asset),
-            Some(entry) if entry.checksum != asset.checksum => steps.push(Step {
-                action: Action::Updated,
-                id: asset.id.clone(),
-                path: entry.path.clone(),
-                checksum: asset.checksum.clone(),
-                remote: Some(asset),
-            }),
-            Some(entry) => {
-                let on_disk = layout.resolve(&entry.path).and_then(|p| file_facts(&p));
-                let action = if on_disk != Some((entry.size, entry.mtime_ns)) {
-                    Action::Restored
-                } else if entry.updated_at != asset.updated_at {
-                    Action::Metadata
-                } else {
-                    continue;
-                };
-                steps.push(Step {
-                    action,
-                    id: asset.id.clone(),
-                    path: entry.path.clone(),
-                    checksum: asset.checksum.clone(),
-                    remote: Some(asset),
-                });
+        let (action, path) = match self.state.assets.get(asset.id.as_str()) {
+            None => {
+                let metadata = self.keep(raw)?;
+                self.new_assets.push((asset, metadata));
+                return Ok(());
             }
-        }
-    }
-    let mut stepped: HashSet<String> = steps.iter().map(|s| s.id.to_string()).collect();
-    for id in trashed {
-        let key = id.to_string();
-        handled.insert(key.clone());
-        if !stepped.insert(key.clone()) {
-            continue;
-        }
-        if let Some(entry) = state.assets.get(&key) {
-            steps.push(Step {
-                action: Action::Trashed,
-                id,
-                path: entry.path.clone(),
-                remote: None,
-                checksum: entry.checksum.clone(),
-            });
-        }
-    }
-    // Every other backed-up file: still there as written? (No reading, no hashing.)
-    for (key, entry) in &state.assets {
-        if handled.contains(key) {
-            continue;
-        }
-        let on_disk = layout.resolve(&entry.path).and_then(|p| file_facts(&p));
-        if on_disk != Some((entry.size, entry.mtime_ns)) {
-            let Ok(id) = AssetId::parse(key.as_str()) else {
-                continue;
-            };
-            steps.push(Step {
-                action: Action::Restored,
-                id,
-                path: entry.path.clone(),
-                remote: None,
-                checksum: entry.checksum.clone(),
-            });
-        }
-    }
-    new_assets.sort_by(|a, b| {
-        (&a.local_date_time, a.id.as_str()).cmp(&(&b.local_date_time, b.id.as_str()))
-    });
-    let mut taken = state::taken_names(state);
-    for asset in new_assets {
-        let path = choose_name(layout, &mut taken, &asset)?;
-        steps.push(Step {
-            action: Action::New,
+            Some(entry) if entry.checksum != asset.checksum => (Action::Updated, &entry.path),
+            Some(entry) => {
+                let on_disk = self
+                    .layout
+                    .resolve(&entry.path)
+                    .and_then(|p| file_facts(&p));
+                if on_disk != Some((entry.size, entry.mtime_ns)) {
+                    (Action::Restored, &entry.path)
+                } else if entry.updated_at != asset.updated_at {
+                    (Action::Metadata, &entry.path)
+                } else {
+                    return Ok(());
+                }
+            }
+        };
+        let path = path.clone();
+        let metadata = self.keep(raw)?;
+        self.steps.push(Step {
+            action,
             id: asset.id.clone(),
             path,
             checksum: asset.checksum.clone(),
             remote: Some(asset),
+            metadata,
         });
+        Ok(())
     }
-    Ok(steps)
+
+    /// The steps, once the source has reported everything; `gone` are the ids it found gone.
+    fn finish(mut self, gone: &[AssetId]) -> Result<(Vec<Step>, Option<Spool>), Failure> {
+        let state = self.state;
+        let layout = self.layout;
+        let mut steps = std::mem::take(&mut self.steps);
+        let mut handled = std::mem::take(&mut self.handled);
+        let mut trashed = gone.to_vec();
+        trashed.append(&mut self.trashed);
+        let mut stepped: HashSet<String> = steps.iter().map(|s| s.id.to_string()).collect();
+        for id in trashed {
+            handled.insert(id.as_str());
+            if !stepped.insert(id.to_string()) {
+                continue;
+            }
+            if let Some(entry) = state.assets.get(id.as_str()) {
+                steps.push(Step {
+                    action: Action::Trashed,
+                    id,
+                    path: entry.path.clone(),
+                    remote: None,
+                    metadata: None,
+                    checksum: entry.checksum.clone(),
+                });
+            }
+        }
+        drop(stepped);
+        // Every other backed-up file: still there as written? (No reading, no hashing.)
+        for (key, entry) in &state.assets {
+            if handled.contains(key) {
+                continue;
+            }
+            let on_disk = layout.resolve(&entry.path).and_then(|p| file_facts(&p));
+            if on_disk != Some((entry.size, entry.mtime_ns)) {
+                let Ok(id) = AssetId::parse(key.as_str()) else {
+                    continue;
+                };
+                steps.push(Step {
+                    action: Action::Restored,
+                    id,
+                    path: entry.path.clone(),
+                    remote: None,
+                    metadata: None,
+                    checksum: entry.checksum.clone(),
+                });
+            }
+        }
+        drop(handled);
+        let mut new_assets = std::mem::take(&mut self.new_assets);
+        new_assets.sort_by(|(a, _), (b, _)| {
+            (&a.local_date_time, a.id.as_str()).cmp(&(&b.local_date_time, b.id.as_str()))
+        });
+        let mut taken = state::taken_names(state);
+        for (asset, metadata) in new_assets {
+            let path = choose_name(layout, &mut taken, &asset)?;
+            steps.push(Step {
+                action: Action::New,
+                id: asset.id.clone(),
+                path,
+                checksum: asset.checksum.clone(),
+                remote: Some(asset),
+                metadata,
+            });
+        }
+        Ok((steps, self.spool.take()))
+    }
 }
 
 /// `YYYY/MM` of a capture date as the server wrote it (`2024-05-01T10:00:00.000Z`), or
@@ -494,8 +666,15 @@ fn choose_name(
     )))
 }
 
-/// Carries out one step; the error is the reason, in words.
-fn apply(ctx: &Ctx<'_>, layout: &Layout, state: &mut State, step: &Step) -> Result<Done, String> {
+/// Carries out one step; a download step comes with what its worker fetched. The error is the
+/// reason, in words.
+fn apply(
+    layout: &Layout,
+    state: &mut State,
+    spool: Option<&Spool>,
+    step: &Step,
+    fetched: Option<Result<DownloadReport, String>>,
+) -> Result<Done, String> {
     let key = step.id.to_string();
     let Some(target) = layout.resolve(&step.path) else {
         return Err("the remembered path is not one this tool makes".into());
@@ -518,7 +697,7 @@ fn apply(ctx: &Ctx<'_>, layout: &Layout, state: &mut State, step: &Step) -> Resu
         }
         Action::Metadata => {
             let remote = step.remote.as_ref().ok_or("no metadata")?;
-            write_metadata(&target, remote)?;
+            write_metadata(&target, spool, step.metadata)?;
             if let Some(entry) = state.assets.get_mut(&key) {
                 entry.updated_at.clone_from(&remote.updated_at);
             }
@@ -526,7 +705,7 @@ fn apply(ctx: &Ctx<'_>, layout: &Layout, state: &mut State, step: &Step) -> Resu
         }
         Action::New | Action::Updated | Action::Restored => {
             let staged = layout.partial_dir().join(step.id.as_str());
-            let report = download(ctx, &step.id, &staged)?;
+            let report = fetched.ok_or("it was not downloaded")??;
             done.bytes = Some(report.bytes);
             done.resumed_from = Some(report.resumed_from);
             if let Some(modified) = step
@@ -567,8 +746,8 @@ fn apply(ctx: &Ctx<'_>, layout: &Layout, state: &mut State, step: &Step) -> Resu
             fs::rename(&staged, &target)
                 .map_err(|e| format!("cannot rename it into place: {e}"))?;
             sync_dir(folder);
-            if let Some(remote) = &step.remote {
-                write_metadata(&target, remote)?;
+            if step.remote.is_some() {
+                write_metadata(&target, spool, step.metadata)?;
             }
             state.assets.insert(key, entry);
             Ok(done)
@@ -589,17 +768,106 @@ fn make_folders(layout: &Layout, folder: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// One original for a worker to fetch: the `ordinal`-th download of the plan.
+struct Job {
+    ordinal: usize,
+    id: AssetId,
+    staged: PathBuf,
+}
+
+/// What a worker fetched for the job of `ordinal`.
+struct Fetched {
+    ordinal: usize,
+    result: Result<DownloadReport, String>,
+}
+
+/// The main thread's side of the download workers: hands out jobs in plan order, at most
+/// `ahead` past the one it waits for (a crash then leaves few finished but unnamed files), and
+/// keeps results that arrive before their turn.
+struct Fetcher {
+    jobs: mpsc::Sender<Job>,
+    results: mpsc::Receiver<Fetched>,
+    arrived: HashMap<usize, Result<DownloadReport, String>>,
+    /// Jobs handed out so far.
+    fed: usize,
+    ahead: usize,
+}
+
+impl Fetcher {
+    /// Hands out the downloads of `order` (indexes into `steps`) up to the `upto`-th.
+    fn feed(&mut self, layout: &Layout, steps: &[Step], order: &[usize], upto: usize) {
+        while self.fed < upto.min(order.len()) {
+            let step = &steps[order[self.fed]];
+            let job = Job {
+                ordinal: self.fed,
+                id: step.id.clone(),
+                staged: layout.partial_dir().join(step.id.as_str()),
+            };
+            if self.jobs.send(job).is_err() {
+                // No worker left: `take` reports it.
+                return;
+            }
+            self.fed += 1;
+        }
+    }
+
+    /// The result of the `ordinal`-th download, waiting for it.
+    fn take(&mut self, ordinal: usize) -> Result<DownloadReport, String> {
+        loop {
+            if let Some(result) = self.arrived.remove(&ordinal) {
+                return result;
+            }
+            match self.results.recv() {
+                Ok(fetched) => {
+                    self.arrived.insert(fetched.ordinal, fetched.result);
+                }
+                Err(_) => return Err("the download threads stopped".into()),
+            }
+        }
+    }
+}
+
+/// A download worker: takes jobs until the queue closes, fetches each original into its
+/// partial file (verified) and reports back. It never gives a file its final name.
+fn fetch_originals(
+    client: &Client,
+    url: &str,
+    jobs: &Mutex<mpsc::Receiver<Job>>,
+    done: &mpsc::Sender<Fetched>,
+) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else {
+            return;
+        };
+        let result = download(client, url, &job.id, &job.staged);
+        if done
+            .send(Fetched {
+                ordinal: job.ordinal,
+                result,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
 /// Downloads the original of `id` to `staged` (resuming a partial file, checking the SHA-1),
 /// once more when the connection breaks.
 fn download(
-    ctx: &Ctx<'_>,
+    client: &Client,
+    url: &str,
     id: &AssetId,
     staged: &Path,
-) -> Result<immich_blocking::assets::DownloadReport, String> {
+) -> Result<DownloadReport, String> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match ctx.client.download_original(id.clone(), staged, true) {
+        match client.download_original(id.clone(), staged, true) {
             Ok(report) => return Ok(report),
             Err(error) => {
                 let retry = matches!(
@@ -607,7 +875,7 @@ fn download(
                     ErrorKind::Io | ErrorKind::Timeout | ErrorKind::Http
                 );
                 if !retry || attempt >= DOWNLOAD_ATTEMPTS {
-                    let mut message = describe(&error, &ctx.url);
+                    let mut message = describe(&error, url);
                     if retry {
                         message.push_str("; the part received is kept and resumed next time");
                     }
@@ -629,9 +897,17 @@ fn set_modified(path: &Path, unix_seconds: i64) {
     }
 }
 
-/// Writes the asset's JSON beside its original, atomically.
-fn write_metadata(original: &Path, remote: &RemoteAsset) -> Result<(), String> {
-    let bytes = serde_json::to_vec_pretty(&remote.raw).map_err(|e| e.to_string())?;
+/// Writes the asset's JSON (kept in `spool` at `at`) beside its original, atomically.
+fn write_metadata(
+    original: &Path,
+    spool: Option<&Spool>,
+    at: Option<Spooled>,
+) -> Result<(), String> {
+    let (Some(spool), Some(at)) = (spool, at) else {
+        return Err("its metadata was not kept".into());
+    };
+    let raw = spool.get(at)?;
+    let bytes = serde_json::to_vec_pretty(&raw).map_err(|e| e.to_string())?;
     write_atomic(&metadata_path(original), &bytes)
         .map_err(|e| format!("cannot write its metadata file: {e}"))
 }

@@ -11,12 +11,14 @@ use std::collections::HashSet;
 
 use immich_blocking::assets::Asset;
 use immich_blocking::proto::assets::GetAssetInfo;
+use immich_blocking::proto::bytes::Bytes;
+use immich_blocking::proto::http::Response;
 use immich_blocking::proto::models::{SyncAckSet, SyncRequestType};
 use immich_blocking::proto::sync::{
     family, request_types_named, AckBatcher, AckOutcome, GetSyncStream, ResetPlan, SendSyncAck,
     SyncEntity,
 };
-use immich_blocking::proto::{AsReceived, Received, Single};
+use immich_blocking::proto::{AsReceived, Flow, Paged, Received, Server, Single, Step};
 use immich_blocking::search::{MetadataSearch, SearchAssets};
 use immich_blocking::timeline::{GetTimeBucket, GetTimeBuckets};
 use immich_blocking::{AssetId, Client, DateTime, ErrorKind, Pager, ServerVersion};
@@ -50,7 +52,9 @@ impl SourceKind {
     }
 }
 
-/// An asset as a source reports it: what the backup needs, and the JSON the server sent.
+/// An asset as a source reports it: what planning and the download need. The JSON the server
+/// sent (its metadata file) is handed over beside it, once, to an [`Upsert`] sink, which keeps
+/// it only for the assets it writes: a library's JSON is too big to hold in memory.
 #[derive(Debug, Clone)]
 pub(crate) struct RemoteAsset {
     pub id: AssetId,
@@ -65,13 +69,11 @@ pub(crate) struct RemoteAsset {
     pub file_modified_at: Option<DateTime>,
     /// In the server's trash: gone from the backup's point of view.
     pub is_trashed: bool,
-    /// The asset as the server sent it (its metadata file).
-    pub raw: Value,
 }
 
 impl RemoteAsset {
     /// From a typed asset and the JSON it was read from.
-    pub fn from_asset(asset: Asset, raw: Value) -> Self {
+    pub fn from_asset(asset: Asset, raw: &Value) -> Self {
         let text = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
         RemoteAsset {
             local_date_time: text("localDateTime")
@@ -82,16 +84,63 @@ impl RemoteAsset {
             checksum: asset.checksum,
             original_file_name: asset.original_file_name,
             is_trashed: asset.is_trashed,
-            raw,
         }
     }
+}
+
+/// Where a source hands each new or changed asset (trashed ones included, flagged) as it reads
+/// it, with the JSON the server sent for it.
+pub(crate) type Upsert<'a> = dyn FnMut(RemoteAsset, &Value) -> Result<(), Failure> + 'a;
+
+/// A set of asset ids, ignoring case, that costs 16 bytes an id for the UUIDs ids are (a set of
+/// every id of a large library is held during a run); any other id is kept as text.
+#[derive(Debug, Default)]
+pub(crate) struct IdSet {
+    uuids: HashSet<u128>,
+    others: HashSet<String>,
+}
+
+impl IdSet {
+    /// Adds `id`; whether it was new.
+    pub fn insert(&mut self, id: &str) -> bool {
+        match uuid_bits(id) {
+            Some(bits) => self.uuids.insert(bits),
+            None => self.others.insert(id.to_ascii_lowercase()),
+        }
+    }
+
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: &str) -> bool {
+        match uuid_bits(id) {
+            Some(bits) => self.uuids.contains(&bits),
+            None => self.others.contains(&id.to_ascii_lowercase()),
+        }
+    }
+}
+
+/// The 128 bits of a UUID written `8-4-4-4-12` in hex (either case), or `None`.
+fn uuid_bits(id: &str) -> Option<u128> {
+    let bytes = id.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut bits: u128 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = char::from(b).to_digit(16)?;
+        bits = (bits << 4) | u128::from(digit);
+    }
+    Some(bits)
 }
 
 /// What changed since the checkpoint.
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
-    /// Assets new or changed on the server, trashed ones included (flagged).
-    pub upserts: Vec<RemoteAsset>,
     /// Ids of backed-up assets that are gone from the server (deleted or trashed).
     pub gone: Vec<AssetId>,
     /// The checkpoint to store once every change is safely on disk.
@@ -104,8 +153,14 @@ pub(crate) struct Changes {
 pub(crate) trait ChangeSource {
     /// Which source this is.
     fn kind(&self) -> SourceKind;
-    /// Everything that changed since `state`'s checkpoint.
-    fn changes(&mut self, client: &Client, state: &State) -> Result<Changes, Failure>;
+    /// Everything that changed since `state`'s checkpoint: each new or changed asset goes to
+    /// `upsert` as it is read; what is gone and the checkpoint come back.
+    fn changes(
+        &mut self,
+        client: &Client,
+        state: &State,
+        upsert: &mut Upsert<'_>,
+    ) -> Result<Changes, Failure>;
     /// The state holding the checkpoint of [`changes`](Self::changes) is on disk.
     fn committed(&mut self, client: &Client, checkpoint: &Checkpoint) -> Result<(), Failure>;
 }
@@ -119,7 +174,12 @@ impl ChangeSource for Walk {
         SourceKind::Walk
     }
 
-    fn changes(&mut self, client: &Client, state: &State) -> Result<Changes, Failure> {
+    fn changes(
+        &mut self,
+        client: &Client,
+        state: &State,
+        upsert: &mut Upsert<'_>,
+    ) -> Result<Changes, Failure> {
         let after = state
             .checkpoint
             .walk_updated_after
@@ -130,42 +190,66 @@ impl ChangeSource for Walk {
             .server()
             .version()
             .is_some_and(|v| v < ServerVersion::new(1, 133, 0));
-        let search = walk_search(after, old_search);
-        let found: Received<Vec<Asset>> =
-            client.run(AsReceived::new(Pager::new(SearchAssets::new(search))))?;
-        let ids: Vec<String> = found.typed.iter().map(|a| a.id.to_string()).collect();
-        let raws = found.items(ids.iter().map(String::as_str));
+        let mut pager = Pager::new(SearchAssets::new(walk_search(after, old_search)));
         let mut newest = state
             .checkpoint
             .walk_updated_after
             .as_deref()
             .and_then(DateTime::parse);
-        let mut upserts = Vec::with_capacity(found.typed.len());
-        for (asset, raw) in found.typed.into_iter().zip(raws) {
-            // The user's own assets only (what the server's search returns anyway).
-            let theirs = state
-                .user_id
-                .as_deref()
-                .is_none_or(|me| asset.owner_id.as_str().eq_ignore_ascii_case(me));
-            if !theirs {
-                continue;
+        // Ids reported, for the deletion check below (only a later run has one).
+        let mut reported = IdSet::default();
+        // One page at a time: its JSON is let go before the next is read.
+        loop {
+            let mut page = client.run(AsReceived::new(OnePage(&mut pager)))?;
+            let Some(assets) = page.typed.take() else {
+                break;
+            };
+            // The page's items as sent, moved out (not copied), in the typed items' order.
+            let raws = match page
+                .answers
+                .first_mut()
+                .and_then(|answer| answer.pointer_mut("/assets/items"))
+                .map(Value::take)
+            {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            drop(page);
+            let aligned = raws.len() == assets.len()
+                && raws.iter().zip(&assets).all(|(raw, asset)| {
+                    raw.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| id.eq_ignore_ascii_case(asset.id.as_str()))
+                });
+            if !aligned {
+                return Err(Failure::Message(
+                    "the server's search page does not list its assets as it decoded".into(),
+                ));
             }
-            if newest.as_ref().is_none_or(|n| asset.updated_at > *n) {
-                newest = Some(asset.updated_at);
+            for (asset, raw) in assets.into_iter().zip(&raws) {
+                // The user's own assets only (what the server's search returns anyway).
+                let theirs = state
+                    .user_id
+                    .as_deref()
+                    .is_none_or(|me| asset.owner_id.as_str().eq_ignore_ascii_case(me));
+                if !theirs {
+                    continue;
+                }
+                if newest.as_ref().is_none_or(|n| asset.updated_at > *n) {
+                    newest = Some(asset.updated_at);
+                }
+                if !state.assets.is_empty() {
+                    reported.insert(asset.id.as_str());
+                }
+                upsert(RemoteAsset::from_asset(asset, raw), raw)?;
             }
-            upserts.push(RemoteAsset::from_asset(asset, raw));
         }
         // Deleted for good: backed-up ids the listing no longer has (a first run has none).
         let mut gone = Vec::new();
         if !state.assets.is_empty() {
             let listed = list_ids(client)?;
-            let reported: HashSet<String> = upserts
-                .iter()
-                .map(|a| a.id.as_str().to_ascii_lowercase())
-                .collect();
             for id in state.assets.keys() {
-                let key = id.to_ascii_lowercase();
-                if listed.contains(&key) || reported.contains(&key) {
+                if listed.contains(id) || reported.contains(id) {
                     continue;
                 }
                 let Ok(id) = AssetId::parse(id.as_str()) else {
@@ -177,7 +261,6 @@ impl ChangeSource for Walk {
             }
         }
         Ok(Changes {
-            upserts,
             gone,
             checkpoint: Checkpoint {
                 walk_updated_after: newest.map(|t| t.to_utc_string()),
@@ -188,6 +271,29 @@ impl ChangeSource for Walk {
 
     fn committed(&mut self, _client: &Client, _checkpoint: &Checkpoint) -> Result<(), Failure> {
         Ok(())
+    }
+}
+
+/// The next page of a [`Pager`] as a flow of its own (`None` when there is none), so that the
+/// walk holds one page of JSON at a time.
+struct OnePage<'a, P: Paged>(&'a mut Pager<P>);
+
+impl<P: Paged> Flow for OnePage<'_, P> {
+    type Output = Option<Vec<P::Item>>;
+    const OPERATION_ID: &'static str = P::OPERATION_ID;
+
+    fn step(
+        &mut self,
+        server: &Server,
+        response: Option<Response<Bytes>>,
+    ) -> Result<Step<Self::Output>, immich_blocking::proto::Error> {
+        if let Some(response) = response {
+            return Ok(Step::Done(Some(self.0.handle_response(response)?)));
+        }
+        Ok(match self.0.next_request(server)? {
+            Some(request) => Step::Send(request),
+            None => Step::Done(None),
+        })
     }
 }
 
@@ -207,10 +313,10 @@ fn walk_search(after: Option<DateTime>, before_v1_133: bool) -> MetadataSearch {
     search
 }
 
-/// Every asset id the timeline shows (lower-cased): one request per month, and on v1.133+
-/// only columns, not assets.
-fn list_ids(client: &Client) -> Result<HashSet<String>, Failure> {
-    let mut ids = HashSet::new();
+/// Every asset id the timeline shows: one request per month, and on v1.133+ only columns, not
+/// assets.
+fn list_ids(client: &Client) -> Result<IdSet, Failure> {
+    let mut ids = IdSet::default();
     for bucket in client.time_buckets(GetTimeBuckets::new())? {
         let Some(date) = bucket.date() else {
             return Err(Failure::Message(format!(
@@ -219,13 +325,12 @@ fn list_ids(client: &Client) -> Result<HashSet<String>, Failure> {
             )));
         };
         let assets = client.time_bucket(GetTimeBucket::new(date))?;
-        ids.extend(assets.id.iter().map(|id| id.as_str().to_ascii_lowercase()));
-        ids.extend(
-            assets
-                .assets
-                .iter()
-                .map(|a| a.id.as_str().to_ascii_lowercase()),
-        );
+        for id in &assets.id {
+            ids.insert(id.as_str());
+        }
+        for asset in &assets.assets {
+            ids.insert(asset.id.as_str());
+        }
     }
     Ok(ids)
 }
@@ -282,7 +387,12 @@ impl ChangeSource for SyncStream {
         SourceKind::Sync
     }
 
-    fn changes(&mut self, client: &Client, state: &State) -> Result<Changes, Failure> {
+    fn changes(
+        &mut self,
+        client: &Client,
+        state: &State,
+        upsert: &mut Upsert<'_>,
+    ) -> Result<Changes, Failure> {
         let version = client.server().version().ok_or_else(|| {
             Failure::Message("the server's version is unknown: use --source walk".into())
         })?;
@@ -326,7 +436,6 @@ impl ChangeSource for SyncStream {
             }
         }
 
-        let mut upserts = Vec::new();
         let mut gone = streamed.gone;
         let gone_keys: HashSet<String> = gone
             .iter()
@@ -366,9 +475,9 @@ impl ChangeSource for SyncStream {
         }
         for id in ask {
             match client.run(AsReceived::new(Single(GetAssetInfo::new(id.clone())))) {
-                Ok(found) => {
-                    let raw = found.answer();
-                    upserts.push(RemoteAsset::from_asset(found.typed, raw));
+                Ok(Received { typed, answers, .. }) => {
+                    let raw = answers.first().unwrap_or(&Value::Null);
+                    upsert(RemoteAsset::from_asset(typed, raw), raw)?;
                 }
                 Err(e) if is_not_found(&e) => gone.push(id),
                 Err(e) => return Err(Failure::Client(e)),
@@ -390,7 +499,6 @@ impl ChangeSource for SyncStream {
             }
         }
         Ok(Changes {
-            upserts,
             gone,
             checkpoint: Checkpoint {
                 walk_updated_after: state.checkpoint.walk_updated_after.clone(),
@@ -474,4 +582,29 @@ fn is_not_found(e: &immich_blocking::Error) -> bool {
 /// The sync source.
 pub(crate) fn sync_source() -> Option<Box<dyn ChangeSource>> {
     Some(Box::<SyncStream>::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_sets_ignore_case_and_keep_other_ids_as_text() {
+        let mut set = IdSet::default();
+        assert!(set.insert("0000A55E-0000-4000-8000-000000000101"));
+        assert!(!set.insert("0000a55e-0000-4000-8000-000000000101"));
+        assert!(set.contains("0000a55e-0000-4000-8000-000000000101"));
+        assert!(!set.contains("0000a55e-0000-4000-8000-000000000102"));
+        // Not a UUID: the dash in the wrong place, a non-hex digit, another length.
+        for other in [
+            "0000a55e0-000-4000-8000-000000000101",
+            "0000a55g-0000-4000-8000-000000000101",
+            "x",
+        ] {
+            assert!(!set.contains(other));
+            assert!(set.insert(other));
+            assert!(set.contains(&other.to_uppercase()));
+        }
+        assert_eq!(uuid_bits("00000000-0000-0000-0000-0000000000ff"), Some(255));
+    }
 }

@@ -132,6 +132,10 @@ pub struct Options {
     /// How long each `POST /assets` waits before it is handled (none by default), so that
     /// uploads a client runs in parallel overlap observably ([`TestServer::max_uploads_in_flight`]).
     pub upload_delay: Option<std::time::Duration>,
+    /// How long each `GET /assets/{id}/original` waits before it is answered (none by
+    /// default), so that downloads a client runs in parallel overlap observably
+    /// ([`TestServer::max_originals_in_flight`]).
+    pub original_delay: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -151,6 +155,7 @@ impl Default for Options {
             sink_sync_assets: 1000,
             tls: None,
             upload_delay: None,
+            original_delay: None,
         }
     }
 }
@@ -231,6 +236,12 @@ impl Options {
     /// Each upload waits `delay` (an async sleep) before it is handled.
     pub fn upload_delay(mut self, delay: std::time::Duration) -> Self {
         self.upload_delay = Some(delay);
+        self
+    }
+
+    /// Each original download waits `delay` (an async sleep) before it is answered.
+    pub fn original_delay(mut self, delay: std::time::Duration) -> Self {
+        self.original_delay = Some(delay);
         self
     }
 }
@@ -376,6 +387,9 @@ pub(crate) struct Shared {
     /// `POST /assets` requests being handled right now, and the most at any one time.
     pub uploads_in_flight: AtomicUsize,
     pub max_uploads_in_flight: AtomicUsize,
+    /// `GET /assets/{id}/original` requests being answered right now, and the most at once.
+    pub originals_in_flight: AtomicUsize,
+    pub max_originals_in_flight: AtomicUsize,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
@@ -444,6 +458,8 @@ impl TestServer {
             connections: std::sync::atomic::AtomicUsize::new(0),
             uploads_in_flight: AtomicUsize::new(0),
             max_uploads_in_flight: AtomicUsize::new(0),
+            originals_in_flight: AtomicUsize::new(0),
+            max_originals_in_flight: AtomicUsize::new(0),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -646,6 +662,13 @@ impl TestServer {
     /// sink mode). With [`Options::upload_delay`], parallel uploads show here.
     pub fn max_uploads_in_flight(&self) -> usize {
         self.shared.max_uploads_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The most `GET /assets/{id}/original` requests the server was answering at the same
+    /// time (counted until the head is sent). With [`Options::original_delay`], parallel
+    /// downloads show here.
+    pub fn max_originals_in_flight(&self) -> usize {
+        self.shared.max_originals_in_flight.load(Ordering::SeqCst)
     }
 
     /// What a sink-mode server received.

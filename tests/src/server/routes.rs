@@ -1,6 +1,6 @@
 //! Request handling: authentication, permissions, faults, validation, and each endpoint.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -409,6 +409,19 @@ async fn route(ctx: &Ctx<'_>, body: Incoming, key: KeyCheck, fault: Option<&Faul
         ..*ctx
     };
     let ctx = &screened;
+    let _original_in_flight = match (method.as_str(), segments.as_slice()) {
+        ("GET", ["assets", _, "original"]) => {
+            let counted = InFlight::enter(
+                &ctx.shared.originals_in_flight,
+                &ctx.shared.max_originals_in_flight,
+            );
+            if let Some(delay) = ctx.shared.options.original_delay {
+                tokio::time::sleep(delay).await;
+            }
+            Some(counted)
+        }
+        _ => None,
+    };
     let reply = match (method.as_str(), segments.as_slice()) {
         ("POST", ["assets"]) => {
             let _in_flight = UploadInFlight::enter(ctx.shared);
@@ -1288,6 +1301,23 @@ impl<'a> UploadInFlight<'a> {
 impl Drop for UploadInFlight<'_> {
     fn drop(&mut self) {
         self.0.uploads_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Counts one request of a kind in flight while it lives, and keeps the maximum.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(now: &'a AtomicUsize, max: &AtomicUsize) -> Self {
+        let count = now.fetch_add(1, Ordering::SeqCst) + 1;
+        max.fetch_max(count, Ordering::SeqCst);
+        InFlight(now)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
