@@ -47,8 +47,25 @@ use state::{file_facts, metadata_path, real_dir, sync_dir, write_atomic, Entry, 
 const ALBUMS_FILE: &str = "albums.json";
 /// The state is written after this many finished assets at the latest...
 const BATCH_ASSETS: usize = 100;
-/// ... or after this long.
+/// ... or after this long ...
 const BATCH_TIME: Duration = Duration::from_secs(5);
+/// ... but never before the journal holds this fraction (1/n) of the state's assets. The
+/// journal keeps every finished asset safe until then, and each write of the state is a
+/// write of all of it: a fixed interval would write a 500,000-asset state (about 125 MB)
+/// thousands of times in a first run, growing with the square of the library. In
+/// proportion, all writes together stay a small multiple of the final state's size.
+const SAVE_FRACTION: usize = 10;
+
+/// Whether the state is due to be written, `since_save` assets and `elapsed` after the last
+/// write of a state of `state_assets` assets.
+fn save_due(since_save: usize, elapsed: Duration, state_assets: usize) -> bool {
+    let proportional = state_assets / SAVE_FRACTION;
+    if proportional > BATCH_ASSETS {
+        since_save >= proportional
+    } else {
+        since_save >= BATCH_ASSETS || (since_save > 0 && elapsed >= BATCH_TIME)
+    }
+}
 /// Attempts per download when the connection breaks (each resumes where the last stopped).
 const DOWNLOAD_ATTEMPTS: usize = 2;
 /// The scratch file in `.immich-backup/` that holds the JSON of the assets a run writes.
@@ -299,7 +316,7 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
                 }
             }
             since_save += 1;
-            if since_save >= BATCH_ASSETS || last_save.elapsed() >= BATCH_TIME {
+            if save_due(since_save, last_save.elapsed(), state.assets.len()) {
                 save(&layout, &state)?;
                 since_save = 0;
                 last_save = Instant::now();
@@ -1020,6 +1037,32 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_is_written_in_proportion_to_its_size() {
+        let soon = Duration::from_millis(10);
+        let late = BATCH_TIME + Duration::from_secs(1);
+        // A small state: every 100 assets, or after 5 s.
+        assert!(!save_due(99, soon, 300));
+        assert!(save_due(100, soon, 300));
+        assert!(save_due(1, late, 300));
+        // A large one: not before a tenth of it is in the journal, whatever the time.
+        assert!(!save_due(100, late, 500_000));
+        assert!(!save_due(49_999, late, 500_000));
+        assert!(save_due(50_000, soon, 500_000));
+        // Over a first run of 500,000 assets, all writes of the state together stay a small
+        // multiple of its final size (a write every 100 assets would be 1,250x).
+        let (mut state, mut since, mut written) = (0usize, 0usize, 0usize);
+        for _ in 0..500_000 {
+            state += 1;
+            since += 1;
+            if save_due(since, soon, state) {
+                written += state;
+                since = 0;
+            }
+        }
+        assert!(written < 15 * state, "{written} assets written for {state}");
+    }
 
     #[test]
     fn month_folders_come_from_the_local_date() {
