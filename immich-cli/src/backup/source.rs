@@ -7,7 +7,7 @@
 //! - [`SyncStream`] (a login session): the server's sync stream (assets, their EXIF, albums,
 //!   album-asset links), acknowledged only after the changes are on disk.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use immich_blocking::assets::Asset;
 use immich_blocking::proto::assets::GetAssetInfo;
@@ -25,7 +25,7 @@ use immich_blocking::{AssetId, Client, DateTime, ErrorKind, Pager, ServerVersion
 use serde::Serialize;
 use serde_json::Value;
 
-use super::state::{Checkpoint, State};
+use super::state::{Checkpoint, Entry, State};
 use crate::Failure;
 
 /// How far before the last checkpoint a walk looks again: changes committed on the server
@@ -382,6 +382,32 @@ struct Streamed {
     reset: bool,
 }
 
+/// The backed-up assets by lower-case id, in constant time: the state's keys are the server's
+/// ids, lower case as Immich writes them, so only keys in another case need an entry of their
+/// own (a scan per streamed asset would take time in the square of the library).
+struct StateIndex<'a> {
+    state: &'a State,
+    other_case: HashMap<String, &'a str>,
+}
+
+impl<'a> StateIndex<'a> {
+    fn new(state: &'a State) -> Self {
+        let other_case = state
+            .assets
+            .keys()
+            .filter(|k| k.bytes().any(|b| b.is_ascii_uppercase()))
+            .map(|k| (k.to_ascii_lowercase(), k.as_str()))
+            .collect();
+        StateIndex { state, other_case }
+    }
+
+    /// The entry of `lower_key` (a lower-case id), and its key as the state writes it.
+    fn get(&self, lower_key: &str) -> Option<(&'a String, &'a Entry)> {
+        let key = self.other_case.get(lower_key).copied().unwrap_or(lower_key);
+        self.state.assets.get_key_value(key)
+    }
+}
+
 impl ChangeSource for SyncStream {
     fn kind(&self) -> SourceKind {
         SourceKind::Sync
@@ -442,14 +468,13 @@ impl ChangeSource for SyncStream {
             .map(|id| id.as_str().to_ascii_lowercase())
             .collect();
         let mut ask: Vec<AssetId> = Vec::new();
+        let backed_up = StateIndex::new(state);
         for (key, (id, checksum)) in &streamed.assets {
             if gone_keys.contains(key) {
                 continue;
             }
-            let known_same = state
-                .assets
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            let known_same = backed_up
+                .get(key)
                 .is_some_and(|(_, e)| e.checksum == *checksum);
             // In a complete stream every asset comes by: only new or changed ones are asked
             // about. After the stored acks, each event is a change (metadata included).
@@ -462,11 +487,7 @@ impl ChangeSource for SyncStream {
                 if streamed.assets.contains_key(key) || gone_keys.contains(key) {
                     continue;
                 }
-                if let Some((id, _)) = state
-                    .assets
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                {
+                if let Some((id, _)) = backed_up.get(key) {
                     if let Ok(id) = AssetId::parse(id.as_str()) {
                         ask.push(id);
                     }
@@ -587,6 +608,32 @@ pub(crate) fn sync_source() -> Option<Box<dyn ChangeSource>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_index_finds_ids_in_any_case_the_state_wrote() {
+        let entry = |path: &str| -> Entry {
+            serde_json::from_value(serde_json::json!({
+                "path": path, "checksum": "c2hh", "updatedAt": "2024-01-01T00:00:00.000Z",
+                "size": 1, "mtimeNs": 0
+            }))
+            .unwrap()
+        };
+        let mut state = State::default();
+        let lower = "0000a55e-0000-4000-8000-000000000101";
+        let upper = "0000A55E-0000-4000-8000-000000000102";
+        state.assets.insert(lower.into(), entry("a.jpg"));
+        state.assets.insert(upper.into(), entry("b.jpg"));
+        let index = StateIndex::new(&state);
+        assert_eq!(
+            index.get(lower).map(|(_, e)| e.path.as_str()),
+            Some("a.jpg")
+        );
+        let (key, found) = index.get(&upper.to_ascii_lowercase()).unwrap();
+        assert_eq!((key.as_str(), found.path.as_str()), (upper, "b.jpg"));
+        assert!(index.get("0000a55e-0000-4000-8000-000000000103").is_none());
+        // Only the key in another case has an entry of its own.
+        assert_eq!(index.other_case.len(), 1);
+    }
 
     #[test]
     fn id_sets_ignore_case_and_keep_other_ids_as_text() {
