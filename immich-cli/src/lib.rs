@@ -29,6 +29,8 @@ mod output;
 mod upload;
 mod upload_args;
 mod upload_exif;
+#[cfg(test)]
+mod upload_hostile_tests;
 mod upload_jobs;
 mod upload_pairs;
 mod upload_select;

@@ -3,6 +3,7 @@
 mod async_example;
 mod auth;
 mod backup;
+mod backup_hostile;
 mod bench_smoke;
 mod blocking_transport;
 mod catalogue;

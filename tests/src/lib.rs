@@ -12,7 +12,7 @@ pub mod proxy;
 pub mod samples;
 pub mod server;
 
-pub use server::{Fault, FaultRule, LoggedRequest, Options, TestServer, Version};
+pub use server::{Fault, FaultRule, JsonEdit, LoggedRequest, Options, TestServer, Version};
 
 /// Prints a line that stays visible in `cargo test` output even when the test passes: the
 /// test harness captures `println!`/`eprintln!`, not direct writes to the stderr handle. Used

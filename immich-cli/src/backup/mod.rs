@@ -31,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use immich_blocking::albums::AlbumAssets;
 use immich_blocking::assets::DownloadReport;
-use immich_blocking::proto::names::{numbered_file_name, safe_file_name};
+use immich_blocking::proto::names::{numbered_file_name, safe_file_name, MAX_FILE_NAME_BYTES};
 use immich_blocking::{AlbumId, AssetId, Client, ErrorKind};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -40,8 +40,11 @@ use crate::args::{BackupArgs, SourceChoice};
 use crate::output::{self, say, shown, Progress};
 use crate::{describe, Ctx, Failure};
 
-use source::{ChangeSource, IdSet, RemoteAsset, SourceKind, Walk};
-use state::{file_facts, metadata_path, real_dir, sync_dir, write_atomic, Entry, Layout, State};
+use source::{ChangeSource, IdSet, RemoteAsset, SourceKind, StateIndex, Walk};
+use state::{
+    file_facts, metadata_path, real_dir, shortened, sync_dir, write_atomic, Entry, Layout, State,
+    METADATA_SUFFIX,
+};
 
 /// The manifest of albums, in DIR.
 const ALBUMS_FILE: &str = "albums.json";
@@ -74,6 +77,8 @@ const SPOOL_FILE: &str = "metadata.spool";
 const MAX_JOBS: usize = crate::args::MAX_BACKUP_JOBS;
 /// The most numbered names tried for one original.
 const MAX_NUMBERED_NAMES: u64 = 10_000;
+/// The most characters of an id that is not a UUID shown or kept in the report.
+const MAX_SHOWN_ID: usize = 64;
 
 /// What a run does with one asset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -194,8 +199,9 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
     match &state.user_id {
         Some(owner) if !owner.eq_ignore_ascii_case(me.id.as_str()) => {
             return Err(Failure::Message(format!(
-                "{} holds the backup of another user ({owner}); use another folder",
-                layout.root.display()
+                "{} holds the backup of another user ({}); use another folder",
+                layout.root.display(),
+                shown(owner)
             )))
         }
         _ => state.user_id = Some(me.id.to_string()),
@@ -211,7 +217,11 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
     let changes = source.changes(&ctx.client, &state, &mut |asset, raw| {
         planner.upsert(asset, raw)
     })?;
-    let (steps, spool) = planner.finish(&changes.gone)?;
+    let Plan {
+        steps,
+        refused,
+        spool,
+    } = planner.finish(&changes.gone)?;
     let touched: HashSet<&str> = steps
         .iter()
         .map(|s| s.id.as_str())
@@ -230,6 +240,16 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
         },
         pruned_trash: false,
     };
+    for failed in refused {
+        let _ = writeln!(
+            ctx.err,
+            "failed: {}: {}",
+            shown(failed.id.as_str()),
+            shown(&failed.error)
+        );
+        report.summary.failed += 1;
+        report.failed.push(failed);
+    }
 
     if args.dry_run {
         for step in steps {
@@ -244,7 +264,11 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
             });
         }
         report.summary.albums = ctx.client.albums()?.len();
-        return print_report(ctx, &report);
+        print_report(ctx, &report)?;
+        if report.summary.failed > 0 {
+            return Err(Failure::Reported);
+        }
+        return Ok(());
     }
 
     let mut progress = Progress::new(ctx.progress);
@@ -303,7 +327,7 @@ pub(crate) fn backup(ctx: &mut Ctx<'_>, args: BackupArgs) -> Result<(), Failure>
                     let _ = writeln!(
                         ctx.err,
                         "failed: {} ({}): {}",
-                        step.id,
+                        shown(step.id.as_str()),
                         shown(&step.path),
                         shown(&error)
                     );
@@ -486,6 +510,14 @@ impl Drop for Spool {
     }
 }
 
+/// What a run does: the steps in order, the assets refused before any step, and the spool
+/// that holds the JSON of the assets to write.
+struct Plan {
+    steps: Vec<Step>,
+    refused: Vec<FailedAsset>,
+    spool: Option<Spool>,
+}
+
 /// What to do, from the changes and the state. Assets arrive one by one while the source
 /// reads ([`upsert`](Self::upsert)): an unchanged one is only noted, so a run over an unchanged
 /// library keeps nothing per asset but its id. Names for new assets are chosen at the end
@@ -502,6 +534,11 @@ struct Planner<'a> {
     new_assets: Vec<(RemoteAsset, Option<Spooled>)>,
     /// Reported as in the server's trash.
     trashed: Vec<AssetId>,
+    /// The backed-up assets by lower-case id: a server may spell an id in another case.
+    index: StateIndex<'a>,
+    /// Assets refused before any request or name: an id that is not a UUID (it would name
+    /// a file in `.immich-backup/` and goes into requests), with the reason.
+    refused: Vec<FailedAsset>,
 }
 
 impl<'a> Planner<'a> {
@@ -514,6 +551,8 @@ impl<'a> Planner<'a> {
             handled: IdSet::default(),
             new_assets: Vec::new(),
             trashed: Vec::new(),
+            index: StateIndex::new(state),
+            refused: Vec::new(),
         }
     }
 
@@ -523,15 +562,32 @@ impl<'a> Planner<'a> {
     }
 
     /// One asset the source reported new or changed.
-    fn upsert(&mut self, asset: RemoteAsset, raw: &Value) -> Result<(), Failure> {
+    fn upsert(&mut self, mut asset: RemoteAsset, raw: &Value) -> Result<(), Failure> {
+        if let Err(e) = AssetId::parse(asset.id.as_str()) {
+            // Kept short: the server chose its length.
+            let id: String = asset.id.as_str().chars().take(MAX_SHOWN_ID).collect();
+            self.refused.push(FailedAsset {
+                id: AssetId::new_unchecked(id),
+                path: String::new(),
+                error: e.to_string(),
+            });
+            return Ok(());
+        }
         if !self.handled.insert(asset.id.as_str()) {
             return Ok(());
+        }
+        // The state's spelling of a backed-up id: the same asset, one entry.
+        let known = self.index.get(&asset.id.as_str().to_ascii_lowercase());
+        if let Some((key, _)) = known {
+            if key != asset.id.as_str() {
+                asset.id = AssetId::new_unchecked(key.as_str());
+            }
         }
         if asset.is_trashed {
             self.trashed.push(asset.id);
             return Ok(());
         }
-        let (action, path) = match self.state.assets.get(asset.id.as_str()) {
+        let (action, path) = match known.map(|(_, entry)| entry) {
             None => {
                 let metadata = self.keep(raw)?;
                 self.new_assets.push((asset, metadata));
@@ -566,7 +622,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The steps, once the source has reported everything; `gone` are the ids it found gone.
-    fn finish(mut self, gone: &[AssetId]) -> Result<(Vec<Step>, Option<Spool>), Failure> {
+    fn finish(mut self, gone: &[AssetId]) -> Result<Plan, Failure> {
         let state = self.state;
         let layout = self.layout;
         let mut steps = std::mem::take(&mut self.steps);
@@ -576,19 +632,21 @@ impl<'a> Planner<'a> {
         let mut stepped: HashSet<String> = steps.iter().map(|s| s.id.to_string()).collect();
         for id in trashed {
             handled.insert(id.as_str());
-            if !stepped.insert(id.to_string()) {
+            // The backed-up asset, however the server spelt its id.
+            let Some((key, entry)) = self.index.get(&id.as_str().to_ascii_lowercase()) else {
+                continue;
+            };
+            if !stepped.insert(key.clone()) {
                 continue;
             }
-            if let Some(entry) = state.assets.get(id.as_str()) {
-                steps.push(Step {
-                    action: Action::Trashed,
-                    id,
-                    path: entry.path.clone(),
-                    remote: None,
-                    metadata: None,
-                    checksum: entry.checksum.clone(),
-                });
-            }
+            steps.push(Step {
+                action: Action::Trashed,
+                id: AssetId::new_unchecked(key.as_str()),
+                path: entry.path.clone(),
+                remote: None,
+                metadata: None,
+                checksum: entry.checksum.clone(),
+            });
         }
         drop(stepped);
         // Every other backed-up file: still there as written? (No reading, no hashing.)
@@ -628,7 +686,11 @@ impl<'a> Planner<'a> {
                 metadata,
             });
         }
-        Ok((steps, self.spool.take()))
+        Ok(Plan {
+            steps,
+            refused: std::mem::take(&mut self.refused),
+            spool: self.spool.take(),
+        })
     }
 }
 
@@ -658,9 +720,17 @@ fn choose_name(
     let folder = month_folder(&asset.local_date_time);
     let name = safe_file_name(&asset.original_file_name, asset.id.as_str());
     for number in 0..MAX_NUMBERED_NAMES {
+        // Short enough that its metadata file's name (`name.json`) is too.
+        let room = MAX_FILE_NAME_BYTES - METADATA_SUFFIX.len();
         let candidate = match number {
-            0 => name.clone(),
-            n => numbered_file_name(&name, n + 1),
+            0 => shortened(&name, room),
+            n => {
+                let suffix = format!(" ({})", n + 1).len();
+                shortened(&name, room - suffix).map(|base| numbered_file_name(&base, n + 1))
+            }
+        };
+        let Some(candidate) = candidate else {
+            continue;
         };
         let rel = format!("{folder}/{candidate}");
         let json = format!("{rel}.json");
@@ -1002,7 +1072,7 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
         let mut line = format!(
             "{:<9} {}  {}",
             done.action.verb(report.dry_run),
-            done.id,
+            shown(done.id.as_str()),
             shown(&done.path)
         );
         if let Some(trash) = &done.trashed_to {
@@ -1037,6 +1107,7 @@ fn print_report(ctx: &mut Ctx<'_>, report: &Report) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use immich_blocking::proto::names::is_safe_file_name;
 
     #[test]
     fn the_state_is_written_in_proportion_to_its_size() {
@@ -1070,5 +1141,34 @@ mod tests {
         assert_eq!(month_folder("1999-12-31T23:59:59+01:00"), "1999/12");
         assert_eq!(month_folder("../../etc"), "undated");
         assert_eq!(month_folder(""), "undated");
+        // Years a hostile server may send: never a folder of another shape.
+        for odd in [
+            "99999-01-01T00:00:00.000Z",
+            "-001-01-01T00:00:00.000Z",
+            "+2024-05-01T00:00:00.000Z",
+            "2024-5-01",
+            "2024-\u{0}5",
+            "２０２４-05-01",
+        ] {
+            assert_eq!(month_folder(odd), "undated", "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn names_leave_room_for_their_metadata_file() {
+        let room = MAX_FILE_NAME_BYTES - METADATA_SUFFIX.len();
+        assert_eq!(shortened("a.jpg", room).as_deref(), Some("a.jpg"));
+        let long = format!("{}.jpeg", "é".repeat(130));
+        let short = shortened(&long, room).unwrap();
+        assert!(short.len() <= room && short.ends_with("é.jpeg"), "{short}");
+        assert!(is_safe_file_name(&format!("{short}.json")));
+        // Numbered, the number survives the cut.
+        let numbered = numbered_file_name(&shortened(&long, room - 4).unwrap(), 2);
+        assert!(
+            numbered.len() <= room && numbered.ends_with(" (2).jpeg"),
+            "{numbered}"
+        );
+        // Nothing safe left: no name.
+        assert_eq!(shortened(&format!("{}.jpg", ".".repeat(300)), 3), None);
     }
 }

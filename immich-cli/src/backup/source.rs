@@ -352,6 +352,11 @@ fn is_gone(client: &Client, id: &AssetId) -> Result<bool, Failure> {
     }
 }
 
+/// The most entity types whose acks one stream may carry (Immich has a few dozen).
+const MAX_ACK_TYPES: usize = 256;
+/// The longest ack taken from a stream (Immich's are a type name and a UUID or two).
+const MAX_ACK_BYTES: usize = 1024;
+
 /// The request-type families the sync source follows: assets, their EXIF, albums and the
 /// album-asset links.
 const SYNC_FAMILIES: [&str; 4] = ["Assets", "AssetExifs", "Albums", "AlbumToAssets"];
@@ -376,8 +381,10 @@ struct Streamed {
     assets: std::collections::BTreeMap<String, (AssetId, String)>,
     /// Assets whose EXIF changed.
     exif: HashSet<String>,
-    /// Assets deleted or trashed.
+    /// Assets deleted or trashed, each once.
     gone: Vec<AssetId>,
+    /// The lower-case ids in `gone`: a stream repeating a delete must not grow it.
+    gone_keys: HashSet<String>,
     /// The server asked to start over.
     reset: bool,
 }
@@ -385,13 +392,13 @@ struct Streamed {
 /// The backed-up assets by lower-case id, in constant time: the state's keys are the server's
 /// ids, lower case as Immich writes them, so only keys in another case need an entry of their
 /// own (a scan per streamed asset would take time in the square of the library).
-struct StateIndex<'a> {
+pub(crate) struct StateIndex<'a> {
     state: &'a State,
     other_case: HashMap<String, &'a str>,
 }
 
 impl<'a> StateIndex<'a> {
-    fn new(state: &'a State) -> Self {
+    pub(crate) fn new(state: &'a State) -> Self {
         let other_case = state
             .assets
             .keys()
@@ -402,7 +409,7 @@ impl<'a> StateIndex<'a> {
     }
 
     /// The entry of `lower_key` (a lower-case id), and its key as the state writes it.
-    fn get(&self, lower_key: &str) -> Option<(&'a String, &'a Entry)> {
+    pub(crate) fn get(&self, lower_key: &str) -> Option<(&'a String, &'a Entry)> {
         let key = self.other_case.get(lower_key).copied().unwrap_or(lower_key);
         self.state.assets.get_key_value(key)
     }
@@ -547,11 +554,38 @@ impl SyncStream {
     ) -> Result<Streamed, Failure> {
         let mut streamed = Streamed::default();
         let mine = |owner: &str| me.is_empty() || owner.eq_ignore_ascii_case(me);
+        // Servers that end a stream with `SyncCompleteV1` (v1.141 and later): a stream that
+        // stops without it was cut short, and what it left out is not known to be unchanged.
+        let ends_complete = client
+            .server()
+            .version()
+            .is_some_and(|v| v >= ServerVersion::new(1, 141, 0));
+        let mut complete = false;
         for item in client.sync_stream(request)? {
             let event = item?;
-            if self.batcher.record(&event) == AckOutcome::Reset {
-                streamed.reset = true;
-                return Ok(streamed);
+            // Acks are stored in the state and sent back: an ack is a type and an id.
+            if event.ack.len() > MAX_ACK_BYTES {
+                return Err(Failure::Message(format!(
+                    "the server's sync stream sent an ack of {} bytes (at most {MAX_ACK_BYTES} \
+                     expected); nothing was acknowledged",
+                    event.ack.len()
+                )));
+            }
+            match self.batcher.record(&event) {
+                AckOutcome::Reset => {
+                    streamed.reset = true;
+                    return Ok(streamed);
+                }
+                AckOutcome::Complete => complete = true,
+                _ => {}
+            }
+            // The server keeps one ack per entity type, of which there are a few dozen; acks
+            // of ever new types would be kept (and searched) without end.
+            if self.batcher.len() > MAX_ACK_TYPES {
+                return Err(Failure::Message(format!(
+                    "the server's sync stream acknowledges more than {MAX_ACK_TYPES} kinds of \
+                     change; nothing was acknowledged"
+                )));
             }
             let mut asset = |id: &str, owner: &str, checksum: &str, trashed: bool| {
                 if !mine(owner) {
@@ -563,7 +597,9 @@ impl SyncStream {
                 let key = id.as_str().to_ascii_lowercase();
                 if trashed {
                     streamed.assets.remove(&key);
-                    streamed.gone.push(id);
+                    if streamed.gone_keys.insert(key) {
+                        streamed.gone.push(id);
+                    }
                 } else {
                     streamed.assets.insert(key, (id, checksum.to_owned()));
                 }
@@ -577,8 +613,11 @@ impl SyncStream {
                 }
                 SyncEntity::AssetDeleteV1(d) => {
                     if let Ok(id) = AssetId::parse(d.asset_id.as_str()) {
-                        streamed.assets.remove(&id.as_str().to_ascii_lowercase());
-                        streamed.gone.push(id);
+                        let key = id.as_str().to_ascii_lowercase();
+                        streamed.assets.remove(&key);
+                        if streamed.gone_keys.insert(key) {
+                            streamed.gone.push(id);
+                        }
                     }
                 }
                 SyncEntity::AssetExifV1(e) => {
@@ -588,6 +627,13 @@ impl SyncStream {
                 // `updatedAt` and counts; these events only need acknowledging.
                 _ => {}
             }
+        }
+        if ends_complete && !complete {
+            return Err(Failure::Message(
+                "the server's sync stream ended before SyncCompleteV1 (cut short); nothing \
+                 was acknowledged, the next run reads it again"
+                    .into(),
+            ));
         }
         Ok(streamed)
     }

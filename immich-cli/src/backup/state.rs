@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use immich_blocking::proto::names::{is_safe_file_name, numbered_file_name};
+use immich_blocking::proto::names::{is_safe_file_name, numbered_file_name, MAX_FILE_NAME_BYTES};
 use serde::{Deserialize, Serialize};
 
 /// The folder inside DIR that holds the state, the partial downloads and the journal.
@@ -24,6 +24,13 @@ const LOCK_FILE: &str = "lock";
 const FORMAT: u32 = 1;
 /// The most numbered names (`name (2).jpg`, ...) tried for one file.
 const MAX_NUMBERED_NAMES: u64 = 10_000;
+/// The suffix of a metadata file: an original's name leaves room for it.
+pub(crate) const METADATA_SUFFIX: &str = ".json";
+/// The longest extension kept whole when a name is shortened (as the safe names do).
+const MAX_EXTENSION_BYTES: usize = 16;
+/// The most bytes of a file's name kept in the name of its temporary file (which adds a dot,
+/// the process id and `.tmp`, and must stay within the file system's limit too).
+const MAX_TEMP_STEM_BYTES: usize = 200;
 
 /// The whole state of a backup folder.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -272,12 +279,28 @@ impl Layout {
                 .fold(self.trash(), |path, part| path.join(part)),
             None => self.trash(),
         };
+        // Each folder down from the trash a real one: a link put there would take the file
+        // out of DIR.
         real_dir(&self.trash())?;
-        fs::create_dir_all(&trash_folder)?;
+        if let Some(folder) = folder {
+            let mut path = self.trash();
+            for part in folder.split('/') {
+                path.push(part);
+                real_dir(&path)?;
+            }
+        }
         for number in 0..=MAX_NUMBERED_NAMES {
+            // Numbered, still short enough for its metadata file's name.
+            let room = MAX_FILE_NAME_BYTES - METADATA_SUFFIX.len();
             let candidate = match number {
                 0 => name.to_owned(),
-                n => numbered_file_name(name, n + 1),
+                n => {
+                    let suffix = format!(" ({})", n + 1).len();
+                    match shortened(name, room - suffix) {
+                        Some(base) => numbered_file_name(&base, n + 1),
+                        None => continue,
+                    }
+                }
             };
             let target = trash_folder.join(&candidate);
             let json_target = trash_folder.join(format!("{candidate}.json"));
@@ -303,6 +326,26 @@ impl Layout {
             "no free name for {rel} in {TRASH_DIR}"
         )))
     }
+}
+
+/// `name` (a safe name) in at most `room` bytes: its stem cut on a character boundary, a
+/// short extension kept whole; `None` when that leaves no safe name.
+pub(crate) fn shortened(name: &str, room: usize) -> Option<String> {
+    if name.len() <= room {
+        return Some(name.to_owned());
+    }
+    // The extension stays whole when it is short (as the safe name kept it).
+    let (stem, extension) = match name.rfind('.') {
+        Some(dot) if dot > 0 && name.len() - dot <= MAX_EXTENSION_BYTES => name.split_at(dot),
+        _ => (name, ""),
+    };
+    let mut end = room.saturating_sub(extension.len()).min(stem.len());
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    let stem = stem[..end].trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    let shortened = format!("{stem}{extension}");
+    is_safe_file_name(&shortened).then_some(shortened)
 }
 
 /// The metadata file of an original: `name.ext.json` beside it.
@@ -342,9 +385,12 @@ pub(crate) fn file_facts(path: &Path) -> Option<(u64, u64)> {
 /// Writes `bytes` to `path` atomically (temporary file beside it, fsync, rename, fsync folder).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(path.file_name().unwrap_or_default());
-    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut end = name.len().min(MAX_TEMP_STEM_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let temp_name = format!(".{}.{}.tmp", &name[..end], std::process::id());
     let temp = dir.join(temp_name);
     let written = (|| {
         let mut file = fs::OpenOptions::new()

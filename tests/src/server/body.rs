@@ -94,6 +94,16 @@ impl ReplyBody {
         }
     }
 
+    /// The whole body, when it is stored bytes sent whole (for [`crate::Fault::EditJson`]).
+    pub(crate) fn whole_bytes(&self) -> Option<Bytes> {
+        match &self.source {
+            Source::Bytes(bytes) if self.pos == 0 && self.end == bytes.len() as u64 => {
+                Some(bytes.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the length is known in advance (else the body is sent chunked).
     pub(crate) fn has_length(&self) -> bool {
         !matches!(self.source, Source::Chunks(_))

@@ -46,7 +46,7 @@ use hyper_util::rt::TokioIo;
 
 pub use body::ReplyBody;
 pub use store::fixtures;
-pub use sync::{SyncFault, API_KEY_REFUSED, SINK_SESSION};
+pub use sync::{LineMaker, SyncFault, API_KEY_REFUSED, SINK_SESSION};
 pub use uploads::AssetView;
 pub use util::uuid;
 
@@ -274,7 +274,28 @@ pub enum Fault {
     /// `302 Found` to this `Location`, as a reverse proxy or an object store in front of the
     /// server may send (e.g. to another origin).
     Redirect(String),
+    /// The JSON answer, edited by this function before it is sent: a hostile or broken server
+    /// (ids that are not UUIDs, odd dates, duplicates) built from a real answer.
+    EditJson(JsonEdit),
 }
+
+/// The edit of a [`Fault::EditJson`]; equal only to the same function.
+#[derive(Clone, Copy)]
+pub struct JsonEdit(pub fn(&mut serde_json::Value));
+
+impl std::fmt::Debug for JsonEdit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsonEdit")
+    }
+}
+
+impl PartialEq for JsonEdit {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for JsonEdit {}
 
 /// Which requests a [`Fault`] applies to.
 #[derive(Debug, Clone)]

@@ -296,6 +296,17 @@ fn finish(
         Some(Fault::DropMidBody) => reply.body.cut(CutKind::Drop),
         Some(Fault::StallMidBody) => reply.body.cut(CutKind::Stall),
         Some(Fault::Trickle(every)) => reply.body.cut(CutKind::Trickle(*every)),
+        Some(Fault::EditJson(edit)) => {
+            let edited = reply.body.whole_bytes().and_then(|bytes| {
+                let mut value = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?;
+                (edit.0)(&mut value);
+                serde_json::to_vec(&value).ok()
+            });
+            match edited {
+                Some(bytes) => ReplyBody::bytes(Bytes::from(bytes)),
+                None => reply.body,
+            }
+        }
         _ => reply.body,
     };
     if let Ok(cid) = HeaderValue::from_str(correlation_id) {

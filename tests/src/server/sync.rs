@@ -163,11 +163,42 @@ pub enum SyncFault {
     /// After this many lines, the connection closes without the final chunk (nor the
     /// `SyncCompleteV1` line, when it had not come yet).
     DropAfter(u64),
+    /// At line `at`, `count` lines of a hostile server, the `n`-th made by `line(n)`, inserted
+    /// as they are (the event that would be there comes after them).
+    Inject {
+        /// The line they start at.
+        at: u64,
+        /// How many.
+        count: u64,
+        /// Makes each.
+        line: LineMaker,
+    },
+    /// After this many lines the stream ends cleanly (the final chunk), without the
+    /// `SyncCompleteV1` line when it had not come yet: a stream cut short on a line boundary.
+    EndAfter(u64),
     /// Line `n` is a truncated JSON object (inserted: the event that would be there comes next).
     MalformedLine(u64),
     /// Line `n` is `{"type":"FutureThingV9","data":{},"ack":"FutureThingV9|…"}` (inserted).
     UnknownType(u64),
 }
+
+/// Makes the `n`-th line of a [`SyncFault::Inject`]; equal only to the same function.
+#[derive(Clone, Copy)]
+pub struct LineMaker(pub fn(u64) -> String);
+
+impl std::fmt::Debug for LineMaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LineMaker")
+    }
+}
+
+impl PartialEq for LineMaker {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for LineMaker {}
 
 /// The rows a sync type reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -817,6 +848,26 @@ impl Iterator for Lines {
             if self.faults.contains(&SyncFault::DropAfter(at)) {
                 self.drop_now = true;
                 break;
+            }
+            if self.faults.contains(&SyncFault::EndAfter(at)) {
+                self.done = true;
+                break;
+            }
+            let injected = self.faults.iter().find_map(|f| match f {
+                SyncFault::Inject {
+                    at: start,
+                    count,
+                    line,
+                } if *start == at => Some((*count, *line)),
+                _ => None,
+            });
+            if let Some((count, line)) = injected.filter(|(count, _)| *count > 0) {
+                for n in 0..count {
+                    out.extend_from_slice((line.0)(n).as_bytes());
+                    out.push(b'\n');
+                }
+                self.count += count;
+                continue;
             }
             if self.faults.contains(&SyncFault::MalformedLine(at)) {
                 out.extend_from_slice(b"{\"type\":\"AssetV1\",\"data\":{\"id\":\"\n");
