@@ -180,22 +180,30 @@ impl ChangeSource for Walk {
         state: &State,
         upsert: &mut Upsert<'_>,
     ) -> Result<Changes, Failure> {
-        let after = state
+        // A checkpoint can only be a time that has passed: a server that dated an asset in the
+        // future (a wrong clock, or on purpose) would otherwise make every later walk ask for
+        // changes after that date and miss them all. Capped at this machine's clock (when it
+        // has one); a server clock ahead of it only makes later walks list a little more.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+        let passed = |t: &DateTime| now.is_none_or(|now| t.unix_seconds() <= now);
+        let stored = state
             .checkpoint
             .walk_updated_after
             .as_deref()
             .and_then(DateTime::parse)
+            .filter(passed);
+        let after = stored
+            .as_ref()
             .map(|t| DateTime::from_unix(t.unix_seconds().saturating_sub(WALK_MARGIN_SECS), 0));
         let old_search = client
             .server()
             .version()
             .is_some_and(|v| v < ServerVersion::new(1, 133, 0));
         let mut pager = Pager::new(SearchAssets::new(walk_search(after, old_search)));
-        let mut newest = state
-            .checkpoint
-            .walk_updated_after
-            .as_deref()
-            .and_then(DateTime::parse);
+        let mut newest = stored;
         // Ids reported, for the deletion check below (only a later run has one).
         let mut reported = IdSet::default();
         // One page at a time: its JSON is let go before the next is read.
@@ -235,7 +243,9 @@ impl ChangeSource for Walk {
                 if !theirs {
                     continue;
                 }
-                if newest.as_ref().is_none_or(|n| asset.updated_at > *n) {
+                if passed(&asset.updated_at)
+                    && newest.as_ref().is_none_or(|n| asset.updated_at > *n)
+                {
                     newest = Some(asset.updated_at);
                 }
                 if !state.assets.is_empty() {
