@@ -292,6 +292,12 @@ fn finish(
         Ok(reply) => reply,
         Err(failure) => error_reply(shared.options.version, correlation_id, failure),
     };
+    if matches!(fault, Some(Fault::Status(..))) {
+        // Answered before the request body was read: hyper then closes the connection, so it
+        // says so (as a server that closes must), and a client never reuses it for the next
+        // request to find it gone.
+        reply.close = true;
+    }
     reply.body = match fault {
         Some(Fault::DropMidBody) => reply.body.cut(CutKind::Drop),
         Some(Fault::StallMidBody) => reply.body.cut(CutKind::Stall),
