@@ -714,3 +714,43 @@ fn trashed_items_on_request_archived_before_v1_133_and_bad_json() {
     );
     assert_ne!(refused.status, EXIT_OK, "{refused:?}");
 }
+
+#[test]
+fn a_hostile_takeout_is_shown_escaped_and_a_missing_part_fails_clearly() {
+    let server = TestServer::start(Options::v3());
+    let dir = Scratch::new("hostile");
+    let album = dir.0.join("Takeout/Google Photos/Trip\u{1b}[2J");
+    fs::create_dir_all(&album).unwrap();
+    let title = json!({"title": "Evil \u{1b}]0;pwned\u{7} album"});
+    fs::write(
+        album.join("metadata.json"),
+        serde_json::to_vec(&title).unwrap(),
+    )
+    .unwrap();
+    fs::write(album.join("IMG_\u{202e}gpj.exe.jpg"), bytes(90)).unwrap();
+    fs::write(album.join("IMG_2.jpg"), bytes(91)).unwrap();
+    fs::write(album.join("IMG_2.jpg.json"), b"{\"photoTakenTime\": \x1b").unwrap();
+    let missing = dir.path("takeout-missing-002.zip");
+    let run = immich(
+        &server,
+        &["upload", "--takeout", &dir.path("Takeout"), &missing],
+    );
+    assert_eq!(run.status, EXIT_FAILED, "{run:?}");
+    // The missing part is named; what is there is still uploaded.
+    assert!(run.stderr.contains("takeout-missing-002.zip"), "{run:?}");
+    assert!(run.stdout.contains("uploaded 2"), "{run:?}");
+    // Nothing from the files or the server reaches the terminal raw.
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{run:?}");
+        assert!(!out.contains('\u{202e}'), "{run:?}");
+    }
+    assert!(
+        run.stdout.contains("Evil \\u{1b}]0;pwned\\u{7} album"),
+        "{run:?}"
+    );
+    // The album keeps its exact name on the server.
+    let albums = client(&server).albums().unwrap();
+    assert!(albums
+        .iter()
+        .any(|a| a.album_name == "Evil \u{1b}]0;pwned\u{7} album"));
+}
