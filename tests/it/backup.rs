@@ -14,14 +14,14 @@ use immich_tests::server::fixtures;
 use immich_tests::{Fault, FaultRule, Options, TestServer};
 use serde_json::Value;
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self:?}"))
     }
@@ -54,17 +54,17 @@ fn run_with(env: &Env, args: &[&str]) -> Run {
 }
 
 /// `immich --json backup DIR ARGS...`
-fn backup(server: &TestServer, dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn backup(server: &TestServer, dir: &Path, args: &[&str]) -> Run {
     let mut all = vec!["--json", "backup", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     run_with(&env_for(server), &all)
 }
 
 /// A scratch folder, removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let dir =
@@ -73,7 +73,7 @@ impl Scratch {
         Scratch(dir)
     }
 
-    fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.0.join(relative)
     }
 }
@@ -85,13 +85,13 @@ impl Drop for Scratch {
 }
 
 /// The state file, parsed.
-fn state(dir: &Path) -> Value {
+pub(crate) fn state(dir: &Path) -> Value {
     let bytes = std::fs::read(dir.join(".immich-backup/state.json")).unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
 /// The path (relative to DIR) the state gives asset `id`.
-fn path_of(dir: &Path, id: &str) -> String {
+pub(crate) fn path_of(dir: &Path, id: &str) -> String {
     state(dir)["assets"][id]["path"]
         .as_str()
         .unwrap_or_else(|| panic!("{id} is not in the state"))
@@ -99,7 +99,7 @@ fn path_of(dir: &Path, id: &str) -> String {
 }
 
 /// How many original downloads the server answered or refused.
-fn original_requests(server: &TestServer) -> usize {
+pub(crate) fn original_requests(server: &TestServer) -> usize {
     server
         .requests()
         .iter()
@@ -108,7 +108,7 @@ fn original_requests(server: &TestServer) -> usize {
 }
 
 /// Every file below `dir` (relative, sorted), not following links.
-fn files_below(dir: &Path) -> Vec<String> {
+pub(crate) fn files_below(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for item in std::fs::read_dir(dir).unwrap() {
             let item = item.unwrap();
@@ -678,7 +678,7 @@ fn older_servers_are_walked_with_what_they_have() {
 }
 
 /// `immich --json backup DIR --email ... ARGS...` with the password in the environment.
-fn backup_logged_in(server: &TestServer, dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn backup_logged_in(server: &TestServer, dir: &Path, args: &[&str]) -> Run {
     let env = Env::new()
         .var("IMMICH_URL", server.url())
         .var("IMMICH_PASSWORD", fixtures::PASSWORD);

@@ -4,93 +4,30 @@
 //! DIR, nothing is downloaded twice, and nothing of it passes as a success.
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bytes::Bytes;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use immich_cli::{Env, EXIT_FAILED, EXIT_OK};
+use immich_cli::{EXIT_FAILED, EXIT_OK};
 use immich_tests::server::{fixtures, LineMaker, SyncFault};
 use immich_tests::{Fault, FaultRule, JsonEdit, Options, TestServer};
 use serde_json::Value;
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self:?}"))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
-}
-
-fn run_with(env: &Env, args: &[&str]) -> Run {
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let status = immich_cli::run(args.iter().copied(), env, &mut stdout, &mut stderr);
-    Run {
-        status,
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
+// The CLI runner, scratch folders and state readers of the other backup tests.
+use crate::backup::{files_below, original_requests, path_of, state, Run, Scratch};
 
 /// `immich --json backup DIR` with the API key (walk source).
 fn backup(server: &TestServer, dir: &Path) -> Run {
-    let env = Env::new()
-        .var("IMMICH_URL", server.url())
-        .var("IMMICH_API_KEY", server.api_key());
-    run_with(&env, &["--json", "backup", dir.to_str().unwrap()])
+    crate::backup::backup(server, dir, &[])
 }
 
 /// `immich --json backup DIR --email ...` (sync source).
 fn backup_logged_in(server: &TestServer, dir: &Path) -> Run {
-    let env = Env::new()
-        .var("IMMICH_URL", server.url())
-        .var("IMMICH_PASSWORD", fixtures::PASSWORD);
-    run_with(
-        &env,
-        &[
-            "--json",
-            "backup",
-            dir.to_str().unwrap(),
-            "--email",
-            fixtures::EMAIL,
-        ],
-    )
+    crate::backup::backup_logged_in(server, dir, &[])
 }
 
-/// A scratch folder, removed on drop.
-struct Scratch(PathBuf);
-
+// Only these tests list the scratch folder itself.
 impl Scratch {
-    fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "immich-backup-hostile-{}-{name}-{n}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.0.join(relative)
-    }
-
     /// The names directly in the scratch folder.
     fn entries(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.0)
@@ -100,51 +37,6 @@ impl Scratch {
         names.sort();
         names
     }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn state(dir: &Path) -> Value {
-    let bytes = std::fs::read(dir.join(".immich-backup/state.json")).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-fn path_of(dir: &Path, id: &str) -> String {
-    state(dir)["assets"][id]["path"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{id} is not in the state"))
-        .to_owned()
-}
-
-/// Every file below `dir` (relative, sorted), not following links.
-fn files_below(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for item in std::fs::read_dir(dir).unwrap() {
-            let item = item.unwrap();
-            if item.file_type().unwrap().is_dir() {
-                walk(root, &item.path(), out);
-            } else {
-                let rel = item.path().strip_prefix(root).unwrap().to_owned();
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-fn original_requests(server: &TestServer) -> usize {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/original"))
-        .count()
 }
 
 /// Every metadata search answered with `edit` applied.

@@ -18,10 +18,10 @@ use immich_tests::server::AssetView;
 use immich_tests::{Fault, Options, TestServer};
 use serde_json::Value;
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl std::fmt::Debug for Run {
@@ -34,7 +34,7 @@ impl std::fmt::Debug for Run {
     }
 }
 
-fn immich(server: &TestServer, args: &[&str]) -> Run {
+pub(crate) fn immich(server: &TestServer, args: &[&str]) -> Run {
     let env = Env::new()
         .var("IMMICH_URL", server.url())
         .var("IMMICH_API_KEY", server.api_key());
@@ -48,10 +48,10 @@ fn immich(server: &TestServer, args: &[&str]) -> Run {
 }
 
 /// A scratch folder, removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
@@ -63,7 +63,7 @@ impl Scratch {
         Scratch(dir)
     }
 
-    fn path(&self, rel: &str) -> String {
+    pub(crate) fn path(&self, rel: &str) -> String {
         self.0.join(rel).display().to_string()
     }
 }
@@ -75,7 +75,7 @@ impl Drop for Scratch {
 }
 
 /// Distinct bytes per seed, shaped like a JPEG.
-fn bytes(seed: u64) -> Vec<u8> {
+pub(crate) fn bytes(seed: u64) -> Vec<u8> {
     let mut data = vec![0xFF, 0xD8, 0xFF, 0xE0];
     data.extend((0..1500u64).map(|i| (i.wrapping_mul(131) ^ seed.wrapping_mul(7919)) as u8));
     data.extend(seed.to_le_bytes());
@@ -143,7 +143,7 @@ fn library() -> Scratch {
     dir
 }
 
-fn view<'a>(views: &'a [AssetView], name: &str) -> &'a AssetView {
+pub(crate) fn view<'a>(views: &'a [AssetView], name: &str) -> &'a AssetView {
     views
         .iter()
         .find(|v| v.file_name == name)
@@ -154,7 +154,7 @@ fn new_assets(server: &TestServer, before: usize) -> Vec<AssetView> {
     server.asset_views().into_iter().skip(before).collect()
 }
 
-fn report_lines(path: &Path) -> Vec<Value> {
+pub(crate) fn report_lines(path: &Path) -> Vec<Value> {
     fs::read_to_string(path)
         .unwrap()
         .lines()

@@ -9,82 +9,19 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use immich_blocking::albums::RemoveAssetFromAlbum;
 use immich_blocking::assets::{Asset, AssetChanges, GetAssetInfo, UpdateAsset};
 use immich_blocking::proto::DateTime;
 use immich_blocking::{AlbumId, AssetId, Client};
-use immich_cli::{Env, EXIT_FAILED, EXIT_OK};
+use immich_cli::{EXIT_FAILED, EXIT_OK};
 use immich_tests::server::AssetView;
 use immich_tests::{Options, TestServer, Version};
 use serde_json::{json, Value};
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.status, self.stdout, self.stderr
-        )
-    }
-}
-
-fn immich(server: &TestServer, args: &[&str]) -> Run {
-    let env = Env::new()
-        .var("IMMICH_URL", server.url())
-        .var("IMMICH_API_KEY", server.api_key());
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let status = immich_cli::run(args.iter().copied(), &env, &mut stdout, &mut stderr);
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
-
-/// A scratch folder, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "immich-upload-takeout-{}-{name}-{n}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> String {
-        self.0.join(rel).display().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Distinct bytes per seed, shaped like a JPEG.
-fn bytes(seed: u64) -> Vec<u8> {
-    let mut data = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    data.extend((0..1500u64).map(|i| (i.wrapping_mul(131) ^ seed.wrapping_mul(7919)) as u8));
-    data.extend(seed.to_le_bytes());
-    data.extend([0xFF, 0xD9]);
-    data
-}
+// The CLI runner, scratch folders, fixture bytes and report readers of the folder uploads.
+use crate::upload_sources::{bytes, immich, report_lines, view, Run, Scratch};
 
 const DAY: i64 = 86_400;
 /// 2019-07-01T00:00:00Z.
@@ -289,13 +226,6 @@ fn client(server: &TestServer) -> Client {
     client
 }
 
-fn view<'a>(views: &'a [AssetView], name: &str) -> &'a AssetView {
-    views
-        .iter()
-        .find(|v| v.file_name == name)
-        .unwrap_or_else(|| panic!("{name} is not on the server: {views:#?}"))
-}
-
 fn asset(client: &Client, views: &[AssetView], name: &str) -> Asset {
     let id = AssetId::parse(&view(views, name).id).unwrap();
     client.send(&GetAssetInfo::new(id)).unwrap()
@@ -308,14 +238,6 @@ fn taken(asset: &Asset) -> i64 {
         .and_then(|e| e.date_time_original)
         .unwrap()
         .unix_seconds()
-}
-
-fn report_lines(path: &Path) -> Vec<Value> {
-    fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 fn line_of<'a>(lines: &'a [Value], suffix: &str) -> &'a Value {
