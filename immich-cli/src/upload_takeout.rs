@@ -1026,6 +1026,32 @@ mod tests {
         }
     }
 
+    /// An asset as the server answers it, with `exif_info` for its EXIF.
+    fn server_asset(
+        favorite: bool,
+        visibility: &str,
+        exif_info: serde_json::Value,
+    ) -> immich_blocking::assets::Asset {
+        serde_json::from_value(serde_json::json!({
+            "id": "7f3c0a52-1b2d-4c3e-9f00-0123456789ab",
+            "ownerId": "7f3c0a52-1b2d-4c3e-9f00-0123456789ac",
+            "type": "IMAGE",
+            "originalFileName": "IMG_1.jpg",
+            "checksum": "AAAA",
+            "fileCreatedAt": "2024-01-01T00:00:00.000Z",
+            "fileModifiedAt": "2024-01-01T00:00:00.000Z",
+            "localDateTime": "2024-01-01T00:00:00.000Z",
+            "updatedAt": "2024-01-01T00:00:00.000Z",
+            "isFavorite": favorite,
+            "isArchived": visibility == "archive",
+            "isTrashed": false,
+            "isOffline": false,
+            "visibility": visibility,
+            "exifInfo": exif_info,
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn only_what_differs_is_fixed() {
         let meta = MediaMeta {
@@ -1044,28 +1070,14 @@ mod tests {
         assert!(changes.is_empty() && what.is_empty());
 
         // On the server already: only what differs; favourite and archived never taken back.
-        let asset =
-            |favorite: bool, taken: &str, visibility: &str| -> immich_blocking::assets::Asset {
-                serde_json::from_value(serde_json::json!({
-                    "id": "7f3c0a52-1b2d-4c3e-9f00-0123456789ab",
-                    "ownerId": "7f3c0a52-1b2d-4c3e-9f00-0123456789ac",
-                    "type": "IMAGE",
-                    "originalFileName": "IMG_1.jpg",
-                    "checksum": "AAAA",
-                    "fileCreatedAt": "2024-01-01T00:00:00.000Z",
-                    "fileModifiedAt": "2024-01-01T00:00:00.000Z",
-                    "localDateTime": "2024-01-01T00:00:00.000Z",
-                    "updatedAt": "2024-01-01T00:00:00.000Z",
-                    "isFavorite": favorite,
-                    "isArchived": visibility == "archive",
-                    "isTrashed": false,
-                    "isOffline": false,
-                    "visibility": visibility,
-                    "exifInfo": {"dateTimeOriginal": taken, "latitude": 48.85, "longitude": 2.29,
-                        "description": "Beach"},
-                }))
-                .unwrap()
-            };
+        let asset = |favorite: bool, taken: &str, visibility: &str| {
+            server_asset(
+                favorite,
+                visibility,
+                serde_json::json!({"dateTimeOriginal": taken, "latitude": 48.85,
+                    "longitude": 2.29, "description": "Beach"}),
+            )
+        };
         let same = asset(true, "2019-07-01T00:00:00.000Z", "archive");
         let (changes, what) = changes_for(&meta, Some(&same), None);
         assert!(changes.is_empty(), "{what:?}");
@@ -1106,24 +1118,12 @@ mod tests {
             taken: Some(taken),
             ..MediaMeta::default()
         };
-        let dated = |at: &str| -> immich_blocking::assets::Asset {
-            serde_json::from_value(serde_json::json!({
-                "id": "7f3c0a52-1b2d-4c3e-9f00-0123456789ab",
-                "ownerId": "7f3c0a52-1b2d-4c3e-9f00-0123456789ac",
-                "type": "IMAGE",
-                "originalFileName": "IMG_1.jpg",
-                "checksum": "AAAA",
-                "fileCreatedAt": "2024-01-01T00:00:00.000Z",
-                "fileModifiedAt": "2024-01-01T00:00:00.000Z",
-                "localDateTime": "2024-01-01T00:00:00.000Z",
-                "updatedAt": "2024-01-01T00:00:00.000Z",
-                "isFavorite": false,
-                "isArchived": false,
-                "isTrashed": false,
-                "isOffline": false,
-                "exifInfo": {"dateTimeOriginal": at},
-            }))
-            .unwrap()
+        let dated = |at: &str| {
+            server_asset(
+                false,
+                "timeline",
+                serde_json::json!({"dateTimeOriginal": at}),
+            )
         };
         // On the server: a camera's local time read as UTC (9 h, or 14 h, off) is the same
         // moment; the day of an earlier upload is not.
