@@ -154,6 +154,18 @@ fn new_assets(server: &TestServer, before: usize) -> Vec<AssetView> {
     server.asset_views().into_iter().skip(before).collect()
 }
 
+/// A dry run sent nothing but reads and the duplicate check, and the server's assets are
+/// still `before`.
+pub(crate) fn assert_a_dry_run_changed_nothing(server: &TestServer, before: &[AssetView]) {
+    let changes: Vec<String> = server
+        .request_lines()
+        .into_iter()
+        .filter(|l| !l.starts_with("GET ") && !l.contains("/assets/bulk-upload-check"))
+        .collect();
+    assert!(changes.is_empty(), "a dry run sent {changes:?}");
+    assert_eq!(server.asset_views(), before);
+}
+
 pub(crate) fn report_lines(path: &Path) -> Vec<Value> {
     fs::read_to_string(path)
         .unwrap()
@@ -402,13 +414,7 @@ fn a_dry_run_changes_nothing() {
         "{run:?}"
     );
     assert!(run.stdout.contains("into album \"Trip\""), "{run:?}");
-    let changes: Vec<String> = server
-        .request_lines()
-        .into_iter()
-        .filter(|l| !l.starts_with("GET ") && !l.contains("/assets/bulk-upload-check"))
-        .collect();
-    assert!(changes.is_empty(), "a dry run sent {changes:?}");
-    assert_eq!(server.asset_views(), before);
+    assert_a_dry_run_changed_nothing(&server, &before);
     assert!(server.queue_events().is_empty());
     let lines = report_lines(&report);
     assert_eq!(line_of(&lines, "Trip/IMG_1.jpg")["outcome"], "would-upload");

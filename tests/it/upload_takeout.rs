@@ -21,7 +21,9 @@ use immich_tests::{Options, TestServer, Version};
 use serde_json::{json, Value};
 
 // The CLI runner, scratch folders, fixture bytes and report readers of the folder uploads.
-use crate::upload_sources::{bytes, immich, report_lines, view, Run, Scratch};
+use crate::upload_sources::{
+    assert_a_dry_run_changed_nothing, bytes, immich, report_lines, view, Run, Scratch,
+};
 
 const DAY: i64 = 86_400;
 /// 2019-07-01T00:00:00Z.
@@ -508,13 +510,7 @@ fn a_takeout_dry_run_changes_nothing() {
         "{run:?}"
     );
     assert!(run.stdout.contains("trashed in Google Photos"), "{run:?}");
-    let changes: Vec<String> = server
-        .request_lines()
-        .into_iter()
-        .filter(|l| !l.starts_with("GET ") && !l.contains("/assets/bulk-upload-check"))
-        .collect();
-    assert!(changes.is_empty(), "a dry run sent {changes:?}");
-    assert_eq!(server.asset_views(), before);
+    assert_a_dry_run_changed_nothing(&server, &before);
 }
 
 #[test]
